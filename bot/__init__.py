@@ -1,0 +1,1 @@
+"""Parcel assistant: shipment store, NLU components, gateway and process supervisor."""

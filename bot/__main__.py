@@ -1,0 +1,44 @@
+"""Command line: `python -m bot <command>`.
+
+  shipments import FILE.jsonl     load shipments (upsert by tracking number)
+  shipments demo --count N        generate realistic demo shipments
+  agents add USERNAME             create/update an agent (password on stdin)
+  train [--force]                 train the Rasa model if its data changed
+  serve                           start actions + Rasa (+ gateway) and wait
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    from bot.store import cli as shipments_cli
+
+    shipments_cli.add_parser(commands)
+
+    from bot import model, serve
+
+    model.add_parser(commands)
+    serve.add_parser(commands)
+
+    try:
+        from bot.gateway import cli as agents_cli
+    except ImportError:
+        pass
+    else:
+        agents_cli.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""The one place where configuration is read: environment variables with defaults."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(_env(name, str(default)))
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", str(ROOT_DIR / "var"))))
+    database_url: str = ""
+    models_dir: Path = field(default_factory=lambda: Path(_env("MODELS_DIR", str(ROOT_DIR / "models"))))
+    rasa_port: int = field(default_factory=lambda: _env_int("RASA_PORT", 5005))
+    actions_port: int = field(default_factory=lambda: _env_int("ACTIONS_PORT", 5055))
+    gateway_port: int = field(default_factory=lambda: _env_int("GATEWAY_PORT", 8080))
+    host: str = field(default_factory=lambda: _env("BIND_HOST", "127.0.0.1"))
+    rasa_url: str = ""
+    rasa_timeout_s: float = field(default_factory=lambda: _env_float("RASA_TIMEOUT", 10.0))
+    # A damage/loss claim above this declared value goes to a human.
+    claim_handoff_value: float = field(default_factory=lambda: _env_float("CLAIM_HANDOFF_VALUE", 2000.0))
+    # Failed phone verifications before the conversation goes to a human.
+    max_verification_attempts: int = field(default_factory=lambda: _env_int("MAX_VERIFICATION_ATTEMPTS", 3))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+
+    # --- Gateway (bot/gateway) ---
+    # Concurrent chats an agent may hold unless the agent row says otherwise.
+    agent_max_chats: int = field(default_factory=lambda: _env_int("AGENT_MAX_CHATS", 5))
+    # An agent with neither a websocket nor an API call for this long loses their chats to the queue.
+    agent_grace_s: float = field(default_factory=lambda: _env_float("AGENT_GRACE_SECONDS", 120.0))
+    # How often the background monitor checks grace periods and SLA breaches.
+    monitor_interval_s: float = field(default_factory=lambda: _env_float("GATEWAY_MONITOR_INTERVAL", 5.0))
+    # When humans answer ("HH:MM-HH:MM" in staffed_tz; "00:00-24:00" = always; overnight windows allowed).
+    staffed_hours: str = field(default_factory=lambda: _env("STAFFED_HOURS", "08:00-22:00"))
+    staffed_tz: str = field(default_factory=lambda: _env("STAFFED_TZ", "Asia/Shanghai"))
+    # First-response SLA in minutes per handoff category ("category=minutes,...").
+    sla_minutes_spec: str = field(default_factory=lambda: _env(
+        "SLA_MINUTES",
+        "delay=15,damage=15,loss=15,refused=15,address=15,customs=15,consultation=30,complaint=30"))
+    sla_default_minutes: int = field(default_factory=lambda: _env_int("SLA_DEFAULT_MINUTES", 30))
+    # Average minutes an agent needs per chat, for the customer's wait estimate.
+    queue_avg_handle_minutes: float = field(default_factory=lambda: _env_float("QUEUE_AVG_HANDLE_MINUTES", 6.0))
+    # Minimum seconds between two "you are still number N in the queue" answers.
+    queue_notice_interval_s: float = field(default_factory=lambda: _env_float("QUEUE_NOTICE_INTERVAL", 60.0))
+    # Lifetime of an agent's login token.
+    agent_token_ttl_hours: float = field(default_factory=lambda: _env_float("AGENT_TOKEN_TTL_HOURS", 12.0))
+    # Longest customer message accepted by the channels.
+    max_message_chars: int = field(default_factory=lambda: _env_int("MAX_MESSAGE_CHARS", 4000))
+    # Extra origins allowed to open the socket.io channel (comma separated; same origin always works, "*" = any).
+    cors_origins: str = field(default_factory=lambda: _env("GATEWAY_CORS_ORIGINS", ""))
+
+    def sla_minutes(self, category: str | None) -> int:
+        """First-response SLA (minutes) of a handoff category."""
+        for part in self.sla_minutes_spec.split(","):
+            name, _, minutes = part.partition("=")
+            if name.strip() == (category or "") and minutes.strip().isdigit():
+                return int(minutes.strip())
+        return self.sla_default_minutes
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            url = _env("DATABASE_URL", f"sqlite:///{self.data_dir / 'parcel.db'}")
+            object.__setattr__(self, "database_url", url)
+        if not self.rasa_url:
+            object.__setattr__(self, "rasa_url", _env("RASA_URL", f"http://127.0.0.1:{self.rasa_port}"))
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment now (tests change the environment)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Language helpers and custom Rasa NLU components (imported by the Rasa server)."""

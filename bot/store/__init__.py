@@ -1,0 +1,1 @@
+"""The shipment store: models, tracking-number matching, import, demo data, queries."""
