@@ -121,7 +121,7 @@ def seed_demo_if_empty(settings: Settings, count: int = 300) -> None:
 
 def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
     env = {**os.environ, "PYTHONPATH": str(ROOT_DIR), "DATABASE_URL": settings.database_url,
-           "TF_CPP_MIN_LOG_LEVEL": "2"}
+           "TF_CPP_MIN_LOG_LEVEL": "2", "SANIC_HOST": settings.host}  # rasa_sdk binds SANIC_HOST
     rasa_dir = settings.data_dir / "rasa"
     rasa_dir.mkdir(parents=True, exist_ok=True)
     endpoints = rasa_dir / "endpoints.yml"

@@ -1,5 +1,6 @@
 """Custom Rasa 3 graph components, listed in config.yml.
 
+LogisticsJiebaTokenizer is Rasa's JiebaTokenizer without whitespace tokens.
 ChineseNormalizer runs before the tokenizer: Traditional Chinese becomes
 Simplified and full-width characters half-width, so one model serves both.
 SpacyRuleEntityExtractor adds `tracking_number` entities (every carrier format,
@@ -15,6 +16,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -47,6 +50,16 @@ class ChineseNormalizer(GraphComponent):
         for message in messages:
             self._normalize(message)
         return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
+class LogisticsJiebaTokenizer(JiebaTokenizer):
+    """Rasa's JiebaTokenizer (with the logistics dictionary) minus whitespace tokens:
+    jieba returns spaces as words, which blurs English messages and makes entity
+    spans end in a space."""
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        return [token for token in super().tokenize(message, attribute) if token.text.strip()]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

@@ -32,9 +32,15 @@ def normalize_text(text: str) -> str:
 
 def guess_language(text: str, default: str = "zh") -> str:
     """'zh' when the message has Chinese characters, 'en' when it has English words
-    and no Chinese, otherwise `default` (a bare number keeps the conversation's language)."""
-    if _CJK.search(text or ""):
+    and no Chinese, otherwise `default` (a bare tracking number or digits keep the
+    conversation's language)."""
+    from bot.store.tracking_numbers import find_tracking_numbers
+
+    text = text or ""
+    if _CJK.search(text):
         return "zh"
-    if len(_LATIN_WORD.findall(text or "")) >= 1 and not re.fullmatch(r"[\sA-Za-z]{0,2}\d[\d\sA-Za-z\-]*", text.strip()):
+    for found in reversed(find_tracking_numbers(text)):
+        text = text[:found.start] + " " + text[found.end:]
+    if _LATIN_WORD.search(text):
         return "en"
     return default

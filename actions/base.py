@@ -1,0 +1,174 @@
+"""Base classes and registries shared by every action module.
+
+`ParcelAction.run` gives each action a `Context` (dispatcher, tracker, language),
+runs it off the event loop, and turns any failure into a polite reply. Topic
+handlers (a question about one or more parcels) and answers to yes/no questions
+are registered by name so that the tracking-number, affirm and deny actions can
+resume whatever the conversation was waiting for.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import conversation, store_access, texts
+from actions.store_access import StoreError
+from bot.config import Settings, load_settings
+from bot.pii import mask_text
+from bot.store.models import Shipment
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """What a handler needs: where to speak, what was said, in which language."""
+
+    dispatcher: CollectingDispatcher
+    tracker: Tracker
+    domain: DomainDict
+    lang: str
+    settings: Settings = field(default_factory=load_settings)
+
+    @property
+    def conversation_id(self) -> str:
+        return str(self.tracker.sender_id)
+
+    def t(self, key: str, **values: object) -> str:
+        return texts.t(self.lang, key, **values)
+
+    def say(self, text: str, **kwargs: Any) -> None:
+        self.dispatcher.utter_message(text=text, **kwargs)
+
+    def slot(self, name: str) -> Any:
+        return self.tracker.get_slot(name)
+
+    def lookup(self, keys: list[str]) -> dict[str, Optional[Shipment]]:
+        """Shipments for the keys, in order (None where not found)."""
+        return store_access.get_shipments(keys)
+
+
+class ParcelAction(Action, ABC):
+    """An action with a language-aware context and polite error handling."""
+
+    @abstractmethod
+    def name(self) -> str:
+        ...
+
+    @abstractmethod
+    def handle(self, ctx: Context) -> list[EventType]:
+        ...
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        # The store is synchronous: keep it off the action server's event loop.
+        return await asyncio.to_thread(self.run_sync, dispatcher, tracker, domain)
+
+    def run_sync(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        lang = conversation.language(tracker)
+        ctx = Context(dispatcher, tracker, domain or {}, lang)
+        already_said = len(dispatcher.messages)
+        try:
+            return self.handle(ctx)
+        except StoreError as exc:
+            logger.error("%s: shipment store unavailable: %s", self.name(), exc)
+            del dispatcher.messages[already_said:]
+            ctx.say(ctx.t("store_unavailable"))
+        except Exception as exc:  # never a stack trace to the customer
+            logger.error("%s failed: %s: %s", self.name(), type(exc).__name__, mask_text(str(exc)))
+            logger.debug("%s traceback", self.name(), exc_info=True)
+            del dispatcher.messages[already_said:]
+            ctx.say(ctx.t("internal_error"))
+        return []
+
+
+# --------------------------------------------------------------------------- topics
+
+Shipments = dict[str, Optional[Shipment]]
+TopicHandler = Callable[[Context, Shipments], list[EventType]]
+TOPIC_HANDLERS: dict[str, TopicHandler] = {}
+# Topics that can be answered usefully before the customer gives a number.
+TOPICS_WITHOUT_NUMBER: set[str] = set()
+
+
+def topic(name: str, *, number_optional: bool = False) -> Callable[[TopicHandler], TopicHandler]:
+    """Register the handler of a topic: the answer once the parcels are looked up
+    ({normalised number: shipment or None when not found}, in the customer's order)."""
+
+    def register(handler: TopicHandler) -> TopicHandler:
+        TOPIC_HANDLERS[name] = handler
+        if number_optional:
+            TOPICS_WITHOUT_NUMBER.add(name)
+        return handler
+
+    return register
+
+
+def ask_for_number(ctx: Context, topic_name: str) -> list[EventType]:
+    purpose = texts.label(texts.TOPIC_PURPOSES, ctx.lang, topic_name)
+    ctx.say(ctx.t("ask_number", purpose=purpose))
+    return [SlotSet("pending_topic", topic_name)]
+
+
+def say_not_found(ctx: Context, key: str) -> None:
+    """Say honestly that a number is unknown (never guess a status)."""
+    ctx.say(ctx.t("not_found", number=key))
+
+
+def answer_topic(ctx: Context, topic_name: str, numbers: list[str]) -> list[EventType]:
+    """Answer `topic_name` for `numbers` (asking for a number when needed) and
+    record the topic and the parcels that exist in the conversation."""
+    # A new question ends whatever yes/no the bot was waiting for.
+    events: list[EventType] = [SlotSet("awaiting", None)]
+    if not numbers and topic_name not in TOPICS_WITHOUT_NUMBER:
+        return events + ask_for_number(ctx, topic_name)
+    shipments = ctx.lookup(numbers) if numbers else {}
+    known = [key for key, shipment in shipments.items() if shipment is not None]
+    # When no number was found the corrected number should resume this question.
+    still_pending = bool(numbers) and not known
+    events += [
+        SlotSet("pending_topic", topic_name if still_pending else None),
+        SlotSet("current_topic", topic_name),
+    ]
+    events += conversation.remember(ctx.tracker, known)
+    events += TOPIC_HANDLERS[topic_name](ctx, shipments)
+    return events
+
+
+class TopicAction(ParcelAction, ABC):
+    """An action answering one topic about the parcels in the conversation."""
+
+    topic_name: str = ""
+
+    def handle(self, ctx: Context) -> list[EventType]:
+        return answer_topic(ctx, self.topic_name, conversation.current_numbers(ctx.tracker))
+
+
+# --------------------------------------------------------------------------- yes / no
+
+ReplyHandler = Callable[[Context], list[EventType]]
+
+
+@dataclass(frozen=True)
+class AwaitedAnswer:
+    on_affirm: ReplyHandler
+    on_deny: ReplyHandler
+
+
+AWAITED_ANSWERS: dict[str, AwaitedAnswer] = {}
+
+
+def awaiting_answer(name: str, on_affirm: ReplyHandler, on_deny: ReplyHandler) -> None:
+    """Register what "yes" and "no" do while the `awaiting` slot is `name`."""
+    AWAITED_ANSWERS[name] = AwaitedAnswer(on_affirm, on_deny)

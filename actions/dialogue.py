@@ -1,0 +1,59 @@
+"""Yes, no, and messages the NLU did not understand."""
+from __future__ import annotations
+
+from rasa_sdk.events import EventType, SlotSet
+
+from actions import conversation, texts
+from actions.base import AWAITED_ANSWERS, Context, ParcelAction
+from actions.handoff import hand_off, lookup_quietly
+
+
+class ActionAffirm(ParcelAction):
+    """"Yes": does what the pending question (slot `awaiting`) offered."""
+
+    def name(self) -> str:
+        return "action_affirm"
+
+    def handle(self, ctx: Context) -> list[EventType]:
+        answer = AWAITED_ANSWERS.get(str(ctx.slot("awaiting") or ""))
+        if answer is None:
+            ctx.say(ctx.t("affirm_no_context"))
+            return []
+        return answer.on_affirm(ctx)
+
+
+class ActionDeny(ParcelAction):
+    """"No": declines the pending offer politely."""
+
+    def name(self) -> str:
+        return "action_deny"
+
+    def handle(self, ctx: Context) -> list[EventType]:
+        answer = AWAITED_ANSWERS.get(str(ctx.slot("awaiting") or ""))
+        if answer is None:
+            ctx.say(ctx.t("deny_no_context"))
+            return [SlotSet("awaiting", None)] if ctx.slot("awaiting") else []
+        return answer.on_deny(ctx)
+
+
+def topic_buttons(lang: str) -> list[dict[str, str]]:
+    return [{"title": en if lang == "en" else zh, "payload": f"/{intent}"}
+            for intent, zh, en in texts.FALLBACK_TOPICS]
+
+
+class ActionFallback(ParcelAction):
+    """First miss: ask to rephrase with common topics; second miss in a row: a colleague."""
+
+    REPEATS_BEFORE_HANDOFF = 2
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    def handle(self, ctx: Context) -> list[EventType]:
+        if conversation.consecutive_fallbacks(ctx.tracker) >= self.REPEATS_BEFORE_HANDOFF:
+            numbers = conversation.current_numbers(ctx.tracker)
+            return hand_off(ctx, "repeated_misunderstanding", shipments=lookup_quietly(ctx, numbers),
+                            numbers=numbers)
+        ctx.say(ctx.t("fallback_first"), buttons=topic_buttons(ctx.lang))
+        return []
+

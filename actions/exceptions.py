@@ -1,0 +1,208 @@
+"""Parcel claims: signed for but not received, damaged, lost."""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from rasa_sdk.events import EventType, SlotSet
+
+from actions import conversation, parcels, store_access, texts
+from actions.base import (
+    Context,
+    Shipments,
+    TopicAction,
+    ask_for_number,
+    awaiting_answer,
+    say_not_found,
+    topic,
+)
+from actions.handoff import escalate_if_needed, is_high_value
+from actions.verification import PURPOSE_PICKUP_CODE, pickup_details
+from bot.pii import mask_text
+from bot.store.models import Shipment
+
+logger = logging.getLogger(__name__)
+
+NON_RECEIPT_CONFIRM = "non_receipt_confirm"
+LOSS_CLAIM_AFTER_DAYS = 3
+
+
+def _request_reply(ctx: Context, shipment: Shipment, kind: str, created_key: str,
+                   details: Optional[dict] = None) -> str:
+    """Open a claim-like request once per parcel; the reply names its reference."""
+    request, created = store_access.create_request(kind, shipment, ctx.conversation_id, details, reuse_open=True)
+    if created:
+        return ctx.t(created_key, number=shipment.tracking_number, reference=request.reference)
+    return ctx.t("request_exists", number=shipment.tracking_number, reference=request.reference,
+                 kind=texts.label(texts.REQUEST_KIND_LABELS, ctx.lang, kind))
+
+
+def _shown_location(ctx: Context, shipment: Shipment) -> str:
+    """The delivery place: full once verified, otherwise with any address masked."""
+    location = shipment.delivery.location if shipment.delivery else None
+    if not location:
+        return ""
+    return location if conversation.is_verified(ctx.tracker, shipment.tracking_key) else mask_text(location)
+
+
+# --------------------------------------------------------------------------- signed, not received
+
+
+@topic(conversation.SIGNED_NOT_RECEIVED)
+def signed_not_received(ctx: Context, shipments: Shipments) -> list[EventType]:
+    events: list[EventType] = []
+    delivered_any = False
+    for key, shipment in shipments.items():
+        if shipment is None:
+            say_not_found(ctx, key)
+            continue
+        if not parcels.is_delivered(shipment):
+            ctx.say(ctx.t("snr_not_delivered", number=shipment.tracking_number,
+                          status=texts.status_label(ctx.lang, shipment.status),
+                          scan=parcels.scan_phrase(ctx.lang, shipment)))
+            continue
+        delivered_any = True
+        category = parcels.signed_category(ctx.lang, shipment)
+        location = _shown_location(ctx, shipment)
+        place = ctx.t("snr_place", location=location) if location else ""
+        lines = [ctx.t("snr_delivered", number=shipment.tracking_number,
+                       time=parcels.delivered_time(ctx.lang, shipment), category=category, place=place)]
+        if shipment.delivery is not None and shipment.delivery.pickup_code:
+            if conversation.is_verified(ctx.tracker, key):
+                lines.append(pickup_details(ctx, shipment))
+            else:
+                lines.append(ctx.t("snr_code_verify", category=category))
+                events.append(SlotSet("verification_purpose", PURPOSE_PICKUP_CODE))
+        ctx.say("\n".join(lines))
+    if delivered_any:
+        ctx.say("\n\n".join([ctx.t("snr_checklist"), ctx.t("snr_offer_claim")]))
+        events.append(SlotSet("awaiting", NON_RECEIPT_CONFIRM))
+    return events
+
+
+def _non_receipt_yes(ctx: Context) -> list[EventType]:
+    shipments = ctx.lookup(conversation.current_numbers(ctx.tracker))
+    delivered = [s for s in parcels.found(shipments) if parcels.is_delivered(s)]
+    if not delivered:
+        return [SlotSet("awaiting", None)] + ask_for_number(ctx, conversation.SIGNED_NOT_RECEIVED)
+    for shipment in delivered:
+        ctx.say(_request_reply(ctx, shipment, "non_receipt_claim", "snr_claim_created",
+                               {"signed_by_category": texts.signed_by_category(
+                                   shipment.delivery.signed_by if shipment.delivery else None)}))
+    events: list[EventType] = [SlotSet("awaiting", None)]
+    high_value = any(is_high_value(ctx, s) for s in delivered)
+    return events + escalate_if_needed(ctx, shipments, exception_topic=False, high_value=high_value,
+                                       category="loss")
+
+
+def _non_receipt_no(ctx: Context) -> list[EventType]:
+    ctx.say(ctx.t("deny_non_receipt"))
+    return [SlotSet("awaiting", None)]
+
+
+awaiting_answer(NON_RECEIPT_CONFIRM, _non_receipt_yes, _non_receipt_no)
+
+
+# --------------------------------------------------------------------------- damaged
+
+
+@topic(conversation.DAMAGED, number_optional=True)
+def damaged(ctx: Context, shipments: Shipments) -> list[EventType]:
+    resuming = ctx.slot("pending_topic") == conversation.DAMAGED
+    if not resuming:  # the checklist was already given before the number was asked for
+        ctx.say("\n".join([ctx.t("damage_ack"), ctx.t("damage_checklist")]))
+    if not shipments:
+        return ask_for_number(ctx, conversation.DAMAGED)
+    high_value = False
+    for key, shipment in shipments.items():
+        if shipment is None:
+            say_not_found(ctx, key)
+            continue
+        parts = []
+        exc = shipment.exception
+        if exc is not None and exc.type == "damaged" and exc.reason:
+            parts.append(ctx.t("damage_on_record", reason=parcels.exception_reason(shipment)))
+        parts.append(_request_reply(ctx, shipment, "damage_claim", "damage_claim_created",
+                                    {"customer_message": mask_text(conversation.latest_text(ctx.tracker))[:500]}))
+        ctx.say(texts.paragraph(ctx.lang, parts))
+        high_value = high_value or is_high_value(ctx, shipment)
+    return escalate_if_needed(ctx, shipments, exception_topic=True, high_value=high_value, category="damage")
+
+
+# --------------------------------------------------------------------------- lost
+
+def _compensation(ctx: Context, shipment: Shipment) -> str:
+    parts = []
+    if shipment.declared_value:
+        parts.append(ctx.t("compensation_insured",
+                           value=texts.money_text(shipment.declared_value, shipment.currency)))
+    parts.append(ctx.t("compensation_rules"))
+    return texts.paragraph(ctx.lang, parts)
+
+
+@topic(conversation.LOST)
+def lost(ctx: Context, shipments: Shipments) -> list[EventType]:
+    events: list[EventType] = []
+    high_value = False
+    for key, shipment in shipments.items():
+        if shipment is None:
+            say_not_found(ctx, key)
+            continue
+        if parcels.is_delivered(shipment):  # "lost" but signed for: the non-receipt path
+            events += signed_not_received(ctx, {key: shipment})
+            continue
+        exc = shipment.exception
+        if exc is not None and exc.type == "lost":
+            reason = parcels.exception_reason(shipment)
+            reported = texts.day_text(ctx.lang, exc.reported_at) if exc.reported_at else (
+                "recently" if ctx.lang == "en" else "近日")
+            reason_part = (f" ({reason})" if ctx.lang == "en" else f"（{reason}）") if reason else ""
+            ctx.say("\n".join([ctx.t("lost_investigating", number=shipment.tracking_number, reported=reported,
+                                     reason=reason_part), _compensation(ctx, shipment)]))
+            high_value = high_value or is_high_value(ctx, shipment)
+            continue
+        silent_days = parcels.days_without_scan(shipment)
+        event = parcels.latest_scan(shipment)
+        if event is not None and silent_days is not None and silent_days >= LOSS_CLAIM_AFTER_DAYS:
+            request, created = store_access.create_request(
+                "loss_claim", shipment, ctx.conversation_id,
+                {"days_without_scan": silent_days, "last_scan_location": event.location}, reuse_open=True)
+            opened = ctx.t("lost_opened", number=shipment.tracking_number,
+                           time=texts.moment_text(ctx.lang, event.time), location=event.location or "—",
+                           days=silent_days, reference=request.reference)
+            if not created:
+                opened = ctx.t("request_exists", number=shipment.tracking_number, reference=request.reference,
+                               kind=texts.label(texts.REQUEST_KIND_LABELS, ctx.lang, "loss_claim"))
+            ctx.say("\n".join([opened, _compensation(ctx, shipment)]))
+            high_value = high_value or is_high_value(ctx, shipment)
+            continue
+        expected = parcels.upcoming_delivery(shipment)
+        eta = ctx.t("lost_recent_eta", eta=texts.deadline_text(ctx.lang, expected)) if expected else ""
+        if event is None:
+            ctx.say(parcels.tracking_block(ctx.lang, shipment))
+            continue
+        ctx.say(ctx.t("lost_recent", number=shipment.tracking_number, time=texts.moment_text(ctx.lang, event.time),
+                      location=event.location or "—", description=mask_text(event.description), eta=eta))
+    return events + escalate_if_needed(ctx, shipments, exception_topic=True, high_value=high_value,
+                                       category="loss")
+
+
+class ActionSignedNotReceived(TopicAction):
+    topic_name = conversation.SIGNED_NOT_RECEIVED
+
+    def name(self) -> str:
+        return "action_signed_not_received"
+
+
+class ActionDamagedGoods(TopicAction):
+    topic_name = conversation.DAMAGED
+
+    def name(self) -> str:
+        return "action_damaged_goods"
+
+
+class ActionLostParcel(TopicAction):
+    topic_name = conversation.LOST
+
+    def name(self) -> str:
+        return "action_lost_parcel"

@@ -1,0 +1,339 @@
+"""Handing a conversation over to a human agent.
+
+The handoff is one bot message: a polite line for the customer plus a custom
+payload the gateway routes to the agent console (docs/gateway-contract.md):
+
+    {"handoff": {"reason", "category", "priority", "tracking_numbers", "summary",
+                 "language", "customer_tier", "sla_minutes", "verified"}}
+
+and the slot `handed_off` is set so the conversation is never handed off twice.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Iterable, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+
+from actions import conversation, parcels, store_access, texts
+from actions.base import Context, ParcelAction, Shipments
+from actions.store_access import StoreError
+from bot.config import Settings, load_settings
+from bot.pii import mask_text
+from bot.store.models import Shipment
+from bot.store.tracking_numbers import find_tracking_numbers
+
+logger = logging.getLogger(__name__)
+
+REASONS = (
+    "customer_request", "complaint", "repeated_misunderstanding", "high_value_claim",
+    "urgent_medical", "verification_failed", "vip",
+)
+CATEGORIES = ("delay", "damage", "loss", "refused", "address", "customs", "consultation", "complaint")
+PRIORITIES = ("normal", "high", "urgent")  # ascending
+
+# The topic the customer is on says the category, except for general questions
+# (tracking, ETA) where the parcel's exception says more.
+_TOPIC_CATEGORY = {
+    conversation.DELAY: "delay",
+    conversation.DAMAGED: "damage",
+    conversation.LOST: "loss",
+    conversation.SIGNED_NOT_RECEIVED: "loss",
+    conversation.CHANGE_ADDRESS: "address",
+    conversation.CUSTOMS: "customs",
+}
+_WEAK_TOPIC_CATEGORY = {
+    conversation.DELIVERY_FAILED: "address",
+    conversation.RETURN: "consultation",
+}
+_EXCEPTION_CATEGORY = {
+    "delay": "delay",
+    "held_at_station": "delay",
+    "lost": "loss",
+    "misdelivered": "loss",
+    "damaged": "damage",
+    "refused": "refused",
+    "address_problem": "address",
+    "out_of_area": "address",
+    "customs_hold": "customs",
+}
+_TIER_RANK = {"regular": 0, "vip": 1, "enterprise": 2}
+
+# Threats to go to the regulator (12305 is the postal complaints line), the
+# consumer association, the media or court make a complaint urgent.
+ESCALATION_CUES = (
+    "12305", "12315", "消协", "消费者协会", "315", "媒体", "记者", "电视台", "律师", "起诉", "法院",
+    "曝光", "邮政局", "邮政管理局", "市场监管", "工商", "lawyer", "sue", "court", "media",
+    "journalist", "newspaper", "regulator", "consumer association",
+)
+MEDICAL_CUES = (
+    "药", "胰岛素", "救命", "医疗", "疫苗", "急救", "处方", "透析", "medicine", "medication",
+    "insulin", "vaccine", "medical", "prescription", "life-saving", "lifesaving", "drug",
+)
+
+
+def _without_numbers(text: str) -> str:
+    """`text` without tracking numbers and long digit runs such as phone numbers
+    ("315" inside a number is no threat; the 5-digit hotline 12305 stays)."""
+    for found in find_tracking_numbers(text):
+        text = text.replace(found.text, " ")
+    return re.sub(r"\d{7,}", " ", text)
+
+
+def _has_cue(text: str, cues: Iterable[str]) -> bool:
+    lowered = _without_numbers(text or "").lower()
+    for cue in cues:
+        if cue.isascii() and cue.isalpha():
+            if re.search(rf"\b{re.escape(cue)}(?:s|es)?\b", lowered):
+                return True
+        elif re.search(rf"(?<!\d){re.escape(cue)}(?!\d)", lowered):
+            return True
+    return False
+
+
+def threatens_escalation(text: str) -> bool:
+    return _has_cue(text, ESCALATION_CUES)
+
+
+def mentions_medical(tracker: Tracker) -> bool:
+    """Whether the customer's recent messages mention urgently needed medical goods."""
+    return any(_has_cue(text, MEDICAL_CUES) for text in conversation.recent_user_texts(tracker, 4))
+
+
+def _max_priority(*levels: Optional[str]) -> str:
+    ranked = [PRIORITIES.index(level) for level in levels if level in PRIORITIES]
+    return PRIORITIES[max(ranked)] if ranked else "normal"
+
+
+def category_for(tracker: Tracker, shipments: list[Shipment], reason: str) -> str:
+    if reason == "complaint":
+        return "complaint"
+    topics = [tracker.get_slot("pending_topic"), tracker.get_slot("current_topic")]
+    for topic_name in topics:
+        if topic_name in _TOPIC_CATEGORY:
+            return _TOPIC_CATEGORY[topic_name]
+    for shipment in shipments:
+        if shipment.exception is not None and shipment.exception.type in _EXCEPTION_CATEGORY:
+            return _EXCEPTION_CATEGORY[shipment.exception.type]
+        if shipment.status == "delivery_failed":
+            return "address"
+        if parcels.is_late(shipment):
+            return "delay"
+    for topic_name in topics:
+        if topic_name in _WEAK_TOPIC_CATEGORY:
+            return _WEAK_TOPIC_CATEGORY[topic_name]
+    return "consultation"
+
+
+def _has_issue(shipment: Shipment) -> bool:
+    return (shipment.exception is not None and not parcels.is_delivered(shipment)) or parcels.is_late(shipment)
+
+
+def priority_for(reason: str, tracker: Tracker, shipments: list[Shipment], category: str,
+                 minimum: Optional[str] = None) -> str:
+    levels: list[Optional[str]] = [minimum]
+    if reason == "complaint":
+        levels.append("urgent" if threatens_escalation(conversation.latest_text(tracker)) else "high")
+    if reason in ("urgent_medical",):
+        levels.append("urgent")
+    if reason in ("high_value_claim", "vip"):
+        levels.append("high")
+    if category in ("delay", "loss") and mentions_medical(tracker):
+        levels.append("urgent")
+    if any(parcels.has_priority_tier(s) and _has_issue(s) for s in shipments):
+        levels.append("high")
+    return _max_priority(*levels)
+
+
+def customer_tier(shipments: list[Shipment]) -> str:
+    tiers = [s.customer_tier or "regular" for s in shipments]
+    if not tiers:
+        return "unknown"
+    return max(tiers, key=lambda tier: _TIER_RANK.get(tier, 0))
+
+
+def _parcel_summary(lang: str, shipment: Shipment) -> str:
+    t = texts.t
+    details = [t(lang, "sum_status", status=texts.status_label(lang, shipment.status))]
+    if shipment.exception is not None:
+        reason = parcels.exception_reason(shipment) or "—"
+        details.append(t(lang, "sum_exception", type=texts.exception_label(lang, shipment.exception.type),
+                         reason=reason))
+    if parcels.is_delivered(shipment):
+        details.append(t(lang, "sum_delivered", time=parcels.delivered_time(lang, shipment),
+                         category=parcels.signed_category(lang, shipment)))
+    else:
+        eta = parcels.expected_delivery(shipment)
+        if eta is not None:
+            details.append(t(lang, "sum_eta", eta=texts.deadline_text(lang, eta)))
+        if shipment.promised_by is not None:
+            details.append(t(lang, "sum_promised", promised=texts.deadline_text(lang, shipment.promised_by)))
+    if shipment.declared_value:
+        details.append(t(lang, "sum_value", value=texts.money_text(shipment.declared_value, shipment.currency)))
+    return t(lang, "sum_parcel", number=shipment.tracking_number, carrier=parcels.carrier_name(shipment),
+             details=texts.sep(lang).join(details))
+
+
+def _requests_summary(lang: str, conversation_id: str) -> Optional[str]:
+    try:
+        requests = store_access.requests_for_conversation(conversation_id)
+    except StoreError:
+        return None
+    if not requests:
+        return None
+    refs = [
+        f"{r.reference} ({texts.label(texts.REQUEST_KIND_LABELS, lang, r.kind)})"
+        if lang == "en"
+        else f"{r.reference}（{texts.label(texts.REQUEST_KIND_LABELS, lang, r.kind)}）"
+        for r in requests
+    ]
+    return texts.t(lang, "sum_requests", refs=texts.join_list(lang, refs))
+
+
+def build_summary(lang: str, tracker: Tracker, reason: str, numbers: list[str],
+                  shipments: Shipments, tier: str, done: list[str]) -> str:
+    """One paragraph of facts for the agent: what the customer said, the parcels,
+    what the bot already did, why it is handed over."""
+    quote = (lambda s: f"\"{s}\"") if lang == "en" else (lambda s: f"“{s}”")
+    messages = [quote(mask_text(text.strip())[:200]) for text in conversation.recent_user_texts(tracker)]
+    parts = [texts.t(lang, "sum_customer", messages=" / ".join(messages))] if messages else []
+    if not numbers:
+        parts.append(texts.t(lang, "sum_no_parcel"))
+    for key in numbers:
+        if key not in shipments:  # the store could not be asked
+            parts.append(texts.t(lang, "sum_unavailable", number=key))
+        elif shipments[key] is None:
+            parts.append(texts.t(lang, "sum_not_found", number=key))
+        else:
+            parts.append(_parcel_summary(lang, shipments[key]))
+    steps = [texts.label(texts.ACTION_STEP_LABELS, lang, name)
+             for name in conversation.bot_actions_run(tracker) if name in texts.ACTION_STEP_LABELS]
+    steps += [step for step in done if step not in steps]
+    if steps:
+        parts.append(texts.t(lang, "sum_done", steps=texts.join_list(lang, steps)))
+    requests = _requests_summary(lang, str(tracker.sender_id))
+    if requests:
+        parts.append(requests)
+    parts.append(texts.t(lang, "sum_reason", reason=texts.label(texts.HANDOFF_REASON_LABELS, lang, reason)))
+    parts.append(texts.t(lang, "sum_tier", tier=texts.label(texts.TIER_LABELS, lang, tier)))
+    return (" " if lang == "en" else "").join(parts)
+
+
+def build_handoff(
+    tracker: Tracker,
+    lang: str,
+    reason: str,
+    *,
+    shipments: Optional[Shipments] = None,
+    numbers: Optional[list[str]] = None,
+    category: Optional[str] = None,
+    priority: Optional[str] = None,
+    done: Optional[list[str]] = None,
+    settings: Optional[Settings] = None,
+) -> dict[str, Any]:
+    """The handoff payload (the value of the "handoff" key) from the facts.
+
+    `numbers` are the parcels talked about (default: the keys of `shipments`); a
+    number missing from `shipments` could not be looked up. `verified` tells the
+    console whether the customer proved the recipient's phone (it then shows
+    personal data unmasked)."""
+    settings = settings or load_settings()
+    if reason not in REASONS:
+        raise ValueError(f"unknown handoff reason {reason!r}")
+    shipments = shipments or {}
+    numbers = list(numbers) if numbers is not None else list(shipments)
+    found = parcels.found(shipments)
+    category = category if category in CATEGORIES else category_for(tracker, found, reason)
+    tier = customer_tier(found)
+    return {
+        "reason": reason,
+        "category": category,
+        "priority": priority_for(reason, tracker, found, category, minimum=priority),
+        "tracking_numbers": numbers,
+        "summary": build_summary(lang, tracker, reason, numbers, shipments, tier, done or []),
+        "language": texts.norm_lang(lang),
+        "customer_tier": tier,
+        "sla_minutes": settings.sla_minutes(category),
+        "verified": bool(conversation.verified_numbers(tracker)),
+    }
+
+
+def hand_off(
+    ctx: Context,
+    reason: str,
+    *,
+    shipments: Optional[Shipments] = None,
+    numbers: Optional[list[str]] = None,
+    category: Optional[str] = None,
+    priority: Optional[str] = None,
+    done: Optional[list[str]] = None,
+) -> list[EventType]:
+    """Tell the customer a colleague takes over and emit the handoff payload, once
+    per conversation (afterwards only reassure)."""
+    if ctx.slot("handed_off"):
+        ctx.say(ctx.t("handoff_already"))
+        return []
+    payload = build_handoff(ctx.tracker, ctx.lang, reason, shipments=shipments, numbers=numbers,
+                            category=category, priority=priority, done=done, settings=ctx.settings)
+    joiner = " " if ctx.lang == "en" else ""
+    text = joiner.join([ctx.t(f"handoff_lead_{reason}"), ctx.t("handoff_tail", minutes=payload["sla_minutes"])])
+    ctx.say(text, json_message={"handoff": payload})
+    logger.info("handoff %s: reason=%s category=%s priority=%s", ctx.conversation_id, reason,
+                payload["category"], payload["priority"])
+    return [SlotSet("handed_off", True)]
+
+
+def lookup_quietly(ctx: Context, numbers: list[str]) -> Shipments:
+    """Shipments for a handoff: a store failure must not stop the handoff (the
+    numbers are then simply missing from the result)."""
+    if not numbers:
+        return {}
+    try:
+        return ctx.lookup(numbers)
+    except StoreError:
+        logger.warning("handoff without shipment facts: the store is unavailable")
+        return {}
+
+
+def escalate_if_needed(
+    ctx: Context,
+    shipments: Shipments,
+    *,
+    exception_topic: bool,
+    high_value: bool = False,
+    category: Optional[str] = None,
+    done: Optional[list[str]] = None,
+) -> list[EventType]:
+    """After an answer, the cases a colleague must take over, strongest first:
+    urgent medical goods still on the way, a claim above the value threshold, a
+    VIP/enterprise customer's parcel with an exception (on exception topics)."""
+    pending = [s for s in shipments.values() if s is not None and not parcels.is_delivered(s)]
+    if pending and mentions_medical(ctx.tracker):
+        return hand_off(ctx, "urgent_medical", shipments=shipments, category=category, priority="urgent", done=done)
+    if high_value:
+        return hand_off(ctx, "high_value_claim", shipments=shipments, category=category, priority="high", done=done)
+    if exception_topic and any(parcels.has_priority_tier(s) and s.exception is not None for s in pending):
+        return hand_off(ctx, "vip", shipments=shipments, category=category, priority="high", done=done)
+    return []
+
+
+def is_high_value(ctx: Context, shipment: Shipment) -> bool:
+    return (shipment.declared_value or 0) > ctx.settings.claim_handoff_value
+
+
+class ActionHandoff(ParcelAction):
+    """The customer asks for a person, or complains."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    def handle(self, ctx: Context) -> list[EventType]:
+        if ctx.slot("handed_off"):
+            ctx.say(ctx.t("handoff_already"))
+            return []
+        reason = "complaint" if conversation.latest_intent(ctx.tracker) == "complain" else "customer_request"
+        numbers = conversation.current_numbers(ctx.tracker)
+        priority = "urgent" if mentions_medical(ctx.tracker) else None
+        return hand_off(ctx, reason, shipments=lookup_quietly(ctx, numbers), numbers=numbers, priority=priority)

@@ -1,0 +1,120 @@
+"""Returns: the steps, booking a courier pickup, and choosing a time window (for a
+return pickup or a redelivery)."""
+from __future__ import annotations
+
+from rasa_sdk.events import EventType, SlotSet
+
+from actions import conversation, parcels, store_access, texts, windows
+from actions.base import (
+    Context,
+    ParcelAction,
+    Shipments,
+    TopicAction,
+    ask_for_number,
+    awaiting_answer,
+    say_not_found,
+    topic,
+)
+from actions.delivery import REDELIVERY_WINDOW
+
+RETURN_PICKUP_CONFIRM = "return_pickup_confirm"
+RETURN_WINDOW = "return_window"
+
+
+@topic(conversation.RETURN, number_optional=True)
+def return_goods(ctx: Context, shipments: Shipments) -> list[EventType]:
+    if ctx.slot("pending_topic") != conversation.RETURN:  # not already explained
+        ctx.say(ctx.t("return_steps"))
+    if not shipments:
+        return ask_for_number(ctx, conversation.RETURN)
+    returnable = False
+    for key, shipment in shipments.items():
+        if shipment is None:
+            say_not_found(ctx, key)
+        elif parcels.is_delivered(shipment):
+            returnable = True
+        elif not parcels.is_closed(shipment):
+            ctx.say(ctx.t("return_not_delivered", number=shipment.tracking_number,
+                          status=texts.status_label(ctx.lang, shipment.status)))
+    if not returnable:
+        return []
+    ctx.say(ctx.t("return_offer_pickup"))
+    return [SlotSet("awaiting", RETURN_PICKUP_CONFIRM)]
+
+
+def _offer_windows(ctx: Context, key: str, awaiting: str) -> list[EventType]:
+    ctx.say(ctx.t(key), buttons=windows.buttons(ctx.lang))
+    return [SlotSet("awaiting", awaiting)]
+
+
+def _return_yes(ctx: Context) -> list[EventType]:
+    return _offer_windows(ctx, "window_ask_return", RETURN_WINDOW)
+
+
+def _return_no(ctx: Context) -> list[EventType]:
+    ctx.say(ctx.t("deny_return"))
+    return [SlotSet("awaiting", None)]
+
+
+def _window_yes(ctx: Context) -> list[EventType]:
+    """A "yes" while a time window is expected: show the choices again."""
+    return _offer_windows(ctx, "window_unknown", str(ctx.slot("awaiting")))
+
+
+def _window_no(ctx: Context) -> list[EventType]:
+    ctx.say(ctx.t("deny_no_context"))
+    return [SlotSet("awaiting", None)]
+
+
+awaiting_answer(RETURN_PICKUP_CONFIRM, _return_yes, _return_no)
+awaiting_answer(RETURN_WINDOW, _window_yes, _window_no)
+awaiting_answer(REDELIVERY_WINDOW, _window_yes, _window_no)
+
+# awaiting -> (service request kind, confirmation message)
+_BOOKINGS = {
+    RETURN_WINDOW: ("return_pickup", "window_booked_return"),
+    REDELIVERY_WINDOW: ("redelivery", "window_booked_redelivery"),
+}
+
+
+class ActionReturnGoods(TopicAction):
+    topic_name = conversation.RETURN
+
+    def name(self) -> str:
+        return "action_return_goods"
+
+
+class ActionChooseTimeWindow(ParcelAction):
+    def name(self) -> str:
+        return "action_choose_time_window"
+
+    def handle(self, ctx: Context) -> list[EventType]:
+        awaiting = ctx.slot("awaiting")
+        if awaiting not in _BOOKINGS:
+            ctx.say(ctx.t("window_no_context"))
+            return []
+        code = windows.chosen(ctx.tracker)
+        if code is None:
+            ctx.say(ctx.t("window_unknown"), buttons=windows.buttons(ctx.lang))
+            return []
+        if windows.is_past(code):
+            ctx.say(ctx.t("window_past", window=windows.describe(ctx.lang, code)),
+                    buttons=windows.buttons(ctx.lang))
+            return []
+        numbers = conversation.current_numbers(ctx.tracker)
+        shipments = ctx.lookup(numbers) if numbers else {}
+        found = parcels.found(shipments)
+        if awaiting == RETURN_WINDOW:
+            targets = [s for s in found if parcels.is_delivered(s)]
+        else:
+            targets = [s for s in found if not parcels.is_delivered(s) and not parcels.is_closed(s)]
+        if not targets:
+            topic_name = conversation.RETURN if awaiting == RETURN_WINDOW else conversation.DELIVERY_FAILED
+            return [SlotSet("awaiting", None)] + ask_for_number(ctx, topic_name)
+        kind, message = _BOOKINGS[awaiting]
+        window = windows.bounds(code)
+        for shipment in targets:
+            request, _ = store_access.create_request(kind, shipment, ctx.conversation_id,
+                                                     {"time_window": code}, window)
+            ctx.say(ctx.t(message, window=windows.describe(ctx.lang, code), reference=request.reference))
+        return [SlotSet("awaiting", None)]

@@ -1,0 +1,105 @@
+"""Phone verification: the last 4 digits of the recipient's phone unlock the
+recipient's personal data (pickup code, delivery place) and address changes."""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Optional
+
+from rasa_sdk.events import EventType, SlotSet
+
+from actions import conversation, parcels
+from actions.base import Context, ParcelAction, Shipments, ask_for_number, say_not_found
+from actions.conversation import log_masked
+from actions.handoff import hand_off
+from bot.store.models import Shipment
+
+logger = logging.getLogger(__name__)
+
+PURPOSE_PICKUP_CODE = "pickup_code"
+PURPOSE_ADDRESS_CHANGE = "address_change"
+NEW_ADDRESS = "new_address"
+
+
+def pickup_details(ctx: Context, shipment: Shipment) -> str:
+    delivery = shipment.delivery
+    location = (delivery.location if delivery else None) or "—"
+    time = parcels.delivered_time(ctx.lang, shipment)
+    if delivery is not None and delivery.pickup_code:
+        return ctx.t("pickup_details", code=delivery.pickup_code, location=location, time=time)
+    return ctx.t("pickup_no_code", number=shipment.tracking_number, location=location, time=time,
+                 category=parcels.signed_category(ctx.lang, shipment))
+
+
+def ask_verification(ctx: Context, purpose: str) -> list[EventType]:
+    ctx.say(ctx.t("verify_ask_address"))
+    return [SlotSet("verification_purpose", purpose)]
+
+
+def ask_new_address(ctx: Context) -> list[EventType]:
+    ctx.say(ctx.t("address_ask_new"))
+    return [SlotSet("awaiting", NEW_ADDRESS), SlotSet("verification_purpose", None)]
+
+
+def _last4(phone: Optional[str]) -> Optional[str]:
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-4:] if len(digits) >= 4 else None
+
+
+class ActionVerifyPhone(ParcelAction):
+    """Checks the last 4 digits of the recipient's phone, then does what the
+    verification was for. The right digits are never revealed."""
+
+    def name(self) -> str:
+        return "action_verify_phone"
+
+    def handle(self, ctx: Context) -> list[EventType]:
+        purpose = ctx.slot("verification_purpose")
+        numbers = conversation.current_numbers(ctx.tracker)
+        if not numbers:
+            if purpose:
+                return ask_for_number(ctx, conversation.CHANGE_ADDRESS if purpose == PURPOSE_ADDRESS_CHANGE
+                                      else conversation.SIGNED_NOT_RECEIVED)
+            ctx.say(ctx.t("verify_not_needed"))
+            return []
+        shipments = ctx.lookup(numbers)
+        candidates = parcels.found(shipments)
+        if not candidates:
+            for key in shipments:
+                say_not_found(ctx, key)
+            return []
+        digits = conversation.phone_digits_in_message(ctx.tracker)
+        if digits is None:
+            ctx.say(ctx.t("verify_no_digits"))
+            return []
+        checkable = [s for s in candidates if _last4(s.recipient_phone)]
+        if not checkable:
+            ctx.say(ctx.t("verify_unavailable", number=candidates[0].tracking_number))
+            return []
+        matched = [s for s in checkable if _last4(s.recipient_phone) == digits]
+        if not matched:
+            return self._failed(ctx, shipments)
+        verified = conversation.verified_numbers(ctx.tracker)
+        verified += [s.tracking_key for s in matched if s.tracking_key not in verified]
+        log_masked(logger, "recipient verified for %s", ", ".join(s.tracking_number for s in matched))
+        events: list[EventType] = [SlotSet("verified_numbers", verified), SlotSet("verification_attempts", 0),
+                                   SlotSet("verification_purpose", None)]
+        if purpose == PURPOSE_PICKUP_CODE:
+            ctx.say("\n".join([ctx.t("verify_ok")] + [pickup_details(ctx, s) for s in matched]))
+            return events
+        if purpose == PURPOSE_ADDRESS_CHANGE:
+            ctx.say(ctx.t("verify_ok"))
+            return events + ask_new_address(ctx)
+        ctx.say(ctx.t("verify_ok_nothing"))
+        return events
+
+    def _failed(self, ctx: Context, shipments: Shipments) -> list[EventType]:
+        attempts = int(ctx.slot("verification_attempts") or 0) + 1
+        limit = max(1, ctx.settings.max_verification_attempts)
+        log_masked(logger, "recipient verification failed (%d/%d)", attempts, limit)
+        if attempts >= limit:
+            events: list[EventType] = [SlotSet("verification_attempts", attempts),
+                                       SlotSet("verification_purpose", None), SlotSet("awaiting", None)]
+            return events + hand_off(ctx, "verification_failed", shipments=shipments)
+        ctx.say(ctx.t("verify_failed_retry", left=limit - attempts))
+        return [SlotSet("verification_attempts", attempts)]
