@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from sqlalchemy import DateTime, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 Base: Any = declarative_base()
@@ -44,9 +45,12 @@ def utcnow() -> datetime:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite files get their directory, WAL and foreign keys."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # SQLAlchemy 1.4 gives SQLite files a NullPool: a new connection (and the
+            # pragmas below) per session, ~1 ms per lookup. Keep connections instead.
+            kwargs.setdefault("poolclass", QueuePool)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     else:
         kwargs.setdefault("pool_pre_ping", True)
