@@ -153,7 +153,9 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
 
 def recent_user_texts(tracker: Tracker, limit: int = 3) -> list[str]:
     """The last `limit` customer messages, oldest first."""
-    texts = [str(e.get("text") or "") for e in _user_events(tracker) if e.get("text")]
+    # "/greet"-style payloads come from buttons or the widget, not from the customer's keyboard.
+    texts = [str(e.get("text") or "") for e in _user_events(tracker)
+             if e.get("text") and not str(e.get("text")).startswith("/")]
     if not texts and latest_text(tracker):
         texts = [latest_text(tracker)]
     return texts[-limit:]

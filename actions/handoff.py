@@ -278,7 +278,7 @@ def hand_off(
     payload = build_handoff(ctx.tracker, ctx.lang, reason, shipments=shipments, numbers=numbers,
                             category=category, priority=priority, done=done, settings=ctx.settings)
     joiner = " " if ctx.lang == "en" else ""
-    text = joiner.join([ctx.t(f"handoff_lead_{reason}"), ctx.t("handoff_tail", minutes=payload["sla_minutes"])])
+    text = joiner.join([ctx.t(f"handoff_lead_{reason}"), ctx.t("handoff_tail")])
     ctx.say(text, json_message={"handoff": payload})
     logger.info("handoff %s: reason=%s category=%s priority=%s", ctx.conversation_id, reason,
                 payload["category"], payload["priority"])

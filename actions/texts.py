@@ -708,8 +708,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "As a valued customer, you'll have a dedicated agent follow this up with priority.",
     },
     "handoff_tail": {
-        "zh": "已为您转接人工客服，同事会在约{minutes}分钟内接手，并能看到我们刚才的对话，您不用再重复说明。请稍候～",
-        "en": "I've passed this to a colleague, who will take over within about {minutes} minutes and can see our conversation, so you won't need to repeat anything.",
+        "zh": "已为您转接人工客服，同事接入后能看到我们刚才的对话，您不用再重复说明。请稍候～",
+        "en": "I've passed this to a colleague, who will see our conversation when they join, so you won't need to repeat anything.",
     },
     "handoff_already": {
         "zh": "您的问题已经转给人工同事了，正在为您安排，同事接入后会第一时间回复您，请稍候 🙏",

@@ -8,6 +8,11 @@ from functools import lru_cache
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_MARKUP = re.compile(r"<[^>]{0,200}>")
+_ENGLISH_CUES = {
+    "hello", "hi", "hey", "thanks", "thank", "help", "agent", "human", "where", "when",
+    "why", "parcel", "package", "tracking", "delivery", "return", "refund", "customs",
+}
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +46,10 @@ def guess_language(text: str, default: str = "zh") -> str:
         return "zh"
     for found in reversed(find_tracking_numbers(text)):
         text = text[:found.start] + " " + text[found.end:]
-    if _LATIN_WORD.search(text):
+    text = _MARKUP.sub(" ", text)
+    words = [w.lower() for w in _LATIN_WORD.findall(text)]
+    # One short word ("ok", "no") says nothing about the language; two words or an
+    # unmistakably English one do.
+    if len(words) >= 2 or (words and words[0] in _ENGLISH_CUES):
         return "en"
     return default
