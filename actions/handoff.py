@@ -307,15 +307,14 @@ def escalate_if_needed(
     done: Optional[list[str]] = None,
 ) -> list[EventType]:
     """After an answer, the cases a colleague must take over, strongest first:
-    urgent medical goods still on the way, a claim above the value threshold, a
-    VIP/enterprise customer's parcel with an exception (on exception topics)."""
+    urgent medical goods still on the way, a claim above the value threshold.
+    (A VIP/enterprise customer is not handed off for an answered question: the tier
+    raises the priority when a handoff does happen.)"""
     pending = [s for s in shipments.values() if s is not None and not parcels.is_delivered(s)]
     if pending and mentions_medical(ctx.tracker):
         return hand_off(ctx, "urgent_medical", shipments=shipments, category=category, priority="urgent", done=done)
     if high_value:
         return hand_off(ctx, "high_value_claim", shipments=shipments, category=category, priority="high", done=done)
-    if exception_topic and any(parcels.has_priority_tier(s) and s.exception is not None for s in pending):
-        return hand_off(ctx, "vip", shipments=shipments, category=category, priority="high", done=done)
     return []
 
 

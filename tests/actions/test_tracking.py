@@ -193,12 +193,13 @@ def test_delay_question_about_a_lost_parcel_points_to_the_right_help() -> None:
     assert "查丢件" in turn.text
 
 
-def test_vip_customer_with_a_delay_goes_to_a_colleague_with_high_priority(conv: Conversation) -> None:
+def test_vip_customer_with_a_delay_is_answered_and_gets_high_priority_when_handed_off(conv: Conversation) -> None:
     turn = conv.say("SF1400000000018 为什么还没到", "ask_delay")
-    assert "原因是：航班取消，改为陆运" in turn.text  # answered first
-    handoff = turn.handoff
-    assert handoff["reason"] == "vip"
-    assert handoff["priority"] == "high"
+    assert "原因是：航班取消，改为陆运" in turn.text  # answered, not handed off
+    assert turn.handoff is None
+    handoff = conv.say("还是帮我转人工吧", "request_human").handoff
+    assert handoff["reason"] == "customer_request"
+    assert handoff["priority"] == "high"  # the VIP tier raises the priority
     assert handoff["category"] == "delay"
     assert handoff["customer_tier"] == "vip"
 
