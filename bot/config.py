@@ -63,6 +63,26 @@ class Settings:
     max_message_chars: int = field(default_factory=lambda: _env_int("MAX_MESSAGE_CHARS", 4000))
     # Extra origins allowed to open the socket.io channel (comma separated; same origin always works, "*" = any).
     cors_origins: str = field(default_factory=lambda: _env("GATEWAY_CORS_ORIGINS", ""))
+    # The stock rasa-webchat bundle for the demo page (scripts/env.sh fetches it from npm).
+    webchat_js: str = field(default_factory=lambda: _env("WEBCHAT_JS", ""))
+
+    # --- WeChat channels (bot/gateway/channels/wechat.py); each is enabled only when its token is set ---
+    # Official Account (公众号): callback token, AppID/AppSecret for the customer-service message API,
+    # EncodingAESKey for safe mode (optional).
+    wechat_token: str = field(default_factory=lambda: _env("WECHAT_TOKEN", ""))
+    wechat_app_id: str = field(default_factory=lambda: _env("WECHAT_APP_ID", ""))
+    wechat_app_secret: str = field(default_factory=lambda: _env("WECHAT_APP_SECRET", ""))
+    wechat_encoding_aes_key: str = field(default_factory=lambda: _env("WECHAT_ENCODING_AES_KEY", ""))
+    wechat_api_base: str = field(default_factory=lambda: _env("WECHAT_API_BASE", "https://api.weixin.qq.com"))
+    # WeCom (企业微信): the callback is always encrypted, so corp id and EncodingAESKey are required with the token.
+    wecom_corp_id: str = field(default_factory=lambda: _env("WECOM_CORP_ID", ""))
+    wecom_token: str = field(default_factory=lambda: _env("WECOM_TOKEN", ""))
+    wecom_encoding_aes_key: str = field(default_factory=lambda: _env("WECOM_ENCODING_AES_KEY", ""))
+    wecom_agent_id: str = field(default_factory=lambda: _env("WECOM_AGENT_ID", ""))
+    wecom_secret: str = field(default_factory=lambda: _env("WECOM_SECRET", ""))
+    wecom_api_base: str = field(default_factory=lambda: _env("WECOM_API_BASE", "https://qyapi.weixin.qq.com"))
+    # WeChat drops a callback after 5 s: replies not ready by then go through the send-message API.
+    wechat_reply_timeout_s: float = field(default_factory=lambda: _env_float("WECHAT_REPLY_TIMEOUT", 4.0))
 
     def sla_minutes(self, category: str | None) -> int:
         """First-response SLA (minutes) of a handoff category."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 
 from bot.nlu.spacy_rules import find_personal_data
 
@@ -63,15 +64,26 @@ def mask_text(text: str) -> str:
     return "".join(out)
 
 
+_filter_state = threading.local()
+
+
 class PiiMaskingFilter(logging.Filter):
-    """Logging filter that masks personal data in every record's message."""
+    """Logging filter that masks personal data in every record's message.
+
+    Re-entrant safe: the first masking loads jieba and spaCy, which log themselves;
+    those records pass unmasked instead of waiting for the masker they came from."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(_filter_state, "active", False):
+            return True
+        _filter_state.active = True
         try:
             message = record.getMessage()
+            masked = mask_text(message)
         except Exception:  # a malformed record is logged as it is
             return True
-        masked = mask_text(message)
+        finally:
+            _filter_state.active = False
         if masked != message:
             record.msg, record.args = masked, None
         return True

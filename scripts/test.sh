@@ -10,7 +10,7 @@ export TF_CPP_MIN_LOG_LEVEL=2
 if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "==> Installing Debian's chromium for the browser test"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
     else
         echo "WARNING: chromium not found (sudo apt-get install chromium); the browser test will be skipped." >&2
     fi

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import os
+import socket
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -22,3 +27,58 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
                 terminalreporter.write_line(f"    {k}: {v}")
         else:
             terminalreporter.write_line(f"{key}: {value}")
+
+
+# --- The real Rasa + action servers, once per session (tests/gateway/test_with_real_rasa.py) ---
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RasaStack:
+    settings: Any  # bot.config.Settings of the stack (rasa_url, database_url, data_dir)
+    rasa_url: str
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
+    """Action server + Rasa server (trained model) on free loopback ports, with a
+    temporary DATA_DIR (SQLite) holding the demo shipments, like `python -m bot serve`
+    (the gateway itself runs in-process in the tests). Fails without a trained model."""
+    from bot.config import Settings
+    from bot.model import model_path
+    from bot.serve import build_processes, seed_demo_if_empty
+
+    model = model_path()
+    if not model.exists():
+        pytest.fail(f"no trained Rasa model at {model}: run `python -m bot train` (the test command trains first)")
+    data_dir = tmp_path_factory.mktemp("rasa-stack")
+    env = {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'parcel.db'}",
+           "RASA_PORT": str(_free_port()), "ACTIONS_PORT": str(_free_port()), "GATEWAY_PORT": str(_free_port()),
+           "BIND_HOST": "127.0.0.1"}
+    patch = pytest.MonkeyPatch()
+    for key, value in env.items():
+        patch.setenv(key, value)
+    patch.delenv("RASA_URL", raising=False)
+    patch.delenv("REDIS_URL", raising=False)
+    processes = []
+    try:
+        settings = Settings()
+        seed_demo_if_empty(settings)
+        processes = [p for p in build_processes(settings, model) if p.name != "gateway"]
+    finally:
+        patch.undo()  # the processes keep their own copy of the environment
+    try:
+        for proc in processes:
+            proc.env.update(env)
+            proc.start()
+        for proc in processes:
+            proc.wait_ready(300)
+        yield RasaStack(settings=settings, rasa_url=settings.rasa_url)
+    finally:
+        for proc in reversed(processes):
+            proc.stop()

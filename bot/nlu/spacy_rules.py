@@ -69,8 +69,12 @@ def _pipeline() -> tuple[Any, Any]:
         [{"LOWER": {"IN": PICKUP_CUES}}, {"TEXT": {"IN": ["码", "号"]}, "OP": "?"}, joiner,
          code_part, {"TEXT": "-", "OP": "?"}, {**code_part, "OP": "?"}, {"TEXT": "-", "OP": "?"}, {**code_part, "OP": "?"}],
     ], greedy="LONGEST")
+    name_token = {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]{2,4}$"}}
     m.add("PERSON", [
-        [{"TEXT": {"IN": NAME_CUES}}, joiner, {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]{2,4}$"}}],
+        [{"TEXT": {"IN": NAME_CUES}}, joiner, name_token],
+        [{"TEXT": "我"}, {"TEXT": {"IN": ["叫", "是"]}}, {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]$"}},
+         {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]{1,2}$"}}, {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]{1,2}$"}, "OP": "?"}],
+        [{"TEXT": "我"}, {"TEXT": "叫"}, name_token],
     ], greedy="LONGEST")
     middle = {"TEXT": {"NOT_IN": ["，", "。", "！", "？", ",", "!", "?", "；", ";", "\n"]}, "OP": "*"}
     m.add("ADDRESS", [
@@ -78,6 +82,8 @@ def _pipeline() -> tuple[Any, Any]:
     ], greedy="LONGEST")
     return nlp, m
 
+
+_NAME_LEAD = set(NAME_CUES) | {"我", "叫", "是", "为", ":", "：", "是:", "是："}
 
 # Matches whose span should exclude the leading cue words (only the value is data).
 _VALUE_ONLY = {"PHONE_LAST4": r"^\d{4}$", "PICKUP_CODE": None, "PERSON": r"^[\u4e00-\u9fa5]{2,4}$"}
@@ -95,8 +101,13 @@ def find_personal_data(text: str) -> list[RuleMatch]:
     for match_id, start, end in raw:
         label = nlp.vocab.strings[match_id]
         span = doc[start:end]
-        if label in ("PHONE_LAST4", "PERSON"):
+        if label == "PHONE_LAST4":
             span = doc[end - 1:end]
+        elif label == "PERSON":
+            first = start
+            while first < end - 1 and doc[first].text in _NAME_LEAD:
+                first += 1
+            span = doc[first:end]
         elif label == "PICKUP_CODE":
             first = next((t.i for t in span if t.text[:1].isdigit() or (t.is_alpha and t.is_ascii and t.lower_ not in PICKUP_CUES)), None)
             if first is None:

@@ -1,0 +1,64 @@
+"""`python -m bot.gateway`: run the gateway on GATEWAY_PORT (BIND_HOST)."""
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from bot.config import load_settings
+from bot.pii import PiiMaskingFilter
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Access log without query strings (they may carry tokens or customer ids)."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s %.1fms", request.method, request.path, response.status, time * 1000)
+
+
+class GuardedPiiMaskingFilter(PiiMaskingFilter):
+    """PiiMaskingFilter that does not re-enter itself: loading the masker (jieba) logs,
+    and masking that record would wait on the masker's own lock forever."""
+
+    _inside = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(self._inside, "active", False):
+            return True  # a record logged by the masker itself (jieba start-up lines)
+        self._inside.active = True
+        try:
+            return super().filter(record)
+        finally:
+            self._inside.active = False
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(GuardedPiiMaskingFilter())  # no phone numbers, addresses or names in the logs
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("engineio", "socketio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main() -> int:
+    settings = load_settings()
+    from bot.gateway.app import _warm_up_masking, create_app
+
+    _warm_up_masking()  # load the masker before the logs go through it (a few seconds)
+    configure_logging(settings.log_level)
+
+    app = create_app(settings)
+    logging.getLogger(__name__).info("gateway listening on http://%s:%s", settings.host, settings.gateway_port)
+    web.run_app(app, host=settings.host, port=settings.gateway_port, access_log_class=PathOnlyAccessLogger,
+                print=None, handle_signals=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

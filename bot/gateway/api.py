@@ -1,0 +1,427 @@
+"""The agent API (docs/gateway-contract.md): JSON routes under /api and the agents'
+websocket. Every route but login needs `Authorization: Bearer <token>`."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, Awaitable, Callable, Optional
+
+from aiohttp import WSMsgType, web
+from sqlalchemy import select
+
+from bot.gateway import auth as authn
+from bot.gateway.hub import Viewer
+from bot.gateway.keys import DB_KEY, HUB_KEY, QUEUE_KEY, SETTINGS_KEY, THROTTLE_KEY
+from bot.gateway.models import (
+    ASSIGNED,
+    CLOSED,
+    Agent,
+    Conversation,
+    Handoff,
+    Message,
+    Note,
+    Ticket,
+)
+from bot.gateway.queue import QueueError, can_view
+from bot.gateway.store import active_handoff, current_handoff, last_customer_texts, waiting_handoffs
+from bot.gateway.texts import canned_replies
+from bot.gateway.views import (
+    agent_view,
+    conversation_view,
+    handoff_view,
+    mask_each,
+    mask_many,
+    message_view,
+    note_view,
+    queue_item,
+    ticket_view,
+)
+
+logger = logging.getLogger(__name__)
+
+AGENT = "agent"  # request key of the authenticated Agent
+TOKEN = "token"
+PUBLIC_API = {"/api/login", "/api/ws"}
+MAX_TEXT = 4000
+MAX_TRANSCRIPT = 1000
+
+json_response = partial(web.json_response, dumps=partial(json.dumps, ensure_ascii=False))
+
+
+def _now(request: web.Request) -> "datetime":
+    """The gateway's clock (injectable in tests)."""
+    return request.app[QUEUE_KEY].clock()
+
+
+def error(status: int, code: str, detail: Optional[str] = None) -> web.Response:
+    body: dict[str, Any] = {"error": code}
+    if detail:
+        body["detail"] = detail
+    return json_response(body, status=status)
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json(loads=json.loads)
+    except (ValueError, UnicodeDecodeError):
+        raise web.HTTPBadRequest(text=json.dumps({"error": "bad_request", "detail": "body must be JSON"}),
+                                 content_type="application/json")
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text=json.dumps({"error": "bad_request", "detail": "body must be a JSON object"}),
+                                 content_type="application/json")
+    return body
+
+
+def _text_field(body: dict[str, Any], name: str, required: bool = True, limit: int = MAX_TEXT) -> str:
+    value = body.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
+        raise web.HTTPBadRequest(
+            text=json.dumps({"error": "bad_request", "detail": f"'{name}' must be a non-empty string of at most {limit} characters"}),
+            content_type="application/json")
+    return value.strip()
+
+
+def bearer_token(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+@web.middleware
+async def api_auth_middleware(request: web.Request,
+                              handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """Bearer token for /api/* (but login; the websocket checks its own ?token=), JSON errors."""
+    if not request.path.startswith("/api/"):
+        return await handler(request)
+    if request.path not in PUBLIC_API:
+        token = bearer_token(request)
+        db = request.app[DB_KEY]
+        now = _now(request)
+        with db.session() as session:
+            agent = authn.agent_for_token(session, token, now) if token else None
+            if agent is not None:
+                authn.touch_agent(session, agent, now)
+        if agent is None:
+            return error(401, "unauthorized", "a valid 'Authorization: Bearer <token>' header is required")
+        request[AGENT] = agent
+        request[TOKEN] = token
+    try:
+        response = await handler(request)
+    except QueueError as failure:
+        return error(failure.status, failure.code)
+    except web.HTTPException as exc:
+        if exc.content_type == "application/json":
+            raise
+        return error(exc.status, exc.reason.lower().replace(" ", "_"))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- login ----------------------------------------------------------------
+
+async def login(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username or not password \
+            or len(username) > 64 or len(password) > 256:
+        return error(400, "bad_request", "'username' and 'password' are required strings")
+    throttle = request.app[THROTTLE_KEY]
+    keys = (f"user:{username.lower()}", f"addr:{request.remote}")
+    if throttle.blocked(*keys):
+        return error(429, "too_many_attempts", "too many failed logins, try again in a few minutes")
+    db, settings = request.app[DB_KEY], request.app[SETTINGS_KEY]
+
+    now = _now(request)
+
+    def check() -> Optional[tuple[str, Agent]]:
+        with db.session() as session:
+            agent = authn.authenticate_password(session, username, password)
+            if agent is None:
+                return None
+            token = authn.issue_token(session, agent, timedelta(hours=settings.agent_token_ttl_hours), now)
+            authn.touch_agent(session, agent, now, 0)
+            return token, agent
+
+    result = await asyncio.get_running_loop().run_in_executor(None, check)  # PBKDF2 is slow on purpose
+    if result is None:
+        throttle.failed(*keys)
+        return error(401, "invalid_credentials")
+    throttle.succeeded(*keys)
+    token, agent = result
+    return json_response({"token": token, "agent": agent_view(agent)})
+
+
+async def logout(request: web.Request) -> web.Response:
+    with request.app[DB_KEY].session() as session:
+        authn.revoke_token(session, request[TOKEN])
+    return json_response({"ok": True})
+
+
+async def me(request: web.Request) -> web.Response:
+    agent: Agent = request[AGENT]
+    settings = request.app[SETTINGS_KEY]
+    with request.app[DB_KEY].session() as session:
+        from bot.gateway.store import assigned_count
+
+        assigned = assigned_count(session, agent.id)
+    return json_response({"agent": agent_view(agent), "assigned": assigned,
+                          "max_chats": agent.max_chats or settings.agent_max_chats})
+
+
+# --- queue and conversations ------------------------------------------------
+
+async def get_queue(request: web.Request) -> web.Response:
+    agent: Agent = request[AGENT]
+    now = _now(request)
+    with request.app[DB_KEY].session() as session:
+        handoffs = waiting_handoffs(session, None if agent.role == "supervisor" else agent.tier)
+        ids = [h.conversation_id for h in handoffs]
+        conversations = {c.id: c for c in session.execute(
+            select(Conversation).where(Conversation.id.in_(ids))).scalars()} if ids else {}
+        previews = last_customer_texts(session, ids)
+    pairs: list[tuple[Optional[str], bool]] = []
+    for handoff in handoffs:
+        verified = bool(conversations[handoff.conversation_id].verified)
+        pairs += [(handoff.summary, verified), (previews.get(handoff.conversation_id), verified)]
+    masked = await mask_each(pairs)
+    items = []
+    for index, handoff in enumerate(handoffs):
+        summary, preview = masked[2 * index], masked[2 * index + 1]
+        item = queue_item(handoff, conversations[handoff.conversation_id], preview, now, lambda t: t)
+        item["summary"] = summary
+        items.append(item)
+    return json_response({"items": items})
+
+
+async def _conversation_rows(session: Any, agent: Agent) -> list[tuple[Conversation, Optional[Handoff]]]:
+    if agent.role == "supervisor":
+        conversations = session.execute(
+            select(Conversation).where(Conversation.state != CLOSED)
+            .order_by(Conversation.updated_at.desc()).limit(200)
+        ).scalars().all()
+        return [(c, current_handoff(session, c.id)) for c in conversations]
+    rows = session.execute(
+        select(Conversation, Handoff).join(Handoff, Handoff.conversation_id == Conversation.id)
+        .where(Handoff.agent_id == agent.id, Handoff.status == ASSIGNED)
+        .order_by(Handoff.claimed_at)
+    ).all()
+    return [(c, h) for c, h in rows]
+
+
+async def list_conversations(request: web.Request) -> web.Response:
+    agent: Agent = request[AGENT]
+    now = _now(request)
+    with request.app[DB_KEY].session() as session:
+        rows = await _conversation_rows(session, agent)
+        previews = last_customer_texts(session, [c.id for c, _ in rows])
+        agent_names = dict(session.execute(select(Agent.id, Agent.display_name)).all())
+    masked = await mask_each(
+        pair for conversation, handoff in rows
+        for pair in ((previews.get(conversation.id), bool(conversation.verified)),
+                     (handoff.summary if handoff else None, bool(conversation.verified))))
+    items = []
+    for index, (conversation, handoff) in enumerate(rows):
+        preview, summary = masked[2 * index], masked[2 * index + 1]
+        item = conversation_view(conversation)
+        item["handoff"] = handoff_view(handoff, now, agent=None) if handoff else None
+        if handoff is not None:
+            item["handoff"]["agent"] = agent_names.get(handoff.agent_id)
+            item["handoff"]["summary"] = summary
+        item["preview"] = (preview or "")[:140]
+        items.append(item)
+    return json_response({"items": items})
+
+
+def _may_view(session: Any, agent: Agent, conversation: Conversation) -> bool:
+    if agent.role == "supervisor":
+        return True
+    if can_view(agent, active_handoff(session, conversation.id)):
+        return True
+    # An agent keeps access to the chat they resolved until the customer has rated it.
+    latest = current_handoff(session, conversation.id)
+    return latest is not None and latest.agent_id == agent.id and conversation.state != CLOSED
+
+
+async def get_conversation(request: web.Request) -> web.Response:
+    agent: Agent = request[AGENT]
+    now = _now(request)
+    with request.app[DB_KEY].session() as session:
+        conversation = session.get(Conversation, request.match_info["id"])
+        if conversation is None:
+            return error(404, "not_found")
+        if not _may_view(session, agent, conversation):
+            return error(403, "forbidden")
+        handoff = current_handoff(session, conversation.id)
+        messages = list(reversed(session.execute(
+            select(Message).where(Message.conversation_id == conversation.id)
+            .order_by(Message.id.desc()).limit(MAX_TRANSCRIPT)).scalars().all()))
+        notes = session.execute(select(Note).where(Note.conversation_id == conversation.id)
+                                .order_by(Note.id)).scalars().all()
+        names = dict(session.execute(select(Agent.id, Agent.display_name)).all())
+    verified = conversation.verified
+    masked = await mask_many([m.text for m in messages] + [handoff.summary if handoff else None], verified)
+    message_items = []
+    for message, text in zip(messages, masked):
+        item = message_view(message, agent_names=names)
+        item["text"] = text
+        message_items.append(item)
+    handoff_item = None
+    if handoff is not None:
+        handoff_item = handoff_view(handoff, now)
+        handoff_item["agent"] = names.get(handoff.agent_id)
+        handoff_item["summary"] = masked[-1]
+    return json_response({"conversation": conversation_view(conversation), "handoff": handoff_item,
+                          "messages": message_items, "notes": [note_view(n, names) for n in notes]})
+
+
+async def claim(request: web.Request) -> web.Response:
+    agent: Agent = request[AGENT]
+    try:
+        handoff_id = int(request.match_info["id"])
+    except ValueError:
+        return error(404, "not_found")
+    handoff = await request.app[QUEUE_KEY].claim(agent, handoff_id)
+    with request.app[DB_KEY].session() as session:
+        verified = bool(session.get(Conversation, handoff.conversation_id).verified)
+    view = handoff_view(handoff, _now(request), agent=agent)
+    (view["summary"],) = await mask_many([handoff.summary], verified)
+    return json_response({"handoff": view})
+
+
+async def _check_conversation(request: web.Request) -> str:
+    conversation_id = request.match_info["id"]
+    with request.app[DB_KEY].session() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise QueueError("not_found", 404)
+        if not _may_view(session, request[AGENT], conversation):
+            raise QueueError("forbidden", 403)
+    return conversation_id
+
+
+async def post_message(request: web.Request) -> web.Response:
+    conversation_id = await _check_conversation(request)
+    text = _text_field(await read_json(request), "text")
+    agent: Agent = request[AGENT]
+    message = await request.app[QUEUE_KEY].send_agent_message(agent, conversation_id, text)
+    with request.app[DB_KEY].session() as session:
+        verified = bool(session.get(Conversation, conversation_id).verified)
+    view = message_view(message, agent_names={agent.id: agent.display_name})
+    (view["text"],) = await mask_many([message.text], verified)
+    return json_response({"message": view})
+
+
+async def post_note(request: web.Request) -> web.Response:
+    conversation_id = await _check_conversation(request)
+    text = _text_field(await read_json(request), "text")
+    agent: Agent = request[AGENT]
+    note = request.app[QUEUE_KEY].add_note(agent, conversation_id, text)
+    return json_response({"note": note_view(note, {agent.id: agent.display_name})})
+
+
+async def _state_change(request: web.Request, action: str) -> web.Response:
+    conversation_id = await _check_conversation(request)
+    agent: Agent = request[AGENT]
+    queue = request.app[QUEUE_KEY]
+    if action == "escalate":
+        body = await read_json(request) if request.can_read_body else {}
+        note = _text_field(body, "note", required=False)
+        conversation, handoff = await queue.escalate(agent, conversation_id, note)
+    elif action == "resolve":
+        conversation, handoff = await queue.resolve(agent, conversation_id)
+    else:
+        conversation, handoff = await queue.handback(agent, conversation_id)
+    view = handoff_view(handoff, _now(request))
+    (view["summary"],) = await mask_many([handoff.summary], conversation.verified)
+    return json_response({"conversation": conversation_view(conversation), "handoff": view})
+
+
+async def escalate(request: web.Request) -> web.Response:
+    return await _state_change(request, "escalate")
+
+
+async def resolve(request: web.Request) -> web.Response:
+    return await _state_change(request, "resolve")
+
+
+async def handback(request: web.Request) -> web.Response:
+    return await _state_change(request, "handback")
+
+
+async def get_canned_replies(request: web.Request) -> web.Response:
+    language = request.query.get("language")
+    return json_response(canned_replies(language if language in ("zh", "en") else None))
+
+
+async def get_tickets(request: web.Request) -> web.Response:
+    status = request.query.get("status", "open")
+    with request.app[DB_KEY].session() as session:
+        query = select(Ticket, Conversation).join(Conversation, Conversation.id == Ticket.conversation_id)
+        if status != "all":
+            query = query.where(Ticket.status == status)
+        rows = session.execute(query.order_by(Ticket.id.desc()).limit(500)).all()
+    masked = await mask_each(pair for ticket, conversation in rows
+                             for pair in ((ticket.text, bool(conversation.verified)),
+                                          (ticket.summary, bool(conversation.verified))))
+    items = []
+    for index, (ticket, conversation) in enumerate(rows):
+        item = ticket_view(ticket, conversation, lambda t: t)
+        item["text"], item["summary"] = masked[2 * index], masked[2 * index + 1]
+        items.append(item)
+    return json_response({"items": items})
+
+
+# --- websocket --------------------------------------------------------------
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    token = request.query.get("token") or bearer_token(request)
+    db = request.app[DB_KEY]
+    now = _now(request)
+    with db.session() as session:
+        agent = authn.agent_for_token(session, token, now) if token else None
+        if agent is not None:
+            authn.touch_agent(session, agent, now, 0)
+    if agent is None:
+        return error(401, "unauthorized", "a valid ?token= is required")
+    ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=64 * 1024)
+    await ws.prepare(request)
+    hub = request.app[HUB_KEY]
+    hub.add(Viewer(agent.id, agent.role, agent.tier), ws)
+    try:
+        await ws.send_json({"type": "queue_changed"})
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                with db.session() as session:
+                    authn.touch_agent(session, agent, _now(request))
+                if msg.data == "ping":
+                    await ws.send_str("pong")
+            elif msg.type == WSMsgType.ERROR:
+                break
+    finally:
+        hub.remove(agent.id, ws)
+        with db.session() as session:
+            authn.touch_agent(session, agent, _now(request), 0)  # the grace period starts now
+    return ws
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/api/login", login)
+    app.router.add_post("/api/logout", logout)
+    app.router.add_get("/api/me", me)
+    app.router.add_get("/api/queue", get_queue)
+    app.router.add_get("/api/conversations", list_conversations)
+    app.router.add_get("/api/conversations/{id}", get_conversation)
+    app.router.add_post("/api/handoffs/{id}/claim", claim)
+    app.router.add_post("/api/conversations/{id}/messages", post_message)
+    app.router.add_post("/api/conversations/{id}/notes", post_note)
+    app.router.add_post("/api/conversations/{id}/escalate", escalate)
+    app.router.add_post("/api/conversations/{id}/resolve", resolve)
+    app.router.add_post("/api/conversations/{id}/handback", handback)
+    app.router.add_get("/api/canned-replies", get_canned_replies)
+    app.router.add_get("/api/tickets", get_tickets)
+    app.router.add_get("/api/ws", websocket)

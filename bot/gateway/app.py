@@ -1,0 +1,206 @@
+"""The gateway application: customer channels (REST, socket.io, WeChat when present) in
+front of the Rasa bot, the queue of handoffs to human agents, the agent API and the
+static pages (customer widget at /, agent console at /console)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import AsyncIterator, Awaitable, Callable, Optional
+
+from aiohttp import web
+
+from bot.config import Settings, load_settings
+from bot.db import utcnow
+from bot.gateway import api
+from bot.gateway.auth import LoginThrottle
+from bot.gateway.channels import rest as rest_channel
+from bot.gateway.channels import socketio as socketio_channel
+from bot.gateway.delivery import ChannelRegistry
+from bot.gateway.hub import Hub
+from bot.gateway.keys import (
+    CHANNELS_KEY,
+    DB_KEY,
+    HUB_KEY,
+    LOCKS_KEY,
+    QUEUE_KEY,
+    RASA_KEY,
+    REGISTRY_KEY,
+    ROUTER_KEY,
+    SETTINGS_KEY,
+    THROTTLE_KEY,
+)
+from bot.gateway.locks import KeyedLocks
+from bot.gateway.queue import QueueService
+from bot.gateway.rasa_client import RasaClient
+from bot.gateway.router import Router
+from bot.gateway.store import Database
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_BODY_BYTES = 256 * 1024
+
+# The pages escape what they display; this policy is a second line of defence.
+# Everything is served from here (no CDN): scripts only from this origin.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; "
+    "frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+)
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if (response.content_type or "").startswith("text/html"):
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+
+
+@web.middleware
+async def error_middleware(request: web.Request,
+                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+    """Unexpected errors become a JSON 500 (logged with the path only, no bodies)."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return web.json_response({"error": "internal_error"}, status=500)
+
+
+def _page(path: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if not path.is_file():
+            return web.json_response({"error": "not_found", "detail": f"{path.relative_to(STATIC_DIR)} is missing"},
+                                     status=404)
+        return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+    return handler
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    relative = request.match_info.get("path", "")
+    root = STATIC_DIR.resolve()
+    try:
+        target = (root / relative).resolve()
+    except (OSError, ValueError):
+        raise web.HTTPNotFound()
+    if root not in target.parents or not target.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(target)
+
+
+async def rasa_webchat_bundle(request: web.Request) -> web.StreamResponse:
+    """The stock rasa-webchat widget (installed from npm by the set-up, WEBCHAT_JS);
+    404 lets the demo page fall back to its built-in widget."""
+    path = request.app[SETTINGS_KEY].webchat_js
+    if not path or not Path(path).is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Content-Type": "application/javascript",
+                                           "Cache-Control": "public, max-age=3600"})
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def _warm_up_masking() -> None:
+    """Load the spaCy/jieba pipeline used to mask personal data (a few seconds)."""
+    try:
+        from bot.pii import mask_text
+
+        mask_text("预热 13800000000")
+    except Exception:  # masking still loads lazily on first use
+        logger.warning("could not pre-load the personal data masker", exc_info=True)
+
+
+def create_app(settings: Optional[Settings] = None, clock: Callable[[], datetime] = utcnow,
+               monitor: bool = True) -> web.Application:
+    settings = settings or load_settings()
+    app = web.Application(middlewares=[error_middleware, api.api_auth_middleware], client_max_size=MAX_BODY_BYTES)
+    db = Database(settings.database_url)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    hub = Hub()
+    registry = ChannelRegistry()
+    locks = KeyedLocks()
+    queue = QueueService(settings, db, registry, hub, rasa, locks, clock)
+    router = Router(settings, db, rasa, hub, queue, locks, clock)
+    app[SETTINGS_KEY] = settings
+    app[DB_KEY] = db
+    app[RASA_KEY] = rasa
+    app[HUB_KEY] = hub
+    app[REGISTRY_KEY] = registry
+    app[LOCKS_KEY] = locks
+    app[QUEUE_KEY] = queue
+    app[ROUTER_KEY] = router
+    app[THROTTLE_KEY] = LoginThrottle()
+    app[CHANNELS_KEY] = {}
+
+    async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+        db.init()
+        yield
+        db.dispose()
+
+    async def rasa_ctx(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await rasa.close()
+
+    async def masking_ctx(app: web.Application) -> AsyncIterator[None]:
+        warm = asyncio.get_running_loop().run_in_executor(None, _warm_up_masking)
+        yield
+        await asyncio.wait([warm], timeout=30)
+
+    async def monitor_ctx(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(queue.run_monitor()) if monitor else None
+        yield
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    app.cleanup_ctx.extend([database_ctx, rasa_ctx, masking_ctx, monitor_ctx])
+
+    async def close_websockets(app: web.Application) -> None:
+        await hub.close_all()
+
+    app.on_shutdown.append(close_websockets)
+    app.on_response_prepare.append(_security_headers)
+
+    app.router.add_get("/health", health)
+    api.setup_routes(app)
+    rest_channel.setup(app)
+    socketio_channel.setup(app)
+    _setup_optional_channels(app)
+    app.router.add_get("/", _page(STATIC_DIR / "widget" / "index.html"))
+    app.router.add_get("/console", _page(STATIC_DIR / "console" / "index.html"))
+    app.router.add_get("/console/", _page(STATIC_DIR / "console" / "index.html"))
+    app.router.add_get("/static/vendor/rasa-webchat.js", rasa_webchat_bundle)
+    app.router.add_get("/static/{path:.+}", static_file)
+    return app
+
+
+def _setup_optional_channels(app: web.Application) -> None:
+    """Channels written separately (WeChat) register themselves when present:
+    a module with `setup(app)` under bot/gateway/channels/."""
+    import importlib
+
+    for name in ("wechat",):
+        try:
+            module = importlib.import_module(f"bot.gateway.channels.{name}")
+        except ImportError as error:
+            if error.name != f"bot.gateway.channels.{name}":
+                logger.warning("channel %s not loaded: %s", name, error)
+            continue
+        setup = getattr(module, "setup", None)
+        if callable(setup):
+            setup(app)

@@ -1,0 +1,118 @@
+"""Agent passwords (PBKDF2-HMAC-SHA256, per-user salt) and bearer tokens (only their
+SHA-256 is stored)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from collections import deque
+from datetime import datetime, timedelta
+from typing import Optional
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot.db import utcnow
+from bot.gateway.models import Agent, AgentToken
+
+PBKDF2_ITERATIONS = 260_000
+_SCHEME = "pbkdf2_sha256"
+# Verified against when the username is unknown, so timing does not reveal which users exist.
+_DUMMY_HASH: Optional[str] = None
+
+
+def hash_password(password: str, iterations: int = PBKDF2_ITERATIONS) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    return "$".join([_SCHEME, str(iterations), base64.b64encode(salt).decode(), base64.b64encode(digest).decode()])
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, iterations, salt_b64, digest_b64 = stored.split("$")
+        if scheme != _SCHEME:
+            return False
+        salt, expected = base64.b64decode(salt_b64), base64.b64decode(digest_b64)
+        digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, int(iterations))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest, expected)
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password(secrets.token_hex(8))
+    return _DUMMY_HASH
+
+
+def authenticate_password(session: Session, username: str, password: str) -> Optional[Agent]:
+    agent = session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
+    if agent is None or not agent.active:
+        verify_password(password, _dummy_hash())
+        return None
+    return agent if verify_password(password, agent.password_hash) else None
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, agent: Agent, ttl: timedelta, now: Optional[datetime] = None) -> str:
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    session.add(AgentToken(token_hash=token_digest(token), agent_id=agent.id, created_at=now, expires_at=now + ttl))
+    session.execute(delete(AgentToken).where(AgentToken.expires_at < now))  # housekeeping
+    return token
+
+
+def agent_for_token(session: Session, token: str, now: Optional[datetime] = None) -> Optional[Agent]:
+    if not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    row = session.execute(
+        select(Agent).join(AgentToken, AgentToken.agent_id == Agent.id)
+        .where(AgentToken.token_hash == token_digest(token), AgentToken.expires_at > now, Agent.active.is_(True))
+    ).scalar_one_or_none()
+    return row
+
+
+def revoke_token(session: Session, token: str) -> None:
+    session.execute(delete(AgentToken).where(AgentToken.token_hash == token_digest(token)))
+
+
+def touch_agent(session: Session, agent: Agent, now: datetime, min_interval_s: float = 2.0) -> None:
+    """Record that the agent is around (throttled to spare writes)."""
+    if agent.last_seen_at is None or (now - agent.last_seen_at).total_seconds() >= min_interval_s:
+        session.execute(update(Agent).where(Agent.id == agent.id).values(last_seen_at=now)
+                        .execution_options(synchronize_session=False))
+        agent.last_seen_at = now
+
+
+class LoginThrottle:
+    """At most `limit` failed logins per key (username or address) per `window_s`."""
+
+    def __init__(self, limit: int = 10, window_s: float = 300.0) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str) -> deque[float]:
+        q = self._failures.setdefault(key, deque())
+        cutoff = time.monotonic() - self.window_s
+        while q and q[0] < cutoff:
+            q.popleft()
+        return q
+
+    def blocked(self, *keys: str) -> bool:
+        return any(len(self._recent(k)) >= self.limit for k in keys)
+
+    def failed(self, *keys: str) -> None:
+        for k in keys:
+            self._recent(k).append(time.monotonic())
+
+    def succeeded(self, *keys: str) -> None:
+        for k in keys:
+            self._failures.pop(k, None)

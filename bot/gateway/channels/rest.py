@@ -1,0 +1,172 @@
+"""REST channel, wire-compatible with Rasa's:
+
+POST /webhooks/rest/webhook {"sender", "message", "metadata"?} -> the replies
+    [{"recipient_id", "text"}, {"recipient_id", "text", "buttons"}, {"recipient_id", "image"},
+     {"recipient_id", "custom"}]
+GET /webhooks/rest/messages?sender=X&since=<id>&wait=<s <= 30> -> later messages pushed to
+    the customer (agent replies, notices, the CSAT question) in the same format plus "id",
+    waiting up to `wait` seconds for the first one (long poll)."""
+from __future__ import annotations
+
+import asyncio
+import json
+from functools import partial
+from typing import Any, Optional
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY, SETTINGS_KEY
+from bot.gateway.messages import OutboundMessage, to_rest
+from bot.gateway.models import Conversation, Message
+
+NAME = "rest"
+MAX_SENDER_CHARS = 128
+MAX_WAIT_S = 30.0
+
+json_response = partial(web.json_response, dumps=partial(json.dumps, ensure_ascii=False))
+
+
+def bad_request(detail: str) -> web.Response:
+    return json_response({"error": "bad_request", "detail": detail}, status=400)
+
+
+class Notifier:
+    """Wakes long-poll requests of one sender when a message is pushed to them."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, asyncio.Event] = {}
+        self._waiters: dict[str, int] = {}
+
+    def event(self, sender: str) -> asyncio.Event:
+        if sender not in self._events:
+            self._events[sender] = asyncio.Event()
+        return self._events[sender]
+
+    def notify(self, sender: str) -> None:
+        event = self._events.pop(sender, None)
+        if event is not None:
+            event.set()
+
+    def discard(self, sender: str, event: asyncio.Event) -> None:
+        """Forget an unused event (nobody waits on it)."""
+        if not self._waiters.get(sender) and self._events.get(sender) is event:
+            del self._events[sender]
+
+    async def wait(self, sender: str, event: asyncio.Event, timeout: float) -> None:
+        self._waiters[sender] = self._waiters.get(sender, 0) + 1
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            self._waiters[sender] -= 1
+            if not self._waiters[sender]:
+                del self._waiters[sender]
+                if self._events.get(sender) is event and not event.is_set():
+                    del self._events[sender]
+
+
+class RestAdapter:
+    """Later messages of REST customers wait in the database for their long poll."""
+
+    name = NAME
+
+    def __init__(self, notifier: Notifier) -> None:
+        self.notifier = notifier
+
+    async def push(self, conversation: Conversation, message: OutboundMessage) -> None:
+        self.notifier.notify(conversation.channel_user_id)
+
+
+def _notifier(app: web.Application) -> Notifier:
+    return app[CHANNELS_KEY]["rest_notifier"]
+
+
+async def webhook(request: web.Request) -> web.Response:
+    try:
+        body = await request.json(loads=json.loads)
+    except (ValueError, UnicodeDecodeError):
+        return bad_request("the body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}")
+    if not isinstance(body, dict):
+        return bad_request("the body must be a JSON object with 'sender' and 'message'")
+    sender, message = body.get("sender"), body.get("message")
+    limit = request.app[SETTINGS_KEY].max_message_chars
+    if not isinstance(sender, str) or not sender.strip():
+        return bad_request("'sender' must be a non-empty string")
+    if len(sender) > MAX_SENDER_CHARS:
+        return bad_request(f"'sender' must be at most {MAX_SENDER_CHARS} characters")
+    if not isinstance(message, str):
+        return bad_request("'message' must be a string")
+    if not message.strip():
+        return bad_request("'message' must not be empty")
+    if len(message) > limit:
+        return bad_request(f"'message' must be at most {limit} characters")
+    metadata = body.get("metadata")
+    replies = await request.app[ROUTER_KEY].handle_customer_message(
+        NAME, sender, message, metadata if isinstance(metadata, dict) else None)
+    out: list[dict[str, Any]] = []
+    for reply in replies:
+        out.extend(to_rest(sender, reply))
+    return json_response(out)
+
+
+def _pushed_after(db: Any, sender: str, since: int) -> list[Message]:
+    with db.session() as session:
+        return list(session.execute(
+            select(Message).join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Conversation.channel == NAME, Conversation.channel_user_id == sender,
+                   Message.pushed.is_(True), Message.id > since)
+            .order_by(Message.id).limit(200)
+        ).scalars())
+
+
+def _latest_id(db: Any, sender: str) -> int:
+    with db.session() as session:
+        value = session.execute(
+            select(func.max(Message.id)).join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Conversation.channel == NAME, Conversation.channel_user_id == sender)
+        ).scalar_one()
+    return int(value or 0)
+
+
+async def messages(request: web.Request) -> web.Response:
+    sender = request.query.get("sender", "")
+    if not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        return bad_request("'sender' is required (at most 128 characters)")
+    db = request.app[DB_KEY]
+    try:
+        since: Optional[int] = int(request.query["since"]) if "since" in request.query else None
+        wait = float(request.query.get("wait", "0"))
+    except ValueError:
+        return bad_request("'since' must be a message id and 'wait' a number of seconds")
+    if since is not None and since < 0:
+        return bad_request("'since' must be >= 0")
+    if not (wait >= 0):  # also rejects NaN
+        return bad_request("'wait' must be >= 0")
+    wait = min(wait, MAX_WAIT_S)
+    if since is None:
+        since = _latest_id(db, sender)  # only what comes from now on
+    notifier = _notifier(request.app)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        event = notifier.event(sender)  # before the query: a push in between is not missed
+        rows = _pushed_after(db, sender, since)
+        remaining = deadline - loop.time()
+        if rows or remaining <= 0:
+            break
+        await notifier.wait(sender, event, remaining)
+    notifier.discard(sender, event)
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        out.extend(to_rest(sender, OutboundMessage.from_row(row), with_id=True))
+    return json_response(out)
+
+
+def setup(app: web.Application) -> None:
+    notifier = Notifier()
+    app[CHANNELS_KEY]["rest_notifier"] = notifier
+    app[REGISTRY_KEY].register(RestAdapter(notifier))
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    app.router.add_get("/webhooks/rest/messages", messages)

@@ -1,0 +1,182 @@
+"""Socket.IO channel, wire-compatible with Rasa's SocketIOChannel (session persistence
+on) so the stock rasa-webchat 1.0.x widget works unmodified:
+
+  client `session_request` {session_id}  -> server `session_confirm` session_id
+  client `user_uttered` {message, session_id, customData|metadata}
+                                         -> server `bot_uttered` to the session's room:
+      {"text"}, {"text", "quick_replies": [{"content_type": "text", "title", "payload"}]},
+      {"attachment": {"type": "image", "payload": {"src"}}}, or the custom dict.
+
+The customer is the session id (channel_user_id), so a chat survives page reloads
+and reconnects; agent messages are pushed to the room in real time, and those pushed
+while nobody was connected are replayed on the next session_request."""
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+import uuid
+from typing import Any, Optional
+
+import socketio
+from aiohttp import web
+from sqlalchemy import select, update
+
+from bot.db import utcnow
+from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY, SETTINGS_KEY
+from bot.gateway.messages import OutboundMessage, to_socketio
+from bot.gateway.models import Conversation, Message
+from bot.gateway.store import Database
+
+logger = logging.getLogger(__name__)
+
+NAME = "socketio"
+USER_EVENT = "user_uttered"
+BOT_EVENT = "bot_uttered"
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,128}$")
+REPLAY_LIMIT = 50
+
+
+async def _maybe_await(value: Any) -> Any:
+    """python-socketio >= 5.10 made enter_room a coroutine on AsyncServer."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+def _origins(spec: str) -> Any:
+    """Same origin always; plus the configured ones ("*" = any)."""
+    extra = [o.strip().rstrip("/") for o in spec.split(",") if o.strip()]
+    if not extra:
+        return None  # python-engineio: same origin only
+    if "*" in extra:
+        return "*"
+
+    def allowed(origin: Optional[str], environ: dict[str, Any]) -> bool:
+        if origin is None:
+            return True
+        host = environ.get("HTTP_HOST", "")
+        same = {f"http://{host}", f"https://{host}"}
+        return origin.rstrip("/") in same or origin.rstrip("/") in extra
+
+    return allowed
+
+
+class SocketIOAdapter:
+    name = NAME
+
+    def __init__(self, sio: socketio.AsyncServer, db: Database) -> None:
+        self.sio = sio
+        self.db = db  # created with the app, connected at startup
+
+    def has_listeners(self, room: str) -> bool:
+        try:
+            return any(True for _ in self.sio.manager.get_participants("/", room))
+        except (KeyError, TypeError, ValueError):
+            return False
+
+    async def emit_message(self, room: str, message: OutboundMessage) -> None:
+        for payload in to_socketio(message):
+            await self.sio.emit(BOT_EVENT, payload, room=room)
+
+    async def push(self, conversation: Conversation, message: OutboundMessage) -> None:
+        room = conversation.channel_user_id
+        if not self.has_listeners(room):
+            return  # replayed on the next session_request
+        await self.emit_message(room, message)
+        if message.id is not None:
+            with self.db.session() as session:
+                session.execute(update(Message).where(Message.id == message.id).values(delivered_at=utcnow())
+                                .execution_options(synchronize_session=False))
+
+    async def replay(self, session_id: str, sid: str) -> int:
+        """Send the pushed messages this session missed while disconnected."""
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Message).join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Conversation.channel == NAME, Conversation.channel_user_id == session_id,
+                       Message.pushed.is_(True), Message.delivered_at.is_(None))
+                .order_by(Message.id.desc()).limit(REPLAY_LIMIT)
+            ).scalars().all()
+            if not rows:
+                return 0
+            session.execute(update(Message).where(Message.id.in_([r.id for r in rows]))
+                            .values(delivered_at=utcnow()).execution_options(synchronize_session=False))
+        for row in reversed(rows):
+            for payload in to_socketio(OutboundMessage.from_row(row)):
+                await self.sio.emit(BOT_EVENT, payload, to=sid)
+        return len(rows)
+
+
+def _metadata(data: dict[str, Any]) -> Optional[dict[str, Any]]:
+    raw = data.get("metadata", data.get("customData"))
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return None
+    return raw if isinstance(raw, dict) else None
+
+
+def setup(app: web.Application) -> socketio.AsyncServer:
+    settings = app[SETTINGS_KEY]
+    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=_origins(settings.cors_origins),
+                               logger=False, engineio_logger=False, max_http_buffer_size=64 * 1024)
+    sio.attach(app, socketio_path="socket.io")
+    adapter = SocketIOAdapter(sio, app[DB_KEY])
+    app[REGISTRY_KEY].register(adapter)
+    app[CHANNELS_KEY]["socketio"] = sio
+
+    async def shutdown(app: web.Application) -> None:
+        if sio.eio.sockets:
+            await sio.eio.disconnect()  # every client (their ping tasks end)
+        await sio.shutdown()  # the engine.io service task
+
+    app.on_shutdown.append(shutdown)
+
+    @sio.on("connect")
+    async def connect(sid: str, environ: dict[str, Any], auth: Optional[dict[str, Any]] = None) -> bool:
+        return True
+
+    @sio.on("disconnect")
+    async def disconnect(sid: str, *args: Any) -> None:
+        logger.debug("socket.io client %s disconnected", sid)
+
+    async def join(sid: str, session_id: str) -> None:
+        current = (await sio.get_session(sid)).get("session_id")
+        if current == session_id:
+            return
+        if current:
+            await _maybe_await(sio.leave_room(sid, current))
+        await _maybe_await(sio.enter_room(sid, session_id))
+        await sio.save_session(sid, {"session_id": session_id})
+
+    @sio.on("session_request")
+    async def session_request(sid: str, data: Any = None) -> None:
+        requested = data.get("session_id") if isinstance(data, dict) else None
+        session_id = requested if isinstance(requested, str) and _SESSION_ID.match(requested) else uuid.uuid4().hex
+        await join(sid, session_id)
+        await sio.emit("session_confirm", session_id, to=sid)
+        await adapter.replay(session_id, sid)
+
+    @sio.on(USER_EVENT)
+    async def user_uttered(sid: str, data: Any = None) -> None:
+        if not isinstance(data, dict):
+            return
+        session_id = data.get("session_id")
+        if not (isinstance(session_id, str) and _SESSION_ID.match(session_id)):
+            session_id = (await sio.get_session(sid)).get("session_id")
+        if not session_id:
+            logger.warning("socket.io message without a session id ignored (send session_request first)")
+            return
+        await join(sid, session_id)
+        message = data.get("message")
+        if not isinstance(message, str) or not message.strip():
+            return
+        message = message[: settings.max_message_chars]
+        replies = await app[ROUTER_KEY].handle_customer_message(NAME, session_id, message, _metadata(data))
+        for reply in replies:
+            await adapter.emit_message(session_id, reply)
+
+    return sio

@@ -1,0 +1,695 @@
+"""WeChat Official Account (公众号) and WeCom (企业微信) channels.
+
+Routes (only for the channels whose token is configured):
+
+- ``GET  /wechat/callback`` — URL verification: echoes ``echostr`` when
+  ``signature`` is valid, 403 otherwise.
+- ``POST /wechat/callback`` — a customer's message. ``signature`` is always
+  checked; in safe mode (``encrypt_type=aes``) the body is decrypted and
+  ``msg_signature`` checked by ``wechatpy.crypto.WeChatCrypto``, and the reply
+  is encrypted the same way.
+- ``GET  /wecom/callback`` — URL verification: the decrypted ``echostr``.
+- ``POST /wecom/callback`` — a member's message, always encrypted
+  (``wechatpy.enterprise.crypto.WeChatCrypto``).
+
+Text messages go to ``Router.handle_customer_message`` (channel ``"wechat"``
+with the openid, or ``"wecom"`` with the member's userid). The bot's replies
+go back as the passive XML reply when the router answers within
+``WECHAT_REPLY_TIMEOUT`` (4 s: WeChat gives up after 5 s and retries).
+Otherwise the callback answers ``success`` (nothing shown) and the replies
+follow through the send-message API when ready (``wechat_api``), in order
+with any later replies to the same customer.
+
+Everything said to the customer later — agent replies after a handoff, queue
+notices, the satisfaction question — goes through the same API: the
+``WeChatChannel`` adapters registered with the ``ChannelRegistry``.
+
+WeChat shows plain text only: buttons become numbered options ("回复 1 …")
+and the customer's "1" is turned back into that button's payload; images
+become links.
+
+Bad requests never reach the router: a missing or forged signature is a 403,
+a stale timestamp (replay) a 403, a body that is not a WeChat message a 400.
+WeChat's retries of a message (same MsgId) are answered without routing it
+twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+import time
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Iterable, Optional, Protocol, Union
+
+from aiohttp import web
+from wechatpy import parse_message as parse_official_message
+from wechatpy.crypto import WeChatCrypto as OfficialAccountCrypto
+from wechatpy.enterprise import parse_message as parse_work_message
+from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
+from wechatpy.enterprise.replies import create_reply as create_work_reply
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.enterprise.exceptions import InvalidCorpIdException
+from wechatpy.messages import BaseMessage
+from wechatpy.replies import create_reply as create_official_reply
+from wechatpy.utils import check_signature
+
+from bot.gateway.channels.wechat_api import (
+    TEXT_LIMIT_BYTES,
+    WeChatCustomerServiceClient,
+    WeChatSendError,
+    WeComMessageClient,
+    split_text,
+)
+from bot.gateway.locks import KeyedLocks
+from bot.gateway.messages import OutboundMessage
+
+log = logging.getLogger(__name__)
+
+WELCOME_TEXT = (
+    "您好，欢迎关注！我是智能客服助理，可以帮您查询快递进度、修改派送地址、办理破损/丢件理赔等。"
+    "请直接输入运单号或您的问题，需要人工服务请回复“人工”。"
+)
+UNSUPPORTED_TEXT = "暂不支持语音/图片，请输入文字或运单号"
+ERROR_TEXT = "抱歉，系统繁忙，请稍后再试。"
+
+# How far a callback's timestamp may be from our clock (replayed requests are refused).
+MAX_CLOCK_SKEW_S = 300
+# WeChat retries a message three times within about 15 s; remember it for longer.
+RETRY_WINDOW_S = 120
+# Numbered options stay valid this long after they were shown.
+BUTTONS_TTL_S = 24 * 3600
+
+_SENTINEL_EMPTY = "success"  # WeChat: "nothing to say" (no retry, nothing shown)
+
+
+# --------------------------------------------------------------------------
+# Rendering OutboundMessages as WeChat text
+# --------------------------------------------------------------------------
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _is_english(language: Optional[str], messages: Iterable[OutboundMessage]) -> bool:
+    if language:
+        return language == "en"
+    texts = "".join((m.text or "") + "".join(b.get("title", "") for b in m.buttons) for m in messages)
+    return bool(texts.strip()) and not _CJK.search(texts)
+
+
+def _option_line(number: int, title: str, english: bool) -> str:
+    title = title.strip()
+    # "1 非常不满意" already carries its number: "回复 1 非常不满意".
+    if title == str(number) or re.match(rf"^{number}(\s|[.、:：)）])", title):
+        return f"Reply {title}" if english else f"回复 {title}"
+    return f"Reply {number}: {title}" if english else f"回复 {number}：{title}"
+
+
+def render_text(
+    messages: Iterable[OutboundMessage], language: Optional[str] = None
+) -> tuple[str, list[dict[str, str]]]:
+    """The text WeChat shows for these messages, and their buttons in option order.
+
+    Buttons are numbered across all the messages; images become links; custom
+    payloads (already stripped of handoff data by the router) are not shown.
+    """
+    messages = list(messages)
+    english = _is_english(language, messages)
+    blocks: list[str] = []
+    options: list[dict[str, str]] = []
+    for message in messages:
+        lines: list[str] = []
+        if message.text and message.text.strip():
+            lines.append(message.text.strip())
+        for button in message.buttons:
+            options.append(button)
+            lines.append(_option_line(len(options), button.get("title") or button.get("payload", ""), english))
+        if message.image:
+            lines.append(f"Picture: {message.image}" if english else f"图片：{message.image}")
+        if lines:
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks), options
+
+
+_OPTION_PUNCT = " \t.。、,，:：)）"
+
+
+class ButtonMemory:
+    """The numbered options last shown to each customer, to map "1" back to a payload."""
+
+    def __init__(self, ttl_s: float = BUTTONS_TTL_S, max_users: int = 100_000) -> None:
+        self._ttl = ttl_s
+        self._max = max_users
+        self._data: OrderedDict[str, tuple[float, list[dict[str, str]]]] = OrderedDict()
+
+    def remember(self, user_id: str, options: list[dict[str, str]]) -> None:
+        """Options of the latest batch sent to the user (an empty list forgets the old ones)."""
+        self._data.pop(user_id, None)
+        if options:
+            self._data[user_id] = (time.monotonic() + self._ttl, list(options))
+            while len(self._data) > self._max:
+                self._data.popitem(last=False)
+
+    def resolve(self, user_id: str, text: str) -> Optional[dict[str, str]]:
+        """The button the user chose by typing its number or its title, if any."""
+        entry = self._data.get(user_id)
+        if entry is None:
+            return None
+        expires_at, options = entry
+        if time.monotonic() > expires_at:
+            self._data.pop(user_id, None)
+            return None
+        typed = unicodedata.normalize("NFKC", text).strip().strip(_OPTION_PUNCT)
+        if typed.isdigit() and 1 <= int(typed) <= len(options):
+            return options[int(typed) - 1]
+        lowered = typed.casefold()
+        for option in options:
+            if lowered and option.get("title", "").strip().casefold() == lowered:
+                return option
+        return None
+
+
+# --------------------------------------------------------------------------
+# Adapters: later messages through the send-message API
+# --------------------------------------------------------------------------
+
+
+class TextSender(Protocol):
+    async def send_text(self, user_id: str, text: str) -> None: ...
+
+
+class WeChatChannel:
+    """Channel adapter (``name`` + ``push``) for ``ChannelRegistry``.
+
+    Sends to one customer go out one at a time (a lock per customer, held only
+    while calling the API), so they arrive in the order they were sent.
+    """
+
+    def __init__(self, name: str, sender: Optional[TextSender], buttons: ButtonMemory) -> None:
+        self.name = name
+        self.sender = sender
+        self.buttons = buttons
+        self._send_locks = KeyedLocks()
+
+    async def push(self, conversation: Any, message: OutboundMessage) -> None:
+        await self.send(conversation.channel_user_id, [message], getattr(conversation, "language", None))
+
+    async def send(self, user_id: str, messages: list[OutboundMessage], language: Optional[str] = None,
+                   remember_options: bool = True) -> None:
+        text, options = render_text(messages, language)
+        if not text:
+            return  # e.g. only a custom payload: nothing WeChat can show
+        if self.sender is None:
+            raise WeChatSendError(
+                f"{self.name}: cannot send to {user_id}: the send-message API is not configured "
+                "(WECHAT_APP_ID/WECHAT_APP_SECRET or WECOM_CORP_ID/WECOM_SECRET/WECOM_AGENT_ID)"
+            )
+        async with self._send_locks.hold(user_id):
+            await self.sender.send_text(user_id, text)
+        if remember_options:
+            self.buttons.remember(user_id, options)
+
+
+# --------------------------------------------------------------------------
+# Callbacks
+# --------------------------------------------------------------------------
+
+RouteFn = Callable[[str, str, str, Optional[dict[str, Any]]], Awaitable[list[OutboundMessage]]]
+
+
+@dataclass
+class _Turn:
+    task: "asyncio.Task[list[OutboundMessage]]"
+    created: float
+    deferred: bool = False
+
+
+class _CallbackBase:
+    """Routing, deadline, retries and ordering, shared by both callbacks."""
+
+    channel: str
+
+    def __init__(self, adapter: WeChatChannel, route: RouteFn, reply_timeout_s: float) -> None:
+        self.adapter = adapter
+        self.route = route
+        self.reply_timeout_s = reply_timeout_s
+        self._turns: OrderedDict[str, _Turn] = OrderedDict()
+        self._background: set[asyncio.Task[None]] = set()
+        # Per customer: the last late delivery (each one waits for the one before it)
+        # and how many are under way.
+        self._tails: dict[str, asyncio.Future[None]] = {}
+        self._deferred_count: dict[str, int] = {}
+
+    # -- request checks --------------------------------------------------
+
+    @staticmethod
+    def _fresh(timestamp: str) -> bool:
+        try:
+            return abs(time.time() - int(timestamp)) <= MAX_CLOCK_SKEW_S
+        except (TypeError, ValueError):
+            return False
+
+    # -- routing ---------------------------------------------------------
+
+    async def _handle_text(self, user_id: str, text: str, msg_id: Optional[str]) -> Optional[str]:
+        key = f"{user_id}:{msg_id}" if msg_id else None
+        turn = self._turns.get(key) if key else None
+        if turn is None:
+            turn = _Turn(asyncio.create_task(self._route(user_id, text)), time.monotonic())
+            if key:
+                self._remember_turn(key, turn)
+        else:
+            log.info("%s: retry of message %s from %s", self.channel, msg_id, user_id)
+        if turn.deferred:
+            return None
+        try:
+            await asyncio.wait({turn.task}, timeout=self.reply_timeout_s)
+        except asyncio.CancelledError:
+            self._defer(user_id, turn)  # WeChat hung up: the replies go through the API
+            raise
+        if not turn.task.done() or self._deferred_count.get(user_id):
+            # Too slow, or earlier replies to this customer are still on their way:
+            # send these after them through the API.
+            self._defer(user_id, turn)
+            return None
+        messages = self._result(turn.task, user_id)
+        text_out, options = render_text(messages)
+        if not text_out:
+            return None
+        pieces = split_text(text_out, TEXT_LIMIT_BYTES)
+        self.adapter.buttons.remember(user_id, options)
+        if len(pieces) > 1:  # too long for one reply: the rest through the API
+            rest = [OutboundMessage(role="bot", text="\n".join(pieces[1:]))]
+            self._schedule(user_id, functools.partial(self._ready, rest), remember_options=False)
+        return pieces[0]
+
+    async def _route(self, user_id: str, text: str) -> list[OutboundMessage]:
+        chosen = self.adapter.buttons.resolve(user_id, text)
+        metadata: Optional[dict[str, Any]] = None
+        if chosen is not None:
+            metadata = {"button": {"title": chosen.get("title"), "typed": text}}
+            text = chosen.get("payload") or chosen.get("title") or text
+        return await self.route(self.channel, user_id, text, metadata)
+
+    def _result(self, task: "asyncio.Task[list[OutboundMessage]]", user_id: str) -> list[OutboundMessage]:
+        try:
+            return list(task.result() or [])
+        except Exception:
+            log.exception("%s: routing a message from %s failed", self.channel, user_id)
+            return [OutboundMessage(role="system", text=ERROR_TEXT)]
+
+    def _remember_turn(self, key: str, turn: _Turn) -> None:
+        now = time.monotonic()
+        while self._turns:
+            oldest = next(iter(self._turns.values()))
+            if now - oldest.created <= RETRY_WINDOW_S or not oldest.task.done():
+                break
+            self._turns.popitem(last=False)
+        self._turns[key] = turn
+
+    def _defer(self, user_id: str, turn: _Turn) -> None:
+        if turn.deferred:
+            return
+        turn.deferred = True
+        self._schedule(user_id, functools.partial(self._outcome, turn.task, user_id))
+
+    async def _outcome(self, task: "asyncio.Task[list[OutboundMessage]]", user_id: str) -> list[OutboundMessage]:
+        await asyncio.wait({task})
+        return self._result(task, user_id)
+
+    @staticmethod
+    async def _ready(messages: list[OutboundMessage]) -> list[OutboundMessage]:
+        return messages
+
+    def _schedule(self, user_id: str, replies: Callable[[], Awaitable[list[OutboundMessage]]],
+                  remember_options: bool = True) -> None:
+        """Send ``replies`` through the API when ready, after the earlier late ones.
+
+        No lock is held while the router works: the agent API pushes to this
+        customer while holding the conversation's lock, which the router needs.
+        """
+        previous = self._tails.get(user_id)
+        self._deferred_count[user_id] = self._deferred_count.get(user_id, 0) + 1
+        task = self._spawn(self._deliver_later(user_id, replies, previous, remember_options))
+        self._tails[user_id] = task
+
+    async def _deliver_later(self, user_id: str, replies: Callable[[], Awaitable[list[OutboundMessage]]],
+                             previous: Optional["asyncio.Future[None]"], remember_options: bool) -> None:
+        try:
+            messages = await replies()
+            if previous is not None:
+                await asyncio.wait({previous})
+            await self.adapter.send(user_id, messages, remember_options=remember_options)
+        except WeChatSendError as exc:
+            log.error("%s: late reply to %s not delivered: %s", self.channel, user_id, exc)
+        except Exception:
+            log.exception("%s: late reply to %s failed", self.channel, user_id)
+        finally:
+            left = self._deferred_count.get(user_id, 1) - 1
+            if left > 0:
+                self._deferred_count[user_id] = left
+            else:
+                self._deferred_count.pop(user_id, None)
+                self._tails.pop(user_id, None)
+
+    def pending(self, user_id: Optional[str] = None) -> int:
+        """Late replies still to be sent through the API (to one customer, or in all)."""
+        if user_id is not None:
+            return self._deferred_count.get(user_id, 0)
+        return sum(self._deferred_count.values())
+
+    def _spawn(self, coro: Awaitable[None]) -> "asyncio.Future[None]":
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
+
+    async def drain(self, timeout_s: float = 15.0) -> None:
+        """Let late replies go out before shutdown (then give up on them)."""
+        pending = [t for t in self._background if not t.done()]
+        if not pending:
+            return
+        _, still = await asyncio.wait(pending, timeout=timeout_s)
+        for task in still:
+            task.cancel()
+        if still:
+            await asyncio.gather(*still, return_exceptions=True)
+
+    # -- what to answer ----------------------------------------------------
+
+    async def _answer(self, inbound: "_Inbound") -> Optional[str]:
+        """The passive reply's text (None: answer "success" and show nothing)."""
+        if inbound.text is not None:
+            if not inbound.text.strip():
+                return None
+            return await self._handle_text(inbound.user_id, inbound.text.strip(), inbound.msg_id)
+        message = inbound.message
+        if message.type == "event":
+            event = str(getattr(message, "event", "") or "").lower()
+            if event in ("subscribe", "subscribe_scan"):
+                return WELCOME_TEXT
+            return None  # unsubscribe (cannot be answered), menu clicks, location reports...
+        if message.type in ("image", "voice", "video", "shortvideo", "location", "link", "file"):
+            return UNSUPPORTED_TEXT
+        return None
+
+
+def _text_response(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/plain", charset="utf-8")
+
+
+def _xml_response(xml: str) -> web.Response:
+    return web.Response(text=xml, content_type="application/xml", charset="utf-8")
+
+
+def _forbidden(reason: str) -> web.Response:
+    log.warning("refused WeChat callback: %s", reason)
+    return _text_response("forbidden", 403)
+
+
+def _bad_request(reason: str) -> web.Response:
+    log.warning("bad WeChat callback: %s", reason)
+    return _text_response("bad request", 400)
+
+
+class OfficialAccountCallback(_CallbackBase):
+    channel = "wechat"
+
+    def __init__(self, adapter: WeChatChannel, route: RouteFn, reply_timeout_s: float, token: str,
+                 app_id: str = "", encoding_aes_key: str = "") -> None:
+        super().__init__(adapter, route, reply_timeout_s)
+        self.token = token
+        self.crypto = OfficialAccountCrypto(token, encoding_aes_key, app_id) if encoding_aes_key else None
+
+    def _check(self, request: web.Request) -> Optional[web.Response]:
+        q = request.query
+        signature, timestamp, nonce = q.get("signature"), q.get("timestamp"), q.get("nonce")
+        if not (signature and timestamp and nonce):
+            return _forbidden("signature, timestamp or nonce missing")
+        try:
+            check_signature(self.token, signature, timestamp, nonce)
+        except InvalidSignatureException:
+            return _forbidden("invalid signature")
+        if not self._fresh(timestamp):
+            return _forbidden(f"stale timestamp {timestamp!r}")
+        return None
+
+    async def get(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        return _text_response(request.query.get("echostr", ""))
+
+    async def post(self, request: web.Request) -> web.Response:
+        refused = self._check(request)
+        if refused is not None:
+            return refused
+        q = request.query
+        timestamp, nonce = q["timestamp"], q["nonce"]
+        encrypted = q.get("encrypt_type", "raw").lower() == "aes"
+        body = await request.read()
+        if encrypted:
+            if self.crypto is None:
+                return _bad_request("encrypted message but WECHAT_ENCODING_AES_KEY is not set")
+            msg_signature = q.get("msg_signature")
+            if not msg_signature:
+                return _forbidden("msg_signature missing")
+            try:
+                xml = self.crypto.decrypt_message(body, msg_signature, timestamp, nonce)
+            except (InvalidSignatureException, InvalidAppIdException):
+                return _forbidden("invalid msg_signature or app id")
+            except Exception as exc:
+                return _bad_request(f"cannot decrypt: {exc.__class__.__name__}")
+        else:
+            xml = body
+        try:
+            inbound = _parse(parse_official_message, xml)
+        except ValueError as exc:
+            return _bad_request(str(exc))
+        answer = await self._answer(inbound)
+        if not answer:
+            return _text_response(_SENTINEL_EMPTY)
+        message = inbound.message
+        xml_out = create_official_reply(answer, message=message, render=True)
+        if encrypted and self.crypto is not None:
+            xml_out = self.crypto.encrypt_message(xml_out, nonce, timestamp)
+        return _xml_response(xml_out)
+
+
+class WorkCallback(_CallbackBase):
+    channel = "wecom"
+
+    def __init__(self, adapter: WeChatChannel, route: RouteFn, reply_timeout_s: float, token: str,
+                 encoding_aes_key: str, corp_id: str) -> None:
+        super().__init__(adapter, route, reply_timeout_s)
+        self.crypto = WorkCrypto(token, encoding_aes_key, corp_id)
+
+    @staticmethod
+    def _params(request: web.Request) -> Union[tuple[str, str, str], web.Response]:
+        q = request.query
+        signature, timestamp, nonce = q.get("msg_signature"), q.get("timestamp"), q.get("nonce")
+        if not (signature and timestamp and nonce):
+            return _forbidden("msg_signature, timestamp or nonce missing")
+        if not _CallbackBase._fresh(timestamp):
+            return _forbidden(f"stale timestamp {timestamp!r}")
+        return signature, timestamp, nonce
+
+    async def get(self, request: web.Request) -> web.Response:
+        params = self._params(request)
+        if isinstance(params, web.Response):
+            return params
+        signature, timestamp, nonce = params
+        echostr = request.query.get("echostr", "")
+        if not echostr:
+            return _bad_request("echostr missing")
+        # A "+" left unescaped in the URL arrives as a space.
+        for candidate in dict.fromkeys((echostr, echostr.replace(" ", "+"))):
+            try:
+                plain = self.crypto.check_signature(signature, timestamp, nonce, candidate)
+            except InvalidSignatureException:
+                continue
+            except Exception as exc:  # InvalidCorpIdException, bad base64/padding
+                return _forbidden(f"cannot decrypt echostr: {exc.__class__.__name__}")
+            return _text_response(plain if isinstance(plain, str) else plain.decode("utf-8"))
+        return _forbidden("invalid msg_signature")
+
+    async def post(self, request: web.Request) -> web.Response:
+        params = self._params(request)
+        if isinstance(params, web.Response):
+            return params
+        signature, timestamp, nonce = params
+        body = await request.read()
+        try:
+            xml = self.crypto.decrypt_message(body, signature, timestamp, nonce)
+        except (InvalidSignatureException, InvalidCorpIdException):
+            return _forbidden("invalid msg_signature or corp id")
+        except Exception as exc:
+            return _bad_request(f"cannot decrypt: {exc.__class__.__name__}")
+        try:
+            inbound = _parse(parse_work_message, xml, work=True)
+        except ValueError as exc:
+            return _bad_request(str(exc))
+        answer = await self._answer(inbound)
+        if not answer:
+            return _text_response(_SENTINEL_EMPTY)
+        message = inbound.message
+        reply_xml = create_work_reply(answer, message=message, render=True)
+        return _xml_response(self.crypto.encrypt_message(reply_xml, nonce, timestamp))
+
+
+@dataclass
+class _Inbound:
+    message: BaseMessage
+    user_id: str
+    text: Optional[str]  # text messages only
+    msg_id: Optional[str]
+
+
+def _parse(parser: Callable[[Any], Any], xml: Union[str, bytes], work: bool = False) -> _Inbound:
+    """Parse and validate a callback body; ValueError when it is not a usable message.
+
+    wechatpy returns whatever xmltodict made of a field (a dict for a nested
+    element, a list for a repeated one), so the fields used are checked here.
+    """
+    try:
+        message = parser(xml)
+    except Exception as exc:  # ExpatError, KeyError (no <xml>/<MsgType>), TypeError...
+        raise ValueError(f"cannot parse XML: {exc.__class__.__name__}") from exc
+    if message is None:
+        raise ValueError("empty body")
+    try:
+        user_id = message.source
+        account = message.target
+        msg_id = message.id
+        if work:
+            int(getattr(message, "agent", 0) or 0)
+        text = (message.content or "") if message.type == "text" else None
+    except Exception as exc:
+        raise ValueError(f"bad field: {exc.__class__.__name__}") from exc
+    if not isinstance(user_id, str) or not user_id.strip():
+        raise ValueError("FromUserName missing")
+    if not isinstance(account, str):
+        raise ValueError("ToUserName missing")
+    if message.type == "text" and not isinstance(text, str):
+        raise ValueError("Content missing")
+    if not isinstance(msg_id, int):
+        raise ValueError("bad MsgId")
+    return _Inbound(message, user_id.strip(), text, str(msg_id) if msg_id else None)
+
+
+# --------------------------------------------------------------------------
+# Wiring
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class WeChatChannels:
+    """What ``setup_wechat`` installed (kept in ``app[CHANNELS_KEY]["wechat"]``)."""
+
+    wechat: Optional[OfficialAccountCallback] = None
+    wecom: Optional[WorkCallback] = None
+
+    @property
+    def callbacks(self) -> list[_CallbackBase]:
+        return [c for c in (self.wechat, self.wecom) if c is not None]
+
+
+def _check_aes_key(name: str, value: str) -> None:
+    if len(value) != 43:
+        raise ValueError(f"{name} must be the 43-character EncodingAESKey from the WeChat admin page")
+
+
+def setup_wechat(app: web.Application, settings: Any) -> WeChatChannels:
+    """Add the callbacks of the configured WeChat channels to ``app`` and register their
+    adapters with the channel registry at startup. Nothing happens for a channel whose
+    token is not set; an incomplete configuration raises ``ValueError``."""
+    from bot.gateway.keys import CHANNELS_KEY, REGISTRY_KEY, ROUTER_KEY
+
+    async def route(channel: str, user_id: str, text: str,
+                    metadata: Optional[dict[str, Any]]) -> list[OutboundMessage]:
+        return await app[ROUTER_KEY].handle_customer_message(channel, user_id, text, metadata)
+
+    timeout = float(getattr(settings, "wechat_reply_timeout_s", 4.0))
+    installed = WeChatChannels()
+    senders: list[Any] = []
+
+    if settings.wechat_token:
+        if settings.wechat_encoding_aes_key:
+            _check_aes_key("WECHAT_ENCODING_AES_KEY", settings.wechat_encoding_aes_key)
+            if not settings.wechat_app_id:
+                raise ValueError("WECHAT_ENCODING_AES_KEY (safe mode) needs WECHAT_APP_ID")
+        sender: Optional[WeChatCustomerServiceClient] = None
+        if settings.wechat_app_id and settings.wechat_app_secret:
+            sender = WeChatCustomerServiceClient(settings.wechat_app_id, settings.wechat_app_secret,
+                                                 settings.wechat_api_base)
+            senders.append(sender)
+        else:
+            log.warning("WeChat: WECHAT_APP_ID/WECHAT_APP_SECRET not set: only passive replies, "
+                        "agent replies cannot reach WeChat customers")
+        adapter = WeChatChannel("wechat", sender, ButtonMemory())
+        installed.wechat = OfficialAccountCallback(
+            adapter, route, timeout, settings.wechat_token,
+            app_id=settings.wechat_app_id, encoding_aes_key=settings.wechat_encoding_aes_key)
+        app.router.add_get("/wechat/callback", installed.wechat.get)
+        app.router.add_post("/wechat/callback", installed.wechat.post)
+
+    if settings.wecom_token:
+        missing = [name for name, value in (("WECOM_CORP_ID", settings.wecom_corp_id),
+                                            ("WECOM_ENCODING_AES_KEY", settings.wecom_encoding_aes_key))
+                   if not value]
+        if missing:
+            raise ValueError(f"WECOM_TOKEN is set but {', '.join(missing)} is not (WeCom callbacks are encrypted)")
+        _check_aes_key("WECOM_ENCODING_AES_KEY", settings.wecom_encoding_aes_key)
+        work_sender: Optional[WeComMessageClient] = None
+        if settings.wecom_secret and settings.wecom_agent_id:
+            if not str(settings.wecom_agent_id).strip().isdigit():
+                raise ValueError("WECOM_AGENT_ID must be the numeric AgentId of the WeCom application")
+            work_sender = WeComMessageClient(settings.wecom_corp_id, settings.wecom_secret,
+                                             int(settings.wecom_agent_id), settings.wecom_api_base)
+            senders.append(work_sender)
+        else:
+            log.warning("WeCom: WECOM_SECRET/WECOM_AGENT_ID not set: only passive replies, "
+                        "agent replies cannot reach WeCom members")
+        adapter = WeChatChannel("wecom", work_sender, ButtonMemory())
+        installed.wecom = WorkCallback(adapter, route, timeout, settings.wecom_token,
+                                       settings.wecom_encoding_aes_key, settings.wecom_corp_id)
+        app.router.add_get("/wecom/callback", installed.wecom.get)
+        app.router.add_post("/wecom/callback", installed.wecom.post)
+
+    if not installed.callbacks:
+        return installed
+
+    def register_adapters() -> None:
+        registry = app[REGISTRY_KEY]
+        for callback in installed.callbacks:
+            registry.register(callback.adapter)
+
+    async def register_at_startup(app: web.Application) -> None:
+        register_adapters()
+
+    async def drain(app: web.Application) -> None:
+        await asyncio.gather(*(callback.drain() for callback in installed.callbacks))
+
+    async def close(app: web.Application) -> None:
+        for client in senders:
+            client.close()
+
+    if REGISTRY_KEY in app:
+        register_adapters()
+    else:
+        app.on_startup.append(register_at_startup)
+    app.on_shutdown.append(drain)
+    app.on_cleanup.append(close)
+    if CHANNELS_KEY in app:
+        app[CHANNELS_KEY]["wechat"] = installed
+    return installed
+
+
+def setup(app: web.Application) -> None:
+    """Hook called by ``bot.gateway.app.create_app`` for optional channels."""
+    from bot.gateway.keys import SETTINGS_KEY
+
+    setup_wechat(app, app[SETTINGS_KEY])

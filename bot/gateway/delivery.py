@@ -1,0 +1,46 @@
+"""Pushing later messages (agent replies, queue notices, the CSAT question) to the
+customer's channel."""
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from bot.gateway.messages import OutboundMessage
+from bot.gateway.models import Conversation
+
+logger = logging.getLogger(__name__)
+
+
+class ChannelAdapter(Protocol):
+    name: str
+
+    async def push(self, conversation: Conversation, message: OutboundMessage) -> None: ...
+
+
+class ChannelRegistry:
+    def __init__(self) -> None:
+        self._adapters: dict[str, ChannelAdapter] = {}
+
+    def register(self, adapter: ChannelAdapter) -> None:
+        self._adapters[adapter.name] = adapter
+
+    def get(self, name: str) -> ChannelAdapter | None:
+        return self._adapters.get(name)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._adapters)
+
+    async def deliver(self, conversation: Conversation, message: OutboundMessage) -> bool:
+        """Push `message` (already stored) to the conversation's channel; False when it
+        could not be pushed now (it stays in the transcript and in the long-poll feed)."""
+        adapter = self._adapters.get(conversation.channel)
+        if adapter is None:
+            logger.warning("no channel adapter %r for conversation %s", conversation.channel, conversation.id)
+            return False
+        try:
+            await adapter.push(conversation, message)
+            return True
+        except Exception:  # a channel failure must not break the agent's action
+            logger.exception("pushing message %s to channel %s failed", message.id, conversation.channel)
+            return False

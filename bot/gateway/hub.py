@@ -1,0 +1,109 @@
+"""Agents' websockets (GET /api/ws?token=...): live queue and conversation events.
+
+Events: {"type": "queue_changed"}, {"type": "message", "conversation_id", "message"},
+{"type": "conversation_updated", "conversation_id", "state"}. An open websocket
+keeps its agent "seen" (no grace-period return of their chats)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional
+
+from aiohttp import WSCloseCode, web
+
+from bot.gateway.models import WAITING, Handoff, Message
+from bot.gateway.views import mask_many, message_view
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    agent_id: int
+    role: str
+    tier: int
+
+
+def audience_filter(handoff: Optional[Handoff]):  # type: ignore[no-untyped-def]
+    """Who hears about a conversation: supervisors, the agent holding (or who just
+    closed) it, and while it waits every agent of its tier or above."""
+
+    def allowed(viewer: Viewer) -> bool:
+        if viewer.role == "supervisor":
+            return True
+        if handoff is None:
+            return False
+        if handoff.agent_id == viewer.agent_id:
+            return True  # assigned to them, or just resolved / handed back by them
+        if handoff.status == WAITING:
+            return viewer.tier >= handoff.tier
+        return False
+
+    return allowed
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._sockets: dict[int, set[web.WebSocketResponse]] = {}
+        self._viewers: dict[int, Viewer] = {}
+        self._order = asyncio.Lock()
+
+    def add(self, viewer: Viewer, ws: web.WebSocketResponse) -> None:
+        self._viewers[viewer.agent_id] = viewer
+        self._sockets.setdefault(viewer.agent_id, set()).add(ws)
+
+    def remove(self, agent_id: int, ws: web.WebSocketResponse) -> None:
+        sockets = self._sockets.get(agent_id)
+        if sockets is not None:
+            sockets.discard(ws)
+            if not sockets:
+                del self._sockets[agent_id]
+                self._viewers.pop(agent_id, None)
+
+    def connected_agent_ids(self) -> set[int]:
+        return set(self._sockets)
+
+    def is_connected(self, agent_id: int) -> bool:
+        return bool(self._sockets.get(agent_id))
+
+    async def _send(self, viewers: Iterable[Viewer], event: dict[str, Any]) -> None:
+        for viewer in list(viewers):
+            for ws in list(self._sockets.get(viewer.agent_id, ())):
+                if ws.closed:
+                    continue
+                try:
+                    await ws.send_json(event)
+                except (ConnectionError, RuntimeError):
+                    logger.debug("websocket of agent %s is gone", viewer.agent_id)
+
+    async def broadcast(self, event: dict[str, Any]) -> None:
+        await self._send(self._viewers.values(), event)
+
+    async def queue_changed(self) -> None:
+        await self.broadcast({"type": "queue_changed"})
+
+    async def conversation_updated(self, conversation_id: str, state: str, handoff: Optional[Handoff]) -> None:
+        allowed = audience_filter(handoff)
+        viewers = [v for v in self._viewers.values() if allowed(v)]
+        await self._send(viewers, {"type": "conversation_updated", "conversation_id": conversation_id, "state": state})
+
+    async def message(self, message: Message, verified: bool, handoff: Optional[Handoff],
+                      agent_name: Optional[str] = None) -> None:
+        allowed = audience_filter(handoff)
+        viewers = [v for v in self._viewers.values() if allowed(v)]
+        if not viewers:
+            return
+        async with self._order:  # events leave in the order the messages were stored
+            (text,) = await mask_many([message.text], verified)
+            view = message_view(message, agent_names={message.agent_id: agent_name} if message.agent_id else None)
+            view["text"] = text
+            await self._send(viewers, {"type": "message", "conversation_id": message.conversation_id,
+                                       "message": view})
+
+    async def close_all(self) -> None:
+        for sockets in list(self._sockets.values()):
+            for ws in list(sockets):
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+        self._sockets.clear()
+        self._viewers.clear()

@@ -1,0 +1,469 @@
+"""The human side: handoffs waiting in the queue, claims, agents' replies, escalation,
+resolution with the satisfaction question, hand-back to the bot, and the background
+monitor (grace period of vanished agents, SLA breaches)."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Optional
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.db import utcnow
+from bot.gateway import texts
+from bot.gateway.delivery import ChannelRegistry
+from bot.gateway.hours import is_staffed
+from bot.gateway.hub import Hub
+from bot.gateway.locks import KeyedLocks
+from bot.gateway.messages import OutboundMessage
+from bot.gateway.models import (
+    AGENT,
+    ASSIGNED,
+    BOT,
+    CATEGORIES,
+    CSAT_PENDING,
+    PRIORITIES,
+    QUEUED,
+    RESOLVED,
+    RETURNED_TO_BOT,
+    TICKET,
+    WAITING,
+    Agent,
+    Conversation,
+    Handoff,
+    Message,
+    Note,
+    Ticket,
+)
+from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.store import (
+    Database,
+    active_handoff,
+    add_message,
+    online_agents,
+    queue_position,
+)
+from bot.gateway.views import sla_breached
+
+logger = logging.getLogger(__name__)
+
+
+class QueueError(Exception):
+    """An agent action that cannot be done; `code` goes to the API as {"error": code}."""
+
+    def __init__(self, code: str, status: int) -> None:
+        super().__init__(code)
+        self.code = code
+        self.status = status
+
+
+@dataclass
+class HandoffInfo:
+    """The bot's handoff payload, validated."""
+
+    reason: str = "customer_request"
+    category: str = "consultation"
+    priority: str = "normal"
+    tracking_numbers: list[str] = field(default_factory=list)
+    summary: Optional[str] = None
+    language: Optional[str] = None
+    customer_tier: Optional[str] = None
+    sla_minutes: Optional[int] = None
+    verified: bool = False
+    tier: int = 1
+
+    @classmethod
+    def parse(cls, raw: Any) -> "HandoffInfo":
+        data = raw if isinstance(raw, dict) else {}
+
+        def text(name: str, limit: int) -> Optional[str]:
+            value = data.get(name)
+            return str(value)[:limit] if isinstance(value, (str, int, float)) and str(value) else None
+
+        numbers = data.get("tracking_numbers") or []
+        if isinstance(numbers, str):
+            numbers = [numbers]
+        sla = data.get("sla_minutes")
+        tier = data.get("tier")
+        return cls(
+            reason=text("reason", 64) or "customer_request",
+            category=data.get("category") if data.get("category") in CATEGORIES else "consultation",
+            priority=data.get("priority") if data.get("priority") in PRIORITIES else "normal",
+            tracking_numbers=[str(n)[:40] for n in numbers if isinstance(n, (str, int))][:10]
+            if isinstance(numbers, list) else [],
+            summary=text("summary", 2000),
+            language=data.get("language") if data.get("language") in ("zh", "en") else None,
+            customer_tier=text("customer_tier", 32),
+            sla_minutes=int(sla) if isinstance(sla, (int, float)) and not isinstance(sla, bool) and 0 < sla <= 7 * 24 * 60
+            else None,
+            verified=data.get("verified") is True,
+            tier=int(tier) if isinstance(tier, int) and not isinstance(tier, bool) and 1 <= tier <= 3 else 1,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def can_take(agent: Agent, handoff: Handoff) -> bool:
+    return agent.role == "supervisor" or handoff.tier <= agent.tier
+
+
+def can_view(agent: Agent, handoff: Optional[Handoff]) -> bool:
+    """Supervisors see everything; an agent sees waiting items of their tier or below
+    and the chats assigned to them."""
+    if agent.role == "supervisor":
+        return True
+    if handoff is None:
+        return False
+    if handoff.status == ASSIGNED:
+        return handoff.agent_id == agent.id
+    if handoff.status == WAITING:
+        return handoff.tier <= agent.tier
+    return False
+
+
+def claim_handoff(session: Session, handoff_id: int, agent_id: int, cap: int, now: datetime) -> bool:
+    """Atomic claim: one UPDATE that succeeds only while the handoff is still waiting and
+    the agent holds fewer than `cap` chats. Of concurrent claims exactly one wins."""
+    held = (
+        select(func.count(Handoff.id))
+        .where(Handoff.agent_id == agent_id, Handoff.status == ASSIGNED)
+        .scalar_subquery()
+    )
+    result = session.execute(
+        update(Handoff)
+        .where(Handoff.id == handoff_id, Handoff.status == WAITING, held < cap)
+        .values(status=ASSIGNED, agent_id=agent_id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+@dataclass
+class Pushed:
+    """A stored message to push to the customer after the transaction commits."""
+
+    conversation: Conversation
+    message: Message
+
+
+class QueueService:
+    def __init__(self, settings: Settings, db: Database, registry: ChannelRegistry, hub: Hub,
+                 rasa: RasaClient, locks: KeyedLocks, clock: Callable[[], datetime] = utcnow) -> None:
+        self.settings = settings
+        self.db = db
+        self.registry = registry
+        self.hub = hub
+        self.rasa = rasa
+        self.locks = locks
+        self.clock = clock
+        self._breached_notified: set[int] = set()
+
+    # --- helpers ----------------------------------------------------------
+
+    def staffed(self, now: Optional[datetime] = None) -> bool:
+        return is_staffed(now or self.clock(), self.settings.staffed_hours, self.settings.staffed_tz)
+
+    def estimate(self, session: Session, handoff: Handoff, now: datetime) -> tuple[int, int]:
+        """(place in the queue, expected wait in minutes)."""
+        position = queue_position(session, handoff)
+        agents = max(1, online_agents(session, now - timedelta(seconds=self.settings.agent_grace_s)))
+        minutes = max(1, math.ceil(position * self.settings.queue_avg_handle_minutes / agents))
+        return position, minutes
+
+    @staticmethod
+    def conversation_key(conversation: Conversation) -> tuple[str, str]:
+        return conversation.channel, conversation.channel_user_id
+
+    def _push(self, session: Session, conversation: Conversation, text: str,
+              buttons: Optional[list[dict[str, str]]] = None, role: str = "system",
+              agent_id: Optional[int] = None, now: Optional[datetime] = None) -> Pushed:
+        payload = {"buttons": buttons} if buttons else None
+        row = add_message(session, conversation, role, text, payload, agent_id=agent_id, pushed=True, now=now)
+        return Pushed(conversation, row)
+
+    async def _deliver(self, items: list[Pushed], handoff: Optional[Handoff] = None,
+                       agent_name: Optional[str] = None) -> None:
+        for item in items:
+            await self.registry.deliver(item.conversation, OutboundMessage.from_row(item.message))
+            await self.hub.message(item.message, item.conversation.verified, handoff, agent_name)
+
+    async def _announce(self, conversation: Conversation, handoff: Optional[Handoff]) -> None:
+        await self.hub.queue_changed()
+        await self.hub.conversation_updated(conversation.id, conversation.state, handoff)
+
+    # --- from the router (caller holds the conversation's lock) -------------
+
+    def enqueue(self, session: Session, conversation: Conversation, info: HandoffInfo,
+                now: datetime) -> Handoff:
+        """Put the conversation in the queue (or return its already open handoff)."""
+        existing = active_handoff(session, conversation.id)
+        if existing is not None:
+            return existing
+        minutes = info.sla_minutes or self.settings.sla_minutes(info.category)
+        handoff = Handoff(
+            conversation_id=conversation.id, reason=info.reason, category=info.category,
+            priority=info.priority, tier=info.tier, tracking_numbers=info.tracking_numbers,
+            summary=info.summary, customer_tier=info.customer_tier, status=WAITING,
+            waiting_since=now, sla_due_at=now + timedelta(minutes=minutes),
+        )
+        session.add(handoff)
+        conversation.state = QUEUED
+        conversation.verified = bool(conversation.verified or info.verified)
+        if info.language:
+            conversation.language = info.language
+        conversation.last_notice_at = now
+        conversation.updated_at = now
+        session.flush()
+        return handoff
+
+    def open_ticket(self, session: Session, conversation: Conversation, info: HandoffInfo,
+                    now: datetime, first_text: Optional[str] = None) -> None:
+        """Outside staffed hours: the customer may leave a message (state ticket)."""
+        conversation.state = TICKET
+        conversation.verified = bool(conversation.verified or info.verified)
+        if info.language:
+            conversation.language = info.language
+        conversation.handoff_request = info.as_dict()
+        conversation.updated_at = now
+        if first_text:
+            self.add_ticket(session, conversation, first_text, now)
+
+    def add_ticket(self, session: Session, conversation: Conversation, text: str, now: datetime) -> Ticket:
+        info = HandoffInfo.parse(conversation.handoff_request or {})
+        ticket = Ticket(conversation_id=conversation.id, text=text, reason=info.reason, category=info.category,
+                        summary=info.summary, tracking_numbers=info.tracking_numbers, created_at=now)
+        session.add(ticket)
+        session.flush()
+        return ticket
+
+    # --- agent actions ----------------------------------------------------
+
+    def _load(self, session: Session, conversation_id: str) -> tuple[Conversation, Optional[Handoff]]:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise QueueError("not_found", 404)
+        return conversation, active_handoff(session, conversation_id)
+
+    def _owned(self, agent: Agent, handoff: Optional[Handoff]) -> Handoff:
+        if handoff is None or handoff.status != ASSIGNED:
+            raise QueueError("not_assigned", 409)
+        if handoff.agent_id != agent.id and agent.role != "supervisor":
+            raise QueueError("forbidden", 403)
+        return handoff
+
+    async def claim(self, agent: Agent, handoff_id: int) -> Handoff:
+        now = self.clock()
+        with self.db.session() as session:
+            handoff = session.get(Handoff, handoff_id)
+            if handoff is None:
+                raise QueueError("not_found", 404)
+            if not can_take(agent, handoff):
+                raise QueueError("forbidden", 403)
+            conversation = session.get(Conversation, handoff.conversation_id)
+            key = self.conversation_key(conversation)
+        async with self.locks.hold(key):
+            with self.db.session() as session:
+                cap = agent.max_chats or self.settings.agent_max_chats
+                if not claim_handoff(session, handoff_id, agent.id, cap, now):
+                    current = session.get(Handoff, handoff_id)
+                    session.refresh(current)
+                    raise QueueError("already_claimed" if current.status != WAITING else "cap_reached", 409)
+                handoff = session.get(Handoff, handoff_id)
+                session.refresh(handoff)
+                conversation = session.get(Conversation, handoff.conversation_id)
+                conversation.state = AGENT
+                conversation.updated_at = now
+                pushed = [self._push(session, conversation,
+                                     texts.text("agent_joined", conversation.language, name=agent.display_name),
+                                     now=now)]
+            await self._deliver(pushed, handoff)
+            await self._announce(conversation, handoff)
+        return handoff
+
+    async def send_agent_message(self, agent: Agent, conversation_id: str, text: str) -> Message:
+        now = self.clock()
+        with self.db.session() as session:
+            conversation, _ = self._load(session, conversation_id)
+            key = self.conversation_key(conversation)
+        async with self.locks.hold(key):
+            with self.db.session() as session:
+                conversation, handoff = self._load(session, conversation_id)
+                handoff = self._owned(agent, handoff)
+                if conversation.state != AGENT:
+                    raise QueueError("invalid_state", 409)
+                item = self._push(session, conversation, text, role="agent", agent_id=agent.id, now=now)
+                if handoff.first_agent_response_at is None:
+                    handoff.first_agent_response_at = now
+                conversation.updated_at = now
+            await self._deliver([item], handoff, agent.display_name)
+        return item.message
+
+    def add_note(self, agent: Agent, conversation_id: str, text: str) -> Note:
+        with self.db.session() as session:
+            conversation, handoff = self._load(session, conversation_id)
+            note = Note(conversation_id=conversation.id, handoff_id=handoff.id if handoff else None,
+                        agent_id=agent.id, text=text, created_at=self.clock())
+            session.add(note)
+            session.flush()
+            return note
+
+    async def escalate(self, agent: Agent, conversation_id: str, note: str) -> tuple[Conversation, Handoff]:
+        now = self.clock()
+        with self.db.session() as session:
+            conversation, _ = self._load(session, conversation_id)
+            key = self.conversation_key(conversation)
+        async with self.locks.hold(key):
+            with self.db.session() as session:
+                conversation, handoff = self._load(session, conversation_id)
+                handoff = self._owned(agent, handoff)
+                old_tier = handoff.tier
+                handoff.tier = min(3, handoff.tier + 1)
+                handoff.status = WAITING
+                handoff.agent_id = None
+                handoff.claimed_at = None
+                conversation.state = QUEUED
+                conversation.updated_at = now
+                conversation.last_notice_at = now
+                label = f"升级 {old_tier} → {handoff.tier} 级（{agent.display_name}）"
+                session.add(Note(conversation_id=conversation.id, handoff_id=handoff.id, agent_id=agent.id,
+                                 text=f"{label}：{note}" if note else label, created_at=now))
+                pushed = [self._push(session, conversation, texts.text("escalated", conversation.language), now=now)]
+            await self._deliver(pushed, handoff)
+            await self._announce(conversation, handoff)
+        return conversation, handoff
+
+    async def resolve(self, agent: Agent, conversation_id: str) -> tuple[Conversation, Handoff]:
+        now = self.clock()
+        with self.db.session() as session:
+            conversation, _ = self._load(session, conversation_id)
+            key = self.conversation_key(conversation)
+        async with self.locks.hold(key):
+            with self.db.session() as session:
+                conversation, handoff = self._load(session, conversation_id)
+                if handoff is not None and handoff.status == WAITING and agent.role == "supervisor":
+                    pass  # a supervisor may close a waiting item
+                else:
+                    handoff = self._owned(agent, handoff)
+                handoff.status = RESOLVED
+                handoff.resolved_at = now
+                conversation.state = CSAT_PENDING
+                conversation.updated_at = now
+                language = conversation.language
+                pushed = [self._push(session, conversation, texts.text("csat_question", language),
+                                     buttons=texts.csat_buttons(language), now=now)]
+            await self._deliver(pushed, handoff)
+            await self._announce(conversation, handoff)
+        return conversation, handoff
+
+    async def handback(self, agent: Agent, conversation_id: str) -> tuple[Conversation, Handoff]:
+        now = self.clock()
+        with self.db.session() as session:
+            conversation, _ = self._load(session, conversation_id)
+            key = self.conversation_key(conversation)
+        async with self.locks.hold(key):
+            with self.db.session() as session:
+                conversation, handoff = self._load(session, conversation_id)
+                handoff = self._owned(agent, handoff)
+            try:  # the bot resumes with its context, and may hand off again later
+                await self.rasa.set_slot(conversation_id, "handed_off", False)
+            except RasaUnavailable as error:
+                logger.warning("could not reset handed_off for %s: %s", conversation_id, error)
+            with self.db.session() as session:
+                conversation, handoff = self._load(session, conversation_id)
+                handoff = self._owned(agent, handoff)
+                handoff.status = RETURNED_TO_BOT
+                handoff.resolved_at = now
+                conversation.state = BOT
+                conversation.updated_at = now
+                pushed = [self._push(session, conversation, texts.text("bot_back", conversation.language), now=now)]
+            await self._deliver(pushed, handoff)
+            await self._announce(conversation, handoff)
+        return conversation, handoff
+
+    # --- background monitor -------------------------------------------------
+
+    async def requeue_stale_assignments(self) -> int:
+        """Return the chats of agents unseen for the grace period to the queue (keeping
+        their original waiting_since) and tell the customers. Returns how many."""
+        now = self.clock()
+        connected = self.hub.connected_agent_ids()
+        cutoff = now - timedelta(seconds=self.settings.agent_grace_s)
+        with self.db.session() as session:
+            if connected:
+                session.execute(update(Agent).where(Agent.id.in_(connected)).values(last_seen_at=now)
+                                .execution_options(synchronize_session=False))
+            rows = session.execute(
+                select(Handoff.id, Handoff.agent_id, Conversation.channel, Conversation.channel_user_id)
+                .join(Agent, Agent.id == Handoff.agent_id)
+                .join(Conversation, Conversation.id == Handoff.conversation_id)
+                .where(Handoff.status == ASSIGNED,
+                       (Agent.last_seen_at.is_(None)) | (Agent.last_seen_at < cutoff))
+            ).all()
+        count = 0
+        for handoff_id, agent_id, channel, user_id in rows:
+            if agent_id in connected:
+                continue
+            async with self.locks.hold((channel, user_id)):
+                with self.db.session() as session:
+                    released = session.execute(
+                        update(Handoff)
+                        .where(Handoff.id == handoff_id, Handoff.status == ASSIGNED, Handoff.agent_id == agent_id)
+                        .values(status=WAITING, agent_id=None, claimed_at=None)
+                        .execution_options(synchronize_session=False)
+                    ).rowcount
+                    if not released:
+                        continue
+                    handoff = session.get(Handoff, handoff_id)
+                    session.refresh(handoff)
+                    conversation = session.get(Conversation, handoff.conversation_id)
+                    agent = session.get(Agent, agent_id)
+                    conversation.state = QUEUED
+                    conversation.updated_at = now
+                    conversation.last_notice_at = now
+                    session.add(Note(conversation_id=conversation.id, handoff_id=handoff.id, agent_id=None,
+                                     text=f"客服 {agent.display_name if agent else agent_id} 离线超过 "
+                                          f"{int(self.settings.agent_grace_s)} 秒，会话已自动退回队列", created_at=now))
+                    position, _ = self.estimate(session, handoff, now)
+                    pushed = [self._push(session, conversation,
+                                         texts.text("requeued", conversation.language, position=position), now=now)]
+                await self._deliver(pushed, handoff)
+                await self._announce(conversation, handoff)
+                count += 1
+                logger.info("handoff %s returned to the queue (agent %s unseen)", handoff_id, agent_id)
+        return count
+
+    async def check_sla(self) -> int:
+        """Tell the consoles when a waiting or assigned item newly breaches its SLA."""
+        now = self.clock()
+        with self.db.session() as session:
+            open_items = session.execute(
+                select(Handoff).where(Handoff.status.in_((WAITING, ASSIGNED)),
+                                      Handoff.first_agent_response_at.is_(None),
+                                      Handoff.sla_due_at < now)
+            ).scalars().all()
+            breached = {h.id for h in open_items if sla_breached(h, now)}
+        new = breached - self._breached_notified
+        self._breached_notified = breached
+        if new:
+            await self.hub.queue_changed()
+        return len(new)
+
+    async def tick(self) -> None:
+        await self.requeue_stale_assignments()
+        await self.check_sla()
+
+    async def run_monitor(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.monitor_interval_s)
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("queue monitor tick failed")

@@ -1,0 +1,71 @@
+"""Talking to the Rasa server: its REST channel and its tracker API."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Optional
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time, refused the connection or failed (5xx)."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout_s: float, session: Optional[aiohttp.ClientSession] = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session = session
+        self._own_session = session is None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=100, force_close=False),
+                json_serialize=_dumps,
+            )
+            self._own_session = True
+        return self._session
+
+    async def close(self) -> None:
+        if self._own_session and self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def _post(self, path: str, body: Any) -> Any:
+        url = f"{self.base_url}{path}"
+        try:
+            async with self.session.post(url, json=body, timeout=self.timeout) as response:
+                if response.status >= 500:
+                    raise RasaUnavailable(f"Rasa answered {response.status} on {path}")
+                if response.status >= 400:
+                    detail = (await response.text())[:300]
+                    raise RasaUnavailable(f"Rasa refused {path}: {response.status} {detail}")
+                return await response.json(content_type=None)
+        except asyncio.TimeoutError as error:
+            raise RasaUnavailable(f"Rasa did not answer {path} within {self.timeout.total} s") from error
+        except (aiohttp.ClientError, OSError, ValueError) as error:
+            raise RasaUnavailable(f"Rasa unreachable on {path}: {error.__class__.__name__}") from error
+
+    async def send_message(self, conversation_id: str, text: str,
+                           metadata: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+        """The bot's replies (Rasa REST format) to `text` in conversation `conversation_id`."""
+        body = {"sender": conversation_id, "message": text, "metadata": metadata or {}}
+        replies = await self._post("/webhooks/rest/webhook", body)
+        if not isinstance(replies, list):
+            raise RasaUnavailable("Rasa answered with something other than a list")
+        return [r for r in replies if isinstance(r, dict)]
+
+    async def set_slot(self, conversation_id: str, name: str, value: Any) -> None:
+        """Append a `slot` event to the conversation's tracker (needs `rasa run --enable-api`)."""
+        event = {"event": "slot", "name": name, "value": value}
+        await self._post(f"/conversations/{conversation_id}/tracker/events?include_events=NONE", event)
+
+
+def _dumps(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,310 @@
+"""The customer side: every channel hands customer messages to
+`Router.handle_customer_message` and sends back the replies it returns.
+
+Per customer, messages are stored the moment they arrive and then processed one at a
+time in arrival order (a FIFO lock per conversation), so replies come back in the
+order the customer's messages were sent even when they type fast."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.config import Settings
+from bot.db import utcnow
+from bot.gateway import texts
+from bot.gateway.hub import Hub
+from bot.gateway.locks import KeyedLocks
+from bot.gateway.messages import OutboundMessage, from_rasa_reply
+from bot.gateway.models import (
+    AGENT,
+    BOT,
+    CLOSED,
+    CSAT_PENDING,
+    QUEUED,
+    RESOLVED,
+    TICKET,
+    Conversation,
+    CsatAnswer,
+    Handoff,
+    Message,
+)
+from bot.gateway.queue import HandoffInfo, QueueService
+from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.store import Database, active_handoff, add_message, open_conversation
+from bot.nlu.text import guess_language
+
+logger = logging.getLogger(__name__)
+
+_CSAT_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_CSAT_RE = re.compile(r"^\s*([1-5一二两三四五])\s*(分|星|颗星|stars?|points?)?\s*[。.!！]?\s*$", re.IGNORECASE)
+_MAX_METADATA_CHARS = 2000
+
+
+def parse_csat(text: str) -> Optional[int]:
+    """1..5 from an answer like "5", "５", "4分", "五星", "3 stars"; None otherwise."""
+    match = _CSAT_RE.match(unicodedata.normalize("NFKC", text or ""))
+    if not match:
+        return None
+    value = match.group(1)
+    return int(value) if value.isdigit() else _CSAT_WORDS[value]
+
+
+def _safe_metadata(metadata: Any) -> dict[str, Any]:
+    if not isinstance(metadata, dict):
+        return {}
+    try:
+        if len(json.dumps(metadata, ensure_ascii=False, default=str)) > _MAX_METADATA_CHARS:
+            return {}
+    except (TypeError, ValueError):
+        return {}
+    return metadata
+
+
+@dataclass
+class _Turn:
+    """What one processed customer message produced."""
+
+    replies: list[OutboundMessage]
+    conversation_id: str
+    customer_message_id: int
+
+
+class Router:
+    def __init__(self, settings: Settings, db: Database, rasa: RasaClient, hub: Hub, queue: QueueService,
+                 locks: KeyedLocks, clock: Callable[[], datetime] = utcnow) -> None:
+        self.settings = settings
+        self.db = db
+        self.rasa = rasa
+        self.hub = hub
+        self.queue = queue
+        self.locks = locks
+        self.clock = clock
+
+    async def handle_customer_message(self, channel: str, channel_user_id: str, text: str,
+                                      metadata: Optional[dict[str, Any]] = None) -> list[OutboundMessage]:
+        """Store the message, then answer it (in arrival order for this customer)."""
+        text = (text or "")[: self.settings.max_message_chars]
+        now = self.clock()
+        # Stored before anything else (no await before the lock is queued for).
+        with self.db.session() as session:
+            conversation = open_conversation(session, channel, channel_user_id)
+            if conversation is None:
+                conversation = self._new_conversation(session, channel, channel_user_id, now)
+            message = self._store_customer_message(session, conversation, text, now)
+            message_id = message.id
+        async with self.locks.hold((channel, channel_user_id)):
+            turn = await self._process(channel, channel_user_id, message_id, text, metadata)
+        return turn.replies
+
+    # --- storage helpers ---------------------------------------------------
+
+    def _new_conversation(self, session: Session, channel: str, channel_user_id: str,
+                          now: datetime) -> Conversation:
+        conversation = Conversation(channel=channel, channel_user_id=channel_user_id, state=BOT, language="zh",
+                                    verified=False, created_at=now, updated_at=now)
+        session.add(conversation)
+        session.flush()
+        return conversation
+
+    @staticmethod
+    def _customer_activity(conversation: Conversation, text: str, now: datetime) -> None:
+        conversation.language = guess_language(text, default=conversation.language or "zh")
+        conversation.last_customer_message_at = now
+        conversation.updated_at = now
+
+    def _store_customer_message(self, session: Session, conversation: Conversation, text: str,
+                                now: datetime) -> Message:
+        self._customer_activity(conversation, text, now)
+        return add_message(session, conversation, "customer", text, now=now)
+
+    @staticmethod
+    def _store_replies(session: Session, conversation: Conversation, replies: list[OutboundMessage],
+                       now: datetime) -> list[Message]:
+        rows = []
+        for reply in replies:
+            row = add_message(session, conversation, reply.role, reply.text, reply.payload(), now=now)
+            reply.id, reply.created_at = row.id, row.created_at
+            rows.append(row)
+        return rows
+
+    def _system(self, key: str, language: str, **values: Any) -> OutboundMessage:
+        return OutboundMessage(role="system", text=texts.text(key, language, **values))
+
+    # --- processing -------------------------------------------------------
+
+    async def _process(self, channel: str, channel_user_id: str, message_id: int, text: str,
+                       metadata: Optional[dict[str, Any]]) -> _Turn:
+        now = self.clock()
+        with self.db.session() as session:
+            message = session.get(Message, message_id)
+            conversation = session.get(Conversation, message.conversation_id)
+            if conversation.state == CLOSED:
+                # Closed while this message waited its turn (e.g. the CSAT answer before it):
+                # it opens the customer's next conversation.
+                conversation = open_conversation(session, channel, channel_user_id) or \
+                    self._new_conversation(session, channel, channel_user_id, now)
+                message.conversation_id = conversation.id
+                self._customer_activity(conversation, text, now)
+            state = conversation.state
+            conversation_id = conversation.id
+            handoff = active_handoff(session, conversation_id)
+        await self.hub.message(message, conversation.verified, handoff)
+
+        if state == BOT:
+            return await self._bot_turn(conversation_id, message_id, text, metadata)
+        if state == QUEUED:
+            return self._queued_turn(conversation_id, message_id)
+        if state == AGENT:
+            return _Turn([], conversation_id, message_id)  # the agent sees it in the console
+        if state == CSAT_PENDING:
+            return await self._csat_turn(channel, channel_user_id, conversation_id, message_id, text, metadata)
+        if state == TICKET:
+            return await self._ticket_turn(conversation_id, message_id, text)
+        logger.error("conversation %s in unknown state %r", conversation_id, state)
+        return _Turn([], conversation_id, message_id)
+
+    async def _bot_turn(self, conversation_id: str, message_id: int, text: str,
+                        metadata: Optional[dict[str, Any]]) -> _Turn:
+        with self.db.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            channel = conversation.channel
+        rasa_metadata = {**_safe_metadata(metadata), "channel": channel}
+        try:
+            raw = await self.rasa.send_message(conversation_id, text, rasa_metadata)
+        except RasaUnavailable as error:
+            logger.warning("Rasa unavailable for conversation %s: %s", conversation_id, error)
+            return await self._busy_turn(conversation_id, message_id, text)
+
+        replies: list[OutboundMessage] = []
+        handoff_info: Optional[HandoffInfo] = None
+        for item in raw:
+            reply = from_rasa_reply(item)
+            if reply is None:
+                continue
+            if reply.custom is not None and "handoff" in reply.custom:
+                handoff_info = HandoffInfo.parse(reply.custom.get("handoff"))
+                rest = {k: v for k, v in reply.custom.items() if k != "handoff"}
+                reply.custom = rest or None
+                if reply.text is None and not reply.buttons and reply.image is None and reply.custom is None:
+                    continue
+            replies.append(reply)
+
+        now = self.clock()
+        with self.db.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            rows = self._store_replies(session, conversation, replies, now)
+            if handoff_info is not None and conversation.state == BOT:
+                notices = self._start_handoff(session, conversation, handoff_info, now)
+                rows += self._store_replies(session, conversation, notices, now)
+                replies += notices
+            handoff = active_handoff(session, conversation_id)
+            verified, state = conversation.verified, conversation.state
+        for row in rows:
+            await self.hub.message(row, verified, handoff)
+        if handoff_info is not None:
+            await self.hub.queue_changed()
+            await self.hub.conversation_updated(conversation_id, state, handoff)
+        return _Turn(replies, conversation_id, message_id)
+
+    def _start_handoff(self, session: Session, conversation: Conversation, info: HandoffInfo, now: datetime,
+                       busy: bool = False, pending_text: Optional[str] = None) -> list[OutboundMessage]:
+        """Queue the conversation (or, outside staffed hours, offer to leave a message)."""
+        language = info.language or conversation.language
+        notices: list[OutboundMessage] = []
+        if not self.queue.staffed(now):
+            self.queue.open_ticket(session, conversation, info, now, first_text=pending_text if busy else None)
+            notices.append(self._system("after_hours", language, hours=self.settings.staffed_hours))
+            return notices
+        handoff = self.queue.enqueue(session, conversation, info, now)
+        position, minutes = self.queue.estimate(session, handoff, now)
+        if busy:
+            notices.append(self._system("busy", language))
+        notices.append(self._system("queued", language, position=position, minutes=minutes))
+        return notices
+
+    async def _busy_turn(self, conversation_id: str, message_id: int, text: str) -> _Turn:
+        now = self.clock()
+        with self.db.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            info = HandoffInfo(reason="system_busy", category="consultation", priority="high",
+                               language=conversation.language)
+            notices = self._start_handoff(session, conversation, info, now, busy=True, pending_text=text)
+            rows = self._store_replies(session, conversation, notices, now)
+            handoff = active_handoff(session, conversation_id)
+            verified, state = conversation.verified, conversation.state
+        for row in rows:
+            await self.hub.message(row, verified, handoff)
+        await self.hub.queue_changed()
+        await self.hub.conversation_updated(conversation_id, state, handoff)
+        return _Turn(notices, conversation_id, message_id)
+
+    def _queued_turn(self, conversation_id: str, message_id: int) -> _Turn:
+        now = self.clock()
+        with self.db.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            handoff = active_handoff(session, conversation_id)
+            if handoff is None:  # inconsistent (should not happen): let the bot answer
+                conversation.state = BOT
+                return _Turn([], conversation_id, message_id)
+            interval = timedelta(seconds=self.settings.queue_notice_interval_s)
+            if conversation.last_notice_at is not None and now - conversation.last_notice_at < interval:
+                return _Turn([], conversation_id, message_id)  # not too chatty
+            position, minutes = self.queue.estimate(session, handoff, now)
+            notice = self._system("still_queued", conversation.language, position=position, minutes=minutes)
+            self._store_replies(session, conversation, [notice], now)
+            conversation.last_notice_at = now
+        return _Turn([notice], conversation_id, message_id)
+
+    async def _csat_turn(self, channel: str, channel_user_id: str, conversation_id: str, message_id: int,
+                         text: str, metadata: Optional[dict[str, Any]]) -> _Turn:
+        score = parse_csat(text)
+        now = self.clock()
+        with self.db.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            conversation.state = CLOSED
+            conversation.updated_at = now
+            if score is not None:
+                handoff = session.execute(
+                    select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status == RESOLVED)
+                    .order_by(Handoff.id.desc()).limit(1)
+                ).scalar_one_or_none()
+                session.add(CsatAnswer(conversation_id=conversation_id, handoff_id=handoff.id if handoff else None,
+                                       score=score, created_at=now))
+                thanks = self._system("csat_thanks", conversation.language)
+                self._store_replies(session, conversation, [thanks], now)
+                return _Turn([thanks], conversation_id, message_id)
+            # Not an answer: the survey is skipped and the message starts a fresh conversation with the bot.
+            fresh = self._new_conversation(session, channel, channel_user_id, now)
+            fresh.language = conversation.language
+            session.get(Message, message_id).conversation_id = fresh.id
+            fresh_id = fresh.id
+        return await self._bot_turn(fresh_id, message_id, text, metadata)
+
+    async def _ticket_turn(self, conversation_id: str, message_id: int, text: str) -> _Turn:
+        now = self.clock()
+        with self.db.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if self.queue.staffed(now):
+                # Agents are back: the customer who wanted a human goes to the queue.
+                info = HandoffInfo.parse(conversation.handoff_request or {})
+                notices = self._start_handoff(session, conversation, info, now)
+                queued = True
+            else:
+                self.queue.add_ticket(session, conversation, text, now)
+                notices = [self._system("ticket_received", conversation.language)]
+                queued = False
+            self._store_replies(session, conversation, notices, now)
+            handoff = active_handoff(session, conversation_id)
+            state = conversation.state
+        if queued:
+            await self.hub.queue_changed()
+            await self.hub.conversation_updated(conversation_id, state, handoff)
+        return _Turn(notices, conversation_id, message_id)

@@ -1,0 +1,149 @@
+"""Database access of the gateway: engine, sessions and the common queries.
+
+The gateway runs its (short) SQLAlchemy calls directly on the event loop: with
+SQLite they take well under a millisecond or two, and a single thread of database
+work keeps the ordering guarantees of the router simple."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Iterator, Optional, Sequence
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import init_db, make_engine, make_session_factory, utcnow
+from bot.gateway.models import (
+    ASSIGNED,
+    CLOSED,
+    WAITING,
+    Agent,
+    Conversation,
+    Handoff,
+    Message,
+)
+
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
+
+
+def priority_order() -> Any:
+    """SQL expression ordering urgent < high < normal."""
+    return case(PRIORITY_RANK, value=Handoff.priority, else_=3)
+
+
+class Database:
+    def __init__(self, url: str, engine: Optional[Engine] = None) -> None:
+        self.engine = engine or make_engine(url)  # connects lazily
+        self.factory: sessionmaker = make_session_factory(self.engine)
+
+    def init(self) -> None:
+        """Create missing tables."""
+        init_db(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: commit on success, roll back on error."""
+        session: Session = self.factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+# --- conversations ---------------------------------------------------------
+
+def open_conversation(session: Session, channel: str, channel_user_id: str) -> Optional[Conversation]:
+    """The customer's current (not closed) conversation on this channel."""
+    return session.execute(
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.channel_user_id == channel_user_id,
+               Conversation.state != CLOSED)
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def current_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
+    """The conversation's latest handoff."""
+    return session.execute(
+        select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def active_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
+    """The conversation's waiting or assigned handoff, if any."""
+    return session.execute(
+        select(Handoff)
+        .where(Handoff.conversation_id == conversation_id, Handoff.status.in_((WAITING, ASSIGNED)))
+        .order_by(Handoff.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def add_message(session: Session, conversation: Conversation, role: str, text: Optional[str],
+                payload: Optional[dict[str, Any]] = None, agent_id: Optional[int] = None,
+                pushed: bool = False, now: Optional[datetime] = None) -> Message:
+    row = Message(conversation_id=conversation.id, role=role, text=text, payload=payload,
+                  channel=conversation.channel, agent_id=agent_id, pushed=pushed, created_at=now or utcnow())
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --- queue -----------------------------------------------------------------
+
+def waiting_handoffs(session: Session, max_tier: Optional[int] = None) -> Sequence[Handoff]:
+    query = select(Handoff).where(Handoff.status == WAITING)
+    if max_tier is not None:
+        query = query.where(Handoff.tier <= max_tier)
+    return session.execute(
+        query.order_by(priority_order(), Handoff.waiting_since, Handoff.id)
+    ).scalars().all()
+
+
+def queue_position(session: Session, handoff: Handoff) -> int:
+    """1-based place of a waiting handoff: items of higher priority or waiting longer come first."""
+    rank = PRIORITY_RANK.get(handoff.priority, 3)
+    ahead = session.execute(
+        select(func.count(Handoff.id)).where(
+            Handoff.status == WAITING,
+            Handoff.id != handoff.id,
+            (priority_order() < rank)
+            | (and_(priority_order() == rank,
+                    (Handoff.waiting_since < handoff.waiting_since)
+                    | and_(Handoff.waiting_since == handoff.waiting_since, Handoff.id < handoff.id))),
+        )
+    ).scalar_one()
+    return int(ahead) + 1
+
+
+def assigned_count(session: Session, agent_id: int) -> int:
+    return int(session.execute(
+        select(func.count(Handoff.id)).where(Handoff.agent_id == agent_id, Handoff.status == ASSIGNED)
+    ).scalar_one())
+
+
+def online_agents(session: Session, since: datetime) -> int:
+    return int(session.execute(
+        select(func.count(Agent.id)).where(Agent.active.is_(True), Agent.last_seen_at >= since)
+    ).scalar_one())
+
+
+def last_customer_texts(session: Session, conversation_ids: Sequence[str]) -> dict[str, str]:
+    """conversation id -> text of its latest customer message."""
+    if not conversation_ids:
+        return {}
+    latest = (
+        select(func.max(Message.id))
+        .where(Message.conversation_id.in_(list(conversation_ids)), Message.role == "customer")
+        .group_by(Message.conversation_id)
+    )
+    rows = session.execute(select(Message.conversation_id, Message.text).where(Message.id.in_(latest))).all()
+    return {cid: text or "" for cid, text in rows}

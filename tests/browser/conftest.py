@@ -1,0 +1,114 @@
+"""The real stack for the browser test: action server, Rasa (trained model) and the
+gateway on free loopback ports, with a temporary DATA_DIR (SQLite), demo shipments
+and one agent created through `python -m bot agents add` (password on stdin).
+
+Skips (with the reason) only when there is no chromium to drive; fails without a trained model."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.config import ROOT_DIR, Settings
+
+AGENT_USERNAME = "xiaowang"
+AGENT_DISPLAY_NAME = "小王"
+AGENT_PASSWORD = "Suda-test-2024!"
+
+
+def chromium_path() -> str | None:
+    """CHROMIUM_PATH, else Debian's /usr/bin/chromium (Playwright never downloads a browser here)."""
+    candidate = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+    if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+        return candidate
+    found = shutil.which(candidate)
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    base_url: str
+    settings: Settings
+    data_dir: Path
+    agent_username: str
+    agent_password: str
+    agent_display_name: str
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    path = chromium_path()
+    if path is None and os.environ.get("CI"):
+        pytest.fail("no chromium in CI: the test command installs Debian's chromium first")
+    if path is None:
+        pytest.skip("no chromium to drive: install Debian's chromium (apt-get install chromium) "
+                    "or set CHROMIUM_PATH")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_stack(tmp_path_factory: pytest.TempPathFactory, chromium_executable: str) -> Iterator[Stack]:
+    from bot.model import model_path
+
+    model = model_path()
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}: run `python -m bot train` (the test command trains first)")
+
+    from bot.serve import build_processes, seed_demo_if_empty
+
+    data_dir = tmp_path_factory.mktemp("browser-stack")
+    env = {
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{data_dir / 'parcel.db'}",
+        "RASA_PORT": str(free_port()),
+        "ACTIONS_PORT": str(free_port()),
+        "GATEWAY_PORT": str(free_port()),
+        "BIND_HOST": "127.0.0.1",
+        # Humans are "on duty" whatever the time of the run, so a handoff queues.
+        "STAFFED_HOURS": "00:00-24:00",
+        # The first turns of a cold Rasa may be slow on a busy machine.
+        "RASA_TIMEOUT": "60",
+        "LOG_LEVEL": "INFO",
+    }
+    patch = pytest.MonkeyPatch()
+    for key, value in env.items():
+        patch.setenv(key, value)
+    patch.delenv("RASA_URL", raising=False)
+    patch.delenv("REDIS_URL", raising=False)
+    settings = Settings()
+    processes = []
+    try:
+        seed_demo_if_empty(settings, count=60)
+        add = subprocess.run(
+            [sys.executable, "-m", "bot", "agents", "add", AGENT_USERNAME, "--display-name", AGENT_DISPLAY_NAME,
+             "--tier", "1"],
+            cwd=ROOT_DIR, env={**os.environ, "PYTHONPATH": str(ROOT_DIR)}, input=AGENT_PASSWORD + "\n",
+            capture_output=True, text=True, timeout=120)
+        assert add.returncode == 0, f"`python -m bot agents add` failed:\n{add.stdout}\n{add.stderr}"
+
+        processes = build_processes(settings, model)
+        assert any(p.name == "gateway" for p in processes), "build_processes did not start the gateway"
+        for proc in processes:
+            proc.start()
+        for proc in processes:
+            proc.wait_ready(300)
+        yield Stack(base_url=f"http://127.0.0.1:{settings.gateway_port}", settings=settings, data_dir=data_dir,
+                    agent_username=AGENT_USERNAME, agent_password=AGENT_PASSWORD,
+                    agent_display_name=AGENT_DISPLAY_NAME)
+    finally:
+        for proc in reversed(processes):
+            proc.stop()
+        patch.undo()

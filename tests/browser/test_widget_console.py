@@ -1,0 +1,209 @@
+"""One real-browser end-to-end run: a customer on the demo page chats through the
+stock rasa-webchat widget (or the page's built-in fallback when the bundle is not
+served), asks for a human, an agent in a second browser context claims the chat in
+the console, replies in real time, resolves, and the customer's 1-5 rating is stored.
+
+Also checks that customer text is shown as text in the console (no markup runs)."""
+from __future__ import annotations
+
+import re
+import tempfile
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import Stack
+
+pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+XSS = "<img src=x onerror=alert(1)>"
+# With Chinese words around it: a Latin-only message would switch the chat to English.
+XSS_MESSAGE = f"截图在这里 {XSS} 请看一下"
+AGENT_REPLY = "您好，我是客服小王，马上为您处理"
+WAIT_MS = 60_000  # Rasa's first turns on a cold, busy machine
+
+
+class CustomerWidget:
+    """Drives whichever widget the demo page mounted (html[data-widget])."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        page.wait_for_selector("html[data-widget]", timeout=WAIT_MS)
+        self.kind = page.get_attribute("html", "data-widget")
+        stock = self.kind == "rasa-webchat"
+        self.launcher = ".rw-launcher" if stock else "[data-testid=builtin-launcher]"
+        self.input = ".rw-new-message" if stock else "[data-testid=builtin-input]"
+        self.bot_messages = ".rw-response" if stock else ".sdw-msg[data-role=bot] .sdw-bubble"
+        self.replies = ".rw-replies .rw-reply" if stock else ".sdw-replies button"
+
+    def open(self) -> None:
+        self.page.click(self.launcher, timeout=WAIT_MS)
+        self.page.wait_for_selector(self.input, state="visible", timeout=WAIT_MS)
+
+    def send(self, text: str) -> None:
+        self.page.fill(self.input, text)
+        self.page.press(self.input, "Enter")
+
+    def bot_texts(self) -> list[str]:
+        return self.page.locator(self.bot_messages).all_inner_texts()
+
+    def wait_for_bot(self, pattern: str, timeout: int = WAIT_MS) -> str:
+        """Wait until a bot-side message matches the regex; returns its text."""
+        self.page.wait_for_function(
+            """([selector, source]) => {
+                const re = new RegExp(source);
+                return Array.from(document.querySelectorAll(selector)).some(n => re.test(n.textContent));
+            }""",
+            arg=[self.bot_messages, pattern], timeout=timeout)
+        return next(t for t in self.bot_texts() if re.search(pattern, t))
+
+    def click_reply(self, starts_with: str) -> None:
+        button = self.page.locator(self.replies).filter(has_text=re.compile("^\\s*" + re.escape(starts_with)))
+        expect(button.first).to_be_visible(timeout=WAIT_MS)
+        button.first.click()
+
+
+def _log_tails(stack: Stack) -> str:
+    parts = []
+    for log in sorted((stack.data_dir / "logs").glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()[-60:]
+        parts.append(f"----- {log.name} -----\n" + "\n".join(lines))
+    return "\n".join(parts)
+
+
+def _csat_scores(stack: Stack, conversation_id: str) -> list[int]:
+    from sqlalchemy import select
+
+    from bot.db import make_engine, make_session_factory
+    from bot.gateway.models import CsatAnswer
+
+    engine = make_engine(stack.settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            return list(session.execute(select(CsatAnswer.score)
+                                        .where(CsatAnswer.conversation_id == conversation_id)).scalars())
+    finally:
+        engine.dispose()
+
+
+def _launch(playwright: Any, executable: str) -> Browser:
+    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+
+
+def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: str) -> None:
+    stack = browser_stack
+    shots = Path(tempfile.mkdtemp(prefix="parcel-browser-shots-"))
+    dialogs: list[str] = []
+    page_errors: list[str] = []
+
+    def shot(page: Page, name: str) -> None:
+        path = shots / f"{name}.png"
+        page.screenshot(path=str(path))
+        print(f"screenshot: {path}")
+
+    webchat_served = False
+    try:
+        with urllib.request.urlopen(stack.base_url + "/static/vendor/rasa-webchat.js", timeout=10) as response:
+            webchat_served = response.status == 200
+    except OSError:
+        pass
+
+    with sync_playwright() as playwright:
+        browser = _launch(playwright, chromium_executable)
+        customer_ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        agent_ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        customer = customer_ctx.new_page()
+        agent = agent_ctx.new_page()
+        for name, page in (("customer", customer), ("agent", agent)):
+            page.on("dialog", lambda d, n=name: (dialogs.append(f"{n}: {d.message}"), d.dismiss()))
+            page.on("pageerror", lambda e, n=name: page_errors.append(f"{n}: {e}"))
+        try:
+            # --- the customer opens the demo page and asks for a human -----------------
+            customer.goto(stack.base_url + "/", wait_until="load")
+            expect(customer).to_have_title(re.compile("速达快递"))
+            expect(customer.get_by_test_id("sample-tracking-numbers")).to_contain_text("SF1402345678901")
+            widget = CustomerWidget(customer)
+            print(f"customer widget: {widget.kind} (vendor bundle served: {webchat_served})")
+            if webchat_served:
+                assert widget.kind == "rasa-webchat", "the stock widget is served but the page did not mount it"
+            widget.open()
+            widget.wait_for_bot(r"\S")  # the /greet answer: Rasa is warm
+            widget.send("转人工")
+            handoff_text = widget.wait_for_bot(r"人工|转接")
+            queue_text = widget.wait_for_bot(r"排在第\s*\d+\s*位")
+            print(f"bot: {handoff_text!r} / {queue_text!r}")
+            widget.send(XSS_MESSAGE)
+            shot(customer, "1-customer-queued")
+
+            # --- the agent logs in and sees the chat waiting ----------------------------
+            agent.goto(stack.base_url + "/console")
+            agent.get_by_label("用户名").fill(stack.agent_username)
+            agent.get_by_label("密码").fill(stack.agent_password)
+            agent.get_by_test_id("login-submit").click()
+            expect(agent.get_by_test_id("agent-name")).to_have_text(stack.agent_display_name, timeout=WAIT_MS)
+            expect(agent.get_by_test_id("ws-status")).to_have_attribute("data-state", "open", timeout=WAIT_MS)
+            item = agent.get_by_test_id("queue-item").first
+            expect(item).to_be_visible(timeout=WAIT_MS)
+            expect(item.get_by_test_id("queue-wait")).not_to_have_text("—")
+            conversation_id = item.get_attribute("data-conversation-id")
+            assert conversation_id
+            # The customer's latest text is previewed as text, and it arrives live.
+            expect(item.get_by_test_id("queue-preview")).to_have_text(XSS_MESSAGE, timeout=WAIT_MS)
+            shot(agent, "2-agent-queue")
+
+            # --- claim, read the transcript ----------------------------------------------
+            item.get_by_test_id("queue-claim").click()
+            view = agent.get_by_test_id("conversation-view")
+            expect(view).to_be_visible(timeout=WAIT_MS)
+            expect(agent.get_by_test_id("summary-reason")).not_to_have_text("—")
+            transcript = agent.get_by_test_id("transcript")
+            customer_lines = transcript.locator("[data-testid=message][data-role=customer] [data-testid=message-text]")
+            expect(customer_lines.filter(has_text="转人工")).to_have_count(1, timeout=WAIT_MS)
+            expect(customer_lines.filter(has_text=XSS_MESSAGE)).to_have_count(1)
+            assert agent.locator("#transcript img, #queue-list img").count() == 0, "customer markup became an element"
+            expect(transcript.locator("[data-testid=message][data-role=bot]").first).to_be_visible()
+            expect(agent.get_by_test_id("my-conversation-item")).to_have_count(1)
+
+            # --- a live reply reaches the customer without a reload ------------------------
+            reply_box = agent.get_by_test_id("reply-input")
+            reply_box.fill(AGENT_REPLY)
+            reply_box.press("Enter")
+            expect(transcript.locator("[data-testid=message][data-role=agent]").filter(has_text=AGENT_REPLY)) \
+                .to_have_count(1, timeout=WAIT_MS)
+            expect(reply_box).to_have_value("")
+            widget.wait_for_bot(re.escape(AGENT_REPLY))
+            shot(customer, "3-customer-agent-reply")
+            shot(agent, "4-agent-conversation")
+
+            # --- resolve: the customer rates 5 -------------------------------------------
+            agent.get_by_test_id("resolve-button").click()
+            agent.get_by_test_id("confirm-ok").click()
+            expect(agent.get_by_test_id("conversation-state")).to_have_text(re.compile("待评价"), timeout=WAIT_MS)
+            widget.wait_for_bot(r"1\s*[-–]\s*5")
+            widget.click_reply("5")
+            widget.wait_for_bot(r"感谢您的评价|Thank you for your feedback")
+            shot(customer, "5-customer-rated")
+            shot(agent, "6-agent-resolved")
+
+            scores = _csat_scores(stack, conversation_id)
+            assert scores == [5], f"CSAT answers stored for {conversation_id}: {scores}"
+            assert not dialogs, f"a JavaScript dialog opened (markup ran?): {dialogs}"
+            if page_errors:
+                print("page errors:", page_errors)
+            assert not [e for e in page_errors if e.startswith("agent")], page_errors
+        except BaseException:
+            for name, page in (("customer", customer), ("agent", agent)):
+                try:
+                    shot(page, f"failure-{name}")
+                except Exception:  # noqa: BLE001 - best effort
+                    pass
+            print(_log_tails(stack))
+            raise
+        finally:
+            browser.close()
+    print(f"screenshots in {shots}")

@@ -1,0 +1,100 @@
+"""Fixtures of the gateway tests: a fake Rasa on loopback, settings with a SQLite file
+in tmp_path, the app under aiohttp's test client, agents and their tokens."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta, timezone
+from typing import Any, AsyncIterator, Callable, Optional
+
+import pytest
+
+from bot.config import Settings
+from bot.gateway.app import create_app
+from bot.gateway.auth import hash_password
+from bot.gateway.models import Agent
+from bot.gateway.store import Database
+from tests.gateway.fake_rasa import FakeRasa
+
+
+class Clock:
+    """A controllable clock: real time plus an offset."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(timezone.utc) + self.offset
+
+    def advance(self, **kwargs: float) -> None:
+        self.offset += timedelta(**kwargs)
+
+
+@pytest.fixture
+async def fake_rasa() -> AsyncIterator[FakeRasa]:
+    server = await FakeRasa().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Any, fake_rasa: FakeRasa) -> Settings:
+    return Settings(
+        data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'gateway.db'}", rasa_url=fake_rasa.url,
+        rasa_timeout_s=2.0, staffed_hours="00:00-24:00", agent_grace_s=120.0, monitor_interval_s=3600.0,
+        queue_notice_interval_s=60.0, agent_max_chats=5,
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def make_client(aiohttp_client: Any, clock: Clock) -> Callable[..., Any]:
+    async def make(settings: Settings, monitor: bool = False, **changes: Any) -> Any:
+        if changes:
+            settings = dataclasses.replace(settings, **changes)
+        return await aiohttp_client(create_app(settings, clock=clock, monitor=monitor))
+
+    return make
+
+
+@pytest.fixture
+async def client(make_client: Callable[..., Any], settings: Settings) -> Any:
+    return await make_client(settings)
+
+
+def add_agent(settings: Settings, username: str, role: str = "agent", tier: int = 1,
+              max_chats: Optional[int] = None, display_name: Optional[str] = None, password: str = "pw-" + "x" * 8) -> int:
+    """Insert an agent directly (cheap PBKDF2 iterations: these are tests)."""
+    db = Database(settings.database_url)
+    db.init()
+    with db.session() as session:
+        agent = Agent(username=username, display_name=display_name or username.capitalize(),
+                      password_hash=hash_password(password, iterations=1000), role=role, tier=tier,
+                      max_chats=max_chats)
+        session.add(agent)
+        session.flush()
+        agent_id = agent.id
+    db.dispose()
+    return agent_id
+
+
+async def login(client: Any, username: str, password: str = "pw-" + "x" * 8) -> dict[str, str]:
+    response = await client.post("/api/login", json={"username": username, "password": password})
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    return {"Authorization": f"Bearer {body['token']}"}
+
+
+async def say(client: Any, sender: str, message: str, **extra: Any) -> list[dict[str, Any]]:
+    response = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": message, **extra})
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def queue_items(client: Any, headers: dict[str, str]) -> list[dict[str, Any]]:
+    response = await client.get("/api/queue", headers=headers)
+    assert response.status == 200, await response.text()
+    return (await response.json())["items"]

@@ -1,0 +1,65 @@
+"""`python -m bot agents add`, password hashing, static pages, health and headers."""
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from bot.__main__ import main
+from bot.gateway.auth import PBKDF2_ITERATIONS, verify_password
+from bot.gateway.models import Agent
+from bot.gateway.store import Database
+
+
+def _agents(url: str) -> list[Agent]:
+    db = Database(url)
+    db.init()
+    with db.session() as session:
+        rows = session.execute(select(Agent).order_by(Agent.id)).scalars().all()
+    db.dispose()
+    return rows
+
+
+def test_agents_add_reads_the_password_from_stdin(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'agents.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-pass\n"))
+    assert main(["agents", "add", "xiaowang", "--display-name", "小王", "--tier", "2", "--max-chats", "3"]) == 0
+    assert "created agent xiaowang" in capsys.readouterr().out
+    (agent,) = _agents(url)
+    assert (agent.username, agent.display_name, agent.role, agent.tier, agent.max_chats) == ("xiaowang", "小王", "agent", 2, 3)
+    scheme, iterations, salt, digest = agent.password_hash.split("$")
+    assert scheme == "pbkdf2_sha256" and int(iterations) >= 200_000 == min(200_000, PBKDF2_ITERATIONS)
+    assert "s3cret-pass" not in agent.password_hash and verify_password("s3cret-pass", agent.password_hash)
+    assert not verify_password("s3cret-pasS", agent.password_hash)
+    # Same user again: updated (new password, role), not duplicated.
+    monkeypatch.setattr("sys.stdin", io.StringIO("other-pass\n"))
+    assert main(["agents", "add", "xiaowang", "--role", "supervisor"]) == 0
+    (agent,) = _agents(url)
+    assert agent.role == "supervisor" and agent.display_name == "小王" and verify_password("other-pass", agent.password_hash)
+    # Salts differ per user.
+    monkeypatch.setattr("sys.stdin", io.StringIO("other-pass\n"))
+    assert main(["agents", "add", "laoli"]) == 0
+    first, second = _agents(url)
+    assert first.password_hash.split("$")[2] != second.password_hash.split("$")[2]
+
+
+def test_agents_add_refuses_an_empty_password(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'agents.db'}")
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main(["agents", "add", "nobody"]) == 2
+    assert "empty password" in capsys.readouterr().err
+
+
+async def test_health_pages_and_security_headers(client):
+    health = await client.get("/health")
+    assert health.status == 200 and await health.json() == {"status": "ok"}
+    assert health.headers["X-Content-Type-Options"] == "nosniff"
+    for path in ("/", "/console"):
+        page = await client.get(path)
+        assert page.status in (200, 404)  # the pages are written separately; a missing one is a clean 404
+        if page.status == 200:
+            assert page.content_type == "text/html" and "Content-Security-Policy" in page.headers
+    assert (await client.get("/static/../../bot/config.py")).status == 404
+    assert (await client.get("/static/%2e%2e/%2e%2e/bot/config.py")).status == 404
+    assert (await client.get("/static/nope.js")).status == 404
