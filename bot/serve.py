@@ -119,6 +119,29 @@ def seed_demo_if_empty(settings: Settings, count: int = 300) -> None:
     engine.dispose()
 
 
+DEMO_AGENT = "demo"
+
+
+def ensure_demo_agent(settings: Settings) -> str:
+    """A supervisor account for trying the console on a laptop, created with a random
+    password on first start and kept in DATA_DIR/demo-agent.txt (only with demo data)."""
+    import secrets
+
+    from bot.gateway.cli import add_agent
+
+    path = settings.data_dir / "demo-agent.txt"
+    if path.exists():
+        password = path.read_text().strip()
+    else:
+        password = secrets.token_urlsafe(9)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(password + "\n")
+        path.chmod(0o600)
+    add_agent(DEMO_AGENT, password, role="supervisor", tier=3, display_name="演示主管",
+              database_url=settings.database_url)
+    return password
+
+
 def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
     env = {**os.environ, "PYTHONPATH": str(ROOT_DIR), "DATABASE_URL": settings.database_url,
            "TF_CPP_MIN_LOG_LEVEL": "2", "SANIC_HOST": settings.host}  # rasa_sdk binds SANIC_HOST
@@ -155,8 +178,10 @@ def serve(settings: Settings, seed_demo: bool = True) -> int:
     if not model.exists():
         print(f"No trained model at {model}. Run `python -m bot train` first.", file=sys.stderr)
         return 2
+    demo_password = None
     if seed_demo:
         seed_demo_if_empty(settings)
+        demo_password = ensure_demo_agent(settings)
     processes = build_processes(settings, model)
     stopping = False
 
@@ -173,7 +198,7 @@ def serve(settings: Settings, seed_demo: bool = True) -> int:
         for proc in processes:
             proc.wait_ready(READY_TIMEOUT_S)
             print(f"    {proc.name} is ready", flush=True)
-        print_urls(settings, processes)
+        print_urls(settings, processes, demo_password)
         while not stopping:
             for proc in processes:
                 if not proc.alive():
@@ -191,7 +216,7 @@ def serve(settings: Settings, seed_demo: bool = True) -> int:
         print("==> Stopped.", flush=True)
 
 
-def print_urls(settings: Settings, processes: list[ManagedProcess]) -> None:
+def print_urls(settings: Settings, processes: list[ManagedProcess], demo_password: Optional[str] = None) -> None:
     names = {p.name for p in processes}
     print("\n=== Parcel assistant is running (Ctrl-C to stop) ===", flush=True)
     if "gateway" in names:
@@ -199,6 +224,10 @@ def print_urls(settings: Settings, processes: list[ManagedProcess]) -> None:
         print(f"  Chat widget (customer):  {base}/", flush=True)
         print(f"  Agent console:           {base}/console", flush=True)
         print(f"  REST endpoint:           POST {base}/webhooks/rest/webhook", flush=True)
+        print(f"  Agent API:               {base}/api/...  (docs/gateway-contract.md)", flush=True)
+        if demo_password:
+            print(f"  Demo console login:      {DEMO_AGENT} / {demo_password}  (supervisor; more agents: "
+                  "python -m bot agents add NAME)", flush=True)
     else:
         print(f"  REST endpoint:  POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook", flush=True)
         print("  e.g. curl -s -XPOST -d '{\"sender\":\"me\",\"message\":\"SF1402345678901 到哪了\"}' "
