@@ -20,3 +20,26 @@ from actions import (  # noqa: F401
     tracking,
     verification,
 )
+
+
+def _warm_up() -> None:
+    """Load jieba/spaCy (personal-data masking) and open the store before the first
+    customer message, so the first reply is as fast as the others."""
+    try:
+        from actions import store_access
+        from bot.pii import mask_text
+
+        mask_text("预热 13800000000")
+        store_access.session_factory()
+    except Exception:  # everything still loads lazily on first use
+        pass
+
+
+def start_warm_up() -> None:
+    import threading
+
+    threading.Thread(target=_warm_up, name="actions-warm-up", daemon=True).start()
+
+
+if __import__("os").environ.get("ACTIONS_WARM_UP") == "1":  # set by `python -m bot serve`
+    start_warm_up()

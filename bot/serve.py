@@ -156,7 +156,7 @@ def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
         ManagedProcess(
             "action server",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
-            f"http://127.0.0.1:{settings.actions_port}/health", logs / "actions.log", env),
+            f"http://127.0.0.1:{settings.actions_port}/health", logs / "actions.log", {**env, "ACTIONS_WARM_UP": "1"}),
         ManagedProcess(
             "Rasa server",
             [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(settings.rasa_port),
