@@ -72,6 +72,10 @@ fi
 WEBCHAT_VERSION=1.0.1
 WEBCHAT_DIR="${WEBCHAT_DIR:-$CACHE_HOME/rasa-webchat-$WEBCHAT_VERSION}"
 if [ ! -f "$WEBCHAT_DIR/package/lib/index.js" ]; then
+    if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "==> Installing Node.js/npm (Debian packages) to fetch the rasa-webchat widget"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || true
+    fi
     if command -v npm >/dev/null 2>&1; then
         echo "==> Fetching rasa-webchat@$WEBCHAT_VERSION from npm"
         mkdir -p "$WEBCHAT_DIR"

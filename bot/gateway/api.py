@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from bot.gateway import auth as authn
 from bot.gateway.hub import Viewer
+from bot.gateway.inputs import bad_request, clean_text, is_clean_id, is_uuid, parse_db_int, read_json_object
 from bot.gateway.keys import DB_KEY, HUB_KEY, QUEUE_KEY, SETTINGS_KEY, THROTTLE_KEY
 from bot.gateway.models import (
     ASSIGNED,
     CLOSED,
+    RESOLVED,
     Agent,
     Conversation,
     Handoff,
@@ -26,7 +28,14 @@ from bot.gateway.models import (
     Ticket,
 )
 from bot.gateway.queue import QueueError, can_view
-from bot.gateway.store import active_handoff, current_handoff, last_customer_texts, waiting_handoffs
+from bot.gateway.store import (
+    active_handoff,
+    assigned_count,
+    current_handoff,
+    last_customer_texts,
+    latest_csat,
+    waiting_handoffs,
+)
 from bot.gateway.texts import canned_replies
 from bot.gateway.views import (
     agent_view,
@@ -64,26 +73,18 @@ def error(status: int, code: str, detail: Optional[str] = None) -> web.Response:
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json(loads=json.loads)
-    except (ValueError, UnicodeDecodeError):
-        raise web.HTTPBadRequest(text=json.dumps({"error": "bad_request", "detail": "body must be JSON"}),
-                                 content_type="application/json")
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text=json.dumps({"error": "bad_request", "detail": "body must be a JSON object"}),
-                                 content_type="application/json")
-    return body
+    return await read_json_object(request)
 
 
 def _text_field(body: dict[str, Any], name: str, required: bool = True, limit: int = MAX_TEXT) -> str:
     value = body.get(name)
     if value is None and not required:
         return ""
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": "bad_request", "detail": f"'{name}' must be a non-empty string of at most {limit} characters"}),
-            content_type="application/json")
-    return value.strip()
+    if isinstance(value, str):
+        value = clean_text(value).strip()
+    if not isinstance(value, str) or (required and not value) or len(value) > limit:
+        raise bad_request(f"'{name}' must be a non-empty string of at most {limit} characters")
+    return value
 
 
 def bearer_token(request: web.Request) -> str:
@@ -127,8 +128,8 @@ async def api_auth_middleware(request: web.Request,
 async def login(request: web.Request) -> web.Response:
     body = await read_json(request)
     username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str) or not username or not password \
-            or len(username) > 64 or len(password) > 256:
+    if not is_clean_id(username, 64) or not isinstance(password, str) or not password or len(password) > 256 \
+            or password != clean_text(password):
         return error(400, "bad_request", "'username' and 'password' are required strings")
     throttle = request.app[THROTTLE_KEY]
     keys = (f"user:{username.lower()}", f"addr:{request.remote}")
@@ -166,8 +167,6 @@ async def me(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
     settings = request.app[SETTINGS_KEY]
     with request.app[DB_KEY].session() as session:
-        from bot.gateway.store import assigned_count
-
         assigned = assigned_count(session, agent.id)
     return json_response({"agent": agent_view(agent), "assigned": assigned,
                           "max_chats": agent.max_chats or settings.agent_max_chats})
@@ -242,16 +241,20 @@ def _may_view(session: Any, agent: Agent, conversation: Conversation) -> bool:
         return True
     if can_view(agent, active_handoff(session, conversation.id)):
         return True
-    # An agent keeps access to the chat they resolved until the customer has rated it.
+    # An agent keeps (read) access to the chat they resolved, to see the customer's
+    # rating arrive, and to the one they handed back while it is open.
     latest = current_handoff(session, conversation.id)
-    return latest is not None and latest.agent_id == agent.id and conversation.state != CLOSED
+    if latest is None or latest.agent_id != agent.id:
+        return False
+    return latest.status == RESOLVED or conversation.state != CLOSED
 
 
 async def get_conversation(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
     now = _now(request)
     with request.app[DB_KEY].session() as session:
-        conversation = session.get(Conversation, request.match_info["id"])
+        conversation_id = request.match_info["id"]
+        conversation = session.get(Conversation, conversation_id) if is_uuid(conversation_id) else None
         if conversation is None:
             return error(404, "not_found")
         if not _may_view(session, agent, conversation):
@@ -263,6 +266,7 @@ async def get_conversation(request: web.Request) -> web.Response:
         notes = session.execute(select(Note).where(Note.conversation_id == conversation.id)
                                 .order_by(Note.id)).scalars().all()
         names = dict(session.execute(select(Agent.id, Agent.display_name)).all())
+        csat = latest_csat(session, conversation.id)
     verified = conversation.verified
     masked = await mask_many([m.text for m in messages] + [handoff.summary if handoff else None], verified)
     message_items = []
@@ -275,15 +279,16 @@ async def get_conversation(request: web.Request) -> web.Response:
         handoff_item = handoff_view(handoff, now)
         handoff_item["agent"] = names.get(handoff.agent_id)
         handoff_item["summary"] = masked[-1]
-    return json_response({"conversation": conversation_view(conversation), "handoff": handoff_item,
+    view = conversation_view(conversation)
+    view["csat"] = csat
+    return json_response({"conversation": view, "handoff": handoff_item,
                           "messages": message_items, "notes": [note_view(n, names) for n in notes]})
 
 
 async def claim(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
-    try:
-        handoff_id = int(request.match_info["id"])
-    except ValueError:
+    handoff_id = parse_db_int(request.match_info["id"])
+    if handoff_id is None:
         return error(404, "not_found")
     handoff = await request.app[QUEUE_KEY].claim(agent, handoff_id)
     with request.app[DB_KEY].session() as session:
@@ -296,7 +301,7 @@ async def claim(request: web.Request) -> web.Response:
 async def _check_conversation(request: web.Request) -> str:
     conversation_id = request.match_info["id"]
     with request.app[DB_KEY].session() as session:
-        conversation = session.get(Conversation, conversation_id)
+        conversation = session.get(Conversation, conversation_id) if is_uuid(conversation_id) else None
         if conversation is None:
             raise QueueError("not_found", 404)
         if not _may_view(session, request[AGENT], conversation):
@@ -360,6 +365,8 @@ async def get_canned_replies(request: web.Request) -> web.Response:
 
 async def get_tickets(request: web.Request) -> web.Response:
     status = request.query.get("status", "open")
+    if status not in ("open", "closed", "all"):
+        return error(400, "bad_request", "'status' must be open, closed or all")
     with request.app[DB_KEY].session() as session:
         query = select(Ticket, Conversation).join(Conversation, Conversation.id == Ticket.conversation_id)
         if status != "all":

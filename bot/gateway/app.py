@@ -43,10 +43,11 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 256 * 1024
 
 # The pages escape what they display; this policy is a second line of defence.
-# Everything is served from here (no CDN): scripts only from this origin.
+# Everything is served from here (no CDN): scripts only from this origin. Images may
+# come over https: the bot's image replies (relayed as URLs) are shown in the widget.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; "
+    "img-src 'self' data: blob: https:; font-src 'self' data:; connect-src 'self' ws: wss:; "
     "frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
 )
 

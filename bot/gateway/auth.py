@@ -69,7 +69,7 @@ def issue_token(session: Session, agent: Agent, ttl: timedelta, now: Optional[da
 
 
 def agent_for_token(session: Session, token: str, now: Optional[datetime] = None) -> Optional[Agent]:
-    if not token or len(token) > 200:
+    if not token or len(token) > 200 or not token.isascii():
         return None
     now = now or utcnow()
     row = session.execute(

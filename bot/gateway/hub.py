@@ -26,8 +26,9 @@ class Viewer:
 
 
 def audience_filter(handoff: Optional[Handoff]):  # type: ignore[no-untyped-def]
-    """Who hears about a conversation: supervisors, the agent holding (or who just
-    closed) it, and while it waits every agent of its tier or above."""
+    """Who hears about a conversation: supervisors, the agent holding it (or who
+    resolved it: they see the satisfaction rating arrive, or handed it back), and
+    while it waits every agent of its tier or above."""
 
     def allowed(viewer: Viewer) -> bool:
         if viewer.role == "supervisor":
@@ -83,10 +84,15 @@ class Hub:
     async def queue_changed(self) -> None:
         await self.broadcast({"type": "queue_changed"})
 
-    async def conversation_updated(self, conversation_id: str, state: str, handoff: Optional[Handoff]) -> None:
+    async def conversation_updated(self, conversation_id: str, state: str, handoff: Optional[Handoff],
+                                   csat: Optional[int] = None) -> None:
+        """State change of a conversation; `csat` when it closed with the customer's rating."""
         allowed = audience_filter(handoff)
         viewers = [v for v in self._viewers.values() if allowed(v)]
-        await self._send(viewers, {"type": "conversation_updated", "conversation_id": conversation_id, "state": state})
+        event: dict[str, Any] = {"type": "conversation_updated", "conversation_id": conversation_id, "state": state}
+        if csat is not None:
+            event["csat"] = csat
+        await self._send(viewers, event)
 
     async def message(self, message: Message, verified: bool, handoff: Optional[Handoff],
                       agent_name: Optional[str] = None) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Optional
+from typing import Any, AsyncIterator, Callable, Optional
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -129,7 +130,12 @@ def can_view(agent: Agent, handoff: Optional[Handoff]) -> bool:
 
 def claim_handoff(session: Session, handoff_id: int, agent_id: int, cap: int, now: datetime) -> bool:
     """Atomic claim: one UPDATE that succeeds only while the handoff is still waiting and
-    the agent holds fewer than `cap` chats. Of concurrent claims exactly one wins."""
+    the agent holds fewer than `cap` chats. Of concurrent claims exactly one wins, also
+    across several gateway processes sharing a PostgreSQL database."""
+    if session.get_bind().dialect.name != "sqlite":
+        # Serialise this agent's claims (SQLite already runs one writer at a time): two
+        # claims of one agent racing on different items must not both pass the cap.
+        session.execute(select(Agent.id).where(Agent.id == agent_id).with_for_update())
     held = (
         select(func.count(Handoff.id))
         .where(Handoff.agent_id == agent_id, Handoff.status == ASSIGNED)
@@ -192,6 +198,16 @@ class QueueService:
         for item in items:
             await self.registry.deliver(item.conversation, OutboundMessage.from_row(item.message))
             await self.hub.message(item.message, item.conversation.verified, handoff, agent_name)
+
+    @asynccontextmanager
+    async def _turn(self, conversation_id: str) -> AsyncIterator[None]:
+        """Hold the conversation's lock, the one the router holds while it answers the
+        customer: agent actions and customer messages of one chat take turns."""
+        with self.db.session() as session:
+            conversation, _ = self._load(session, conversation_id)
+            key = self.conversation_key(conversation)
+        async with self.locks.hold(key):
+            yield
 
     async def _announce(self, conversation: Conversation, handoff: Optional[Handoff]) -> None:
         await self.hub.queue_changed()
@@ -288,10 +304,7 @@ class QueueService:
 
     async def send_agent_message(self, agent: Agent, conversation_id: str, text: str) -> Message:
         now = self.clock()
-        with self.db.session() as session:
-            conversation, _ = self._load(session, conversation_id)
-            key = self.conversation_key(conversation)
-        async with self.locks.hold(key):
+        async with self._turn(conversation_id):
             with self.db.session() as session:
                 conversation, handoff = self._load(session, conversation_id)
                 handoff = self._owned(agent, handoff)
@@ -315,15 +328,14 @@ class QueueService:
 
     async def escalate(self, agent: Agent, conversation_id: str, note: str) -> tuple[Conversation, Handoff]:
         now = self.clock()
-        with self.db.session() as session:
-            conversation, _ = self._load(session, conversation_id)
-            key = self.conversation_key(conversation)
-        async with self.locks.hold(key):
+        async with self._turn(conversation_id):
             with self.db.session() as session:
                 conversation, handoff = self._load(session, conversation_id)
                 handoff = self._owned(agent, handoff)
+                if handoff.tier >= 3:
+                    raise QueueError("top_tier", 409)  # management is the last line
                 old_tier = handoff.tier
-                handoff.tier = min(3, handoff.tier + 1)
+                handoff.tier = handoff.tier + 1
                 handoff.status = WAITING
                 handoff.agent_id = None
                 handoff.claimed_at = None
@@ -340,16 +352,11 @@ class QueueService:
 
     async def resolve(self, agent: Agent, conversation_id: str) -> tuple[Conversation, Handoff]:
         now = self.clock()
-        with self.db.session() as session:
-            conversation, _ = self._load(session, conversation_id)
-            key = self.conversation_key(conversation)
-        async with self.locks.hold(key):
+        async with self._turn(conversation_id):
             with self.db.session() as session:
                 conversation, handoff = self._load(session, conversation_id)
-                if handoff is not None and handoff.status == WAITING and agent.role == "supervisor":
-                    pass  # a supervisor may close a waiting item
-                else:
-                    handoff = self._owned(agent, handoff)
+                if not (handoff is not None and handoff.status == WAITING and agent.role == "supervisor"):
+                    handoff = self._owned(agent, handoff)  # (a supervisor may also close a waiting item)
                 handoff.status = RESOLVED
                 handoff.resolved_at = now
                 conversation.state = CSAT_PENDING
@@ -363,17 +370,17 @@ class QueueService:
 
     async def handback(self, agent: Agent, conversation_id: str) -> tuple[Conversation, Handoff]:
         now = self.clock()
-        with self.db.session() as session:
-            conversation, _ = self._load(session, conversation_id)
-            key = self.conversation_key(conversation)
-        async with self.locks.hold(key):
+        async with self._turn(conversation_id):
             with self.db.session() as session:
                 conversation, handoff = self._load(session, conversation_id)
                 handoff = self._owned(agent, handoff)
             try:  # the bot resumes with its context, and may hand off again later
                 await self.rasa.set_slot(conversation_id, "handed_off", False)
             except RasaUnavailable as error:
-                logger.warning("could not reset handed_off for %s: %s", conversation_id, error)
+                # Without the reset the bot would answer a new request for a person with
+                # "a colleague is already on it" while nobody is: the agent keeps the chat.
+                logger.warning("hand-back of %s refused, the bot is unavailable: %s", conversation_id, error)
+                raise QueueError("bot_unavailable", 503) from error
             with self.db.session() as session:
                 conversation, handoff = self._load(session, conversation_id)
                 handoff = self._owned(agent, handoff)

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Optional
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import utcnow
 from bot.gateway import texts
 from bot.gateway.hub import Hub
+from bot.gateway.inputs import clean_text
 from bot.gateway.locks import KeyedLocks
 from bot.gateway.messages import OutboundMessage, from_rasa_reply
 from bot.gateway.models import (
@@ -29,7 +29,6 @@ from bot.gateway.models import (
     CLOSED,
     CSAT_PENDING,
     QUEUED,
-    RESOLVED,
     TICKET,
     Conversation,
     CsatAnswer,
@@ -38,14 +37,14 @@ from bot.gateway.models import (
 )
 from bot.gateway.queue import HandoffInfo, QueueService
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
-from bot.gateway.store import Database, active_handoff, add_message, open_conversation
+from bot.gateway.store import Database, active_handoff, add_message, open_conversation, resolved_handoff
 from bot.nlu.text import guess_language
 
 logger = logging.getLogger(__name__)
 
 _CSAT_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _CSAT_RE = re.compile(r"^\s*([1-5一二两三四五])\s*(分|星|颗星|stars?|points?)?\s*[。.!！]?\s*$", re.IGNORECASE)
-_MAX_METADATA_CHARS = 2000
+_MAX_METADATA_BYTES = 4000
 
 
 def parse_csat(text: str) -> Optional[int]:
@@ -57,15 +56,31 @@ def parse_csat(text: str) -> Optional[int]:
     return int(value) if value.isdigit() else _CSAT_WORDS[value]
 
 
+# Latin text that says nothing about the language the customer writes in.
+_NOT_LANGUAGE = re.compile(
+    r"(?:https?://|www\.)\S+"  # links
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # e-mail addresses
+)
+
+
+def customer_language(text: str, current: str) -> str:
+    """The conversation's language after this customer message. Only real words
+    switch it (see guess_language: two English words or a clear English one); a
+    button's intent payload ("/choose_time_window{...}"), a link or an e-mail
+    address pasted into a Chinese chat keep the current language."""
+    if text.lstrip().startswith("/"):
+        return current
+    return guess_language(_NOT_LANGUAGE.sub(" ", text), default=current)
+
+
 def _safe_metadata(metadata: Any) -> dict[str, Any]:
     if not isinstance(metadata, dict):
         return {}
-    try:
-        if len(json.dumps(metadata, ensure_ascii=False, default=str)) > _MAX_METADATA_CHARS:
-            return {}
-    except (TypeError, ValueError):
+    try:  # sent on to Rasa as UTF-8 JSON: it must encode, and stay small
+        encoded = json.dumps(metadata, ensure_ascii=False, default=str).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
         return {}
-    return metadata
+    return metadata if len(encoded) <= _MAX_METADATA_BYTES else {}
 
 
 @dataclass
@@ -91,7 +106,9 @@ class Router:
     async def handle_customer_message(self, channel: str, channel_user_id: str, text: str,
                                       metadata: Optional[dict[str, Any]] = None) -> list[OutboundMessage]:
         """Store the message, then answer it (in arrival order for this customer)."""
-        text = (text or "")[: self.settings.max_message_chars]
+        text = clean_text(text or "")[: self.settings.max_message_chars]
+        if not text.strip():
+            return []  # nothing was said (only control characters)
         now = self.clock()
         # Stored before anything else (no await before the lock is queued for).
         with self.db.session() as session:
@@ -116,7 +133,7 @@ class Router:
 
     @staticmethod
     def _customer_activity(conversation: Conversation, text: str, now: datetime) -> None:
-        conversation.language = guess_language(text, default=conversation.language or "zh")
+        conversation.language = customer_language(text, conversation.language or "zh")
         conversation.last_customer_message_at = now
         conversation.updated_at = now
 
@@ -134,6 +151,16 @@ class Router:
             reply.id, reply.created_at = row.id, row.created_at
             rows.append(row)
         return rows
+
+    async def _tell_agents(self, conversation_id: str, rows: list[Message], verified: bool,
+                           handoff: Optional[Handoff], queued_state: Optional[str] = None) -> None:
+        """Show stored messages live in the consoles that follow the conversation; with
+        `queued_state`, the conversation has just (re)entered the queue (or a ticket)."""
+        for row in rows:
+            await self.hub.message(row, verified, handoff)
+        if queued_state is not None:
+            await self.hub.queue_changed()
+            await self.hub.conversation_updated(conversation_id, queued_state, handoff)
 
     def _system(self, key: str, language: str, **values: Any) -> OutboundMessage:
         return OutboundMessage(role="system", text=texts.text(key, language, **values))
@@ -156,12 +183,13 @@ class Router:
             state = conversation.state
             conversation_id = conversation.id
             handoff = active_handoff(session, conversation_id)
-        await self.hub.message(message, conversation.verified, handoff)
+        if state != CSAT_PENDING:  # a rating is shown with its outcome (_csat_turn)
+            await self.hub.message(message, conversation.verified, handoff)
 
         if state == BOT:
             return await self._bot_turn(conversation_id, message_id, text, metadata)
         if state == QUEUED:
-            return self._queued_turn(conversation_id, message_id)
+            return await self._queued_turn(conversation_id, message_id)
         if state == AGENT:
             return _Turn([], conversation_id, message_id)  # the agent sees it in the console
         if state == CSAT_PENDING:
@@ -202,32 +230,36 @@ class Router:
             conversation = session.get(Conversation, conversation_id)
             rows = self._store_replies(session, conversation, replies, now)
             if handoff_info is not None and conversation.state == BOT:
-                notices = self._start_handoff(session, conversation, handoff_info, now)
+                # The bot's own message already said a colleague takes over.
+                after_bot = any(reply.text for reply in replies)
+                notices = self._start_handoff(session, conversation, handoff_info, now, after_bot=after_bot)
                 rows += self._store_replies(session, conversation, notices, now)
                 replies += notices
             handoff = active_handoff(session, conversation_id)
             verified, state = conversation.verified, conversation.state
-        for row in rows:
-            await self.hub.message(row, verified, handoff)
-        if handoff_info is not None:
-            await self.hub.queue_changed()
-            await self.hub.conversation_updated(conversation_id, state, handoff)
+        await self._tell_agents(conversation_id, rows, verified, handoff, state if handoff_info else None)
         return _Turn(replies, conversation_id, message_id)
 
     def _start_handoff(self, session: Session, conversation: Conversation, info: HandoffInfo, now: datetime,
-                       busy: bool = False, pending_text: Optional[str] = None) -> list[OutboundMessage]:
-        """Queue the conversation (or, outside staffed hours, offer to leave a message)."""
+                       busy: bool = False, pending_text: Optional[str] = None,
+                       after_bot: bool = False) -> list[OutboundMessage]:
+        """Queue the conversation (or, outside staffed hours, offer to leave a message).
+        `after_bot`: the bot has just told the customer it transfers them, so the notice
+        only adds the place and wait (or, after hours, corrects that nobody can join);
+        `busy` (Rasa down or slow) says so first, then gives the place and wait."""
         language = info.language or conversation.language
         notices: list[OutboundMessage] = []
         if not self.queue.staffed(now):
             self.queue.open_ticket(session, conversation, info, now, first_text=pending_text if busy else None)
-            notices.append(self._system("after_hours", language, hours=self.settings.staffed_hours))
+            key = "after_hours_after_bot" if after_bot else "after_hours"
+            notices.append(self._system(key, language, hours=self.settings.staffed_hours))
             return notices
         handoff = self.queue.enqueue(session, conversation, info, now)
         position, minutes = self.queue.estimate(session, handoff, now)
         if busy:
             notices.append(self._system("busy", language))
-        notices.append(self._system("queued", language, position=position, minutes=minutes))
+        key = "queue_position" if after_bot or busy else "queued"
+        notices.append(self._system(key, language, position=position, minutes=minutes))
         return notices
 
     async def _busy_turn(self, conversation_id: str, message_id: int, text: str) -> _Turn:
@@ -240,13 +272,10 @@ class Router:
             rows = self._store_replies(session, conversation, notices, now)
             handoff = active_handoff(session, conversation_id)
             verified, state = conversation.verified, conversation.state
-        for row in rows:
-            await self.hub.message(row, verified, handoff)
-        await self.hub.queue_changed()
-        await self.hub.conversation_updated(conversation_id, state, handoff)
+        await self._tell_agents(conversation_id, rows, verified, handoff, state)
         return _Turn(notices, conversation_id, message_id)
 
-    def _queued_turn(self, conversation_id: str, message_id: int) -> _Turn:
+    async def _queued_turn(self, conversation_id: str, message_id: int) -> _Turn:
         now = self.clock()
         with self.db.session() as session:
             conversation = session.get(Conversation, conversation_id)
@@ -259,34 +288,44 @@ class Router:
                 return _Turn([], conversation_id, message_id)  # not too chatty
             position, minutes = self.queue.estimate(session, handoff, now)
             notice = self._system("still_queued", conversation.language, position=position, minutes=minutes)
-            self._store_replies(session, conversation, [notice], now)
+            rows = self._store_replies(session, conversation, [notice], now)
             conversation.last_notice_at = now
+            verified = conversation.verified
+        await self._tell_agents(conversation_id, rows, verified, handoff)
         return _Turn([notice], conversation_id, message_id)
 
     async def _csat_turn(self, channel: str, channel_user_id: str, conversation_id: str, message_id: int,
                          text: str, metadata: Optional[dict[str, Any]]) -> _Turn:
+        """The customer's answer to the satisfaction question: stored, thanked, and shown
+        live to the agent who resolved the chat. Anything else skips the survey and
+        starts a fresh conversation with the bot."""
         score = parse_csat(text)
         now = self.clock()
         with self.db.session() as session:
             conversation = session.get(Conversation, conversation_id)
             conversation.state = CLOSED
             conversation.updated_at = now
-            if score is not None:
-                handoff = session.execute(
-                    select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status == RESOLVED)
-                    .order_by(Handoff.id.desc()).limit(1)
-                ).scalar_one_or_none()
-                session.add(CsatAnswer(conversation_id=conversation_id, handoff_id=handoff.id if handoff else None,
+            resolved = resolved_handoff(session, conversation_id)
+            if score is None:
+                fresh = self._new_conversation(session, channel, channel_user_id, now)
+                fresh.language = conversation.language
+                message = session.get(Message, message_id)
+                message.conversation_id = fresh.id
+                fresh_id = fresh.id
+            else:
+                session.add(CsatAnswer(conversation_id=conversation_id, handoff_id=resolved.id if resolved else None,
                                        score=score, created_at=now))
                 thanks = self._system("csat_thanks", conversation.language)
-                self._store_replies(session, conversation, [thanks], now)
-                return _Turn([thanks], conversation_id, message_id)
-            # Not an answer: the survey is skipped and the message starts a fresh conversation with the bot.
-            fresh = self._new_conversation(session, channel, channel_user_id, now)
-            fresh.language = conversation.language
-            session.get(Message, message_id).conversation_id = fresh.id
-            fresh_id = fresh.id
-        return await self._bot_turn(fresh_id, message_id, text, metadata)
+                rows = [session.get(Message, message_id)] + self._store_replies(session, conversation, [thanks], now)
+            verified = conversation.verified
+        if score is None:
+            await self.hub.conversation_updated(conversation_id, CLOSED, resolved)
+            await self.hub.message(message, False, None)  # supervisors: it opened a new conversation
+            return await self._bot_turn(fresh_id, message_id, text, metadata)
+        for row in rows:
+            await self.hub.message(row, verified, resolved)
+        await self.hub.conversation_updated(conversation_id, CLOSED, resolved, csat=score)
+        return _Turn([thanks], conversation_id, message_id)
 
     async def _ticket_turn(self, conversation_id: str, message_id: int, text: str) -> _Turn:
         now = self.clock()
@@ -301,10 +340,8 @@ class Router:
                 self.queue.add_ticket(session, conversation, text, now)
                 notices = [self._system("ticket_received", conversation.language)]
                 queued = False
-            self._store_replies(session, conversation, notices, now)
+            rows = self._store_replies(session, conversation, notices, now)
             handoff = active_handoff(session, conversation_id)
-            state = conversation.state
-        if queued:
-            await self.hub.queue_changed()
-            await self.hub.conversation_updated(conversation_id, state, handoff)
+            verified, state = conversation.verified, conversation.state
+        await self._tell_agents(conversation_id, rows, verified, handoff, state if queued else None)
         return _Turn(notices, conversation_id, message_id)

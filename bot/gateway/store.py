@@ -17,9 +17,11 @@ from bot.db import init_db, make_engine, make_session_factory, utcnow
 from bot.gateway.models import (
     ASSIGNED,
     CLOSED,
+    RESOLVED,
     WAITING,
     Agent,
     Conversation,
+    CsatAnswer,
     Handoff,
     Message,
 )
@@ -34,7 +36,8 @@ def priority_order() -> Any:
 
 class Database:
     def __init__(self, url: str, engine: Optional[Engine] = None) -> None:
-        self.engine = engine or make_engine(url)  # connects lazily
+        # Connects lazily. SQL parameters (customer text) stay out of error messages and logs.
+        self.engine = engine or make_engine(url, hide_parameters=True)
         self.factory: sessionmaker = make_session_factory(self.engine)
 
     def init(self) -> None:
@@ -84,6 +87,22 @@ def active_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
         select(Handoff)
         .where(Handoff.conversation_id == conversation_id, Handoff.status.in_((WAITING, ASSIGNED)))
         .order_by(Handoff.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def resolved_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
+    """The conversation's latest resolved handoff (whose agent awaits the rating)."""
+    return session.execute(
+        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status == RESOLVED)
+        .order_by(Handoff.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def latest_csat(session: Session, conversation_id: str) -> Optional[int]:
+    """The customer's satisfaction score for the conversation, if they answered."""
+    return session.execute(
+        select(CsatAnswer.score).where(CsatAnswer.conversation_id == conversation_id)
+        .order_by(CsatAnswer.id.desc()).limit(1)
     ).scalar_one_or_none()
 
 

@@ -11,19 +11,30 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "I'm transferring you to a customer service agent. You are number {position} in the queue; "
               "the expected wait is about {minutes} min. Feel free to keep writing, the agent will see everything you send.",
     },
+    "queue_position": {  # right after the bot's own "a colleague takes over" message
+        "zh": "您当前排在第 {position} 位，预计等待约 {minutes} 分钟。",
+        "en": "You are number {position} in the queue; the expected wait is about {minutes} min.",
+    },
     "still_queued": {
         "zh": "您仍在排队中，当前第 {position} 位，预计还需等待约 {minutes} 分钟。您的留言客服都能看到，请稍候。",
         "en": "You are still in the queue: number {position}, about {minutes} min to go. "
               "The agent will see your messages, thank you for waiting.",
     },
     "busy": {
-        "zh": "系统繁忙，正在为您转接人工客服，请稍候。",
-        "en": "Our system is busy at the moment, I'm transferring you to a customer service agent. Please hold on.",
+        "zh": "系统繁忙，正在为您转接人工客服，您发送的内容客服都能看到，请稍候。",
+        "en": "Our system is busy at the moment, I'm transferring you to a customer service agent, "
+              "who will see everything you have written. Please hold on.",
     },
     "after_hours": {
         "zh": "非常抱歉，人工客服的服务时间为每天 {hours}（北京时间），现在暂时无人值守。"
               "您可以直接在这里留言，客服上班后会第一时间处理并回复您。",
         "en": "Sorry, our agents are available daily {hours} (Beijing time) and nobody is on duty right now. "
+              "You can leave a message here and an agent will get back to you as soon as we open.",
+    },
+    "after_hours_after_bot": {  # the bot has just promised a colleague
+        "zh": "不过现在不在人工客服的服务时间（每天 {hours}，北京时间），同事暂时无法接入。"
+              "您可以直接在这里留言，客服上班后会第一时间处理并回复您。",
+        "en": "However, our agents are only available daily {hours} (Beijing time), so nobody can join right now. "
               "You can leave a message here and an agent will get back to you as soon as we open.",
     },
     "ticket_received": {

@@ -2,7 +2,10 @@
 gateway on free loopback ports, with a temporary DATA_DIR (SQLite), demo shipments
 and one agent created through `python -m bot agents add` (password on stdin).
 
-Skips (with the reason) only when there is no chromium to drive; fails without a trained model."""
+The demo page runs the stock rasa-webchat widget (WEBCHAT_JS, fetched from npm by
+scripts/env.sh); PARCEL_BROWSER_WIDGET=builtin runs it on the built-in fallback instead.
+Skips (with the reason) only when there is no chromium to drive; fails without a trained
+model or without the widget bundle."""
 from __future__ import annotations
 
 import os
@@ -30,6 +33,22 @@ def chromium_path() -> str | None:
         return candidate
     found = shutil.which(candidate)
     return found
+
+
+def webchat_bundle() -> Path:
+    """The stock rasa-webchat bundle: WEBCHAT_JS (scripts/env.sh sets it), else where
+    scripts/env.sh puts it (~/.cache/parcel-assistant/rasa-webchat-1.0.1)."""
+    configured = os.environ.get("WEBCHAT_JS")
+    if configured:
+        return Path(configured)
+    cache = os.environ.get("PARCEL_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "parcel-assistant")
+    return Path(cache) / "rasa-webchat-1.0.1" / "package" / "lib" / "index.js"
+
+
+def builtin_widget_allowed() -> bool:
+    """PARCEL_BROWSER_WIDGET=builtin runs the test on the page's fallback widget (no npm)."""
+    return os.environ.get("PARCEL_BROWSER_WIDGET") == "builtin"
 
 
 def free_port() -> int:
@@ -69,8 +88,14 @@ def browser_stack(tmp_path_factory: pytest.TempPathFactory, chromium_executable:
 
     from bot.serve import build_processes, seed_demo_if_empty
 
+    bundle = webchat_bundle()
+    if not builtin_widget_allowed() and not bundle.is_file():
+        pytest.fail(f"the stock rasa-webchat bundle is missing ({bundle}): source scripts/env.sh (it fetches "
+                    "rasa-webchat@1.0.1 from npm), or set PARCEL_BROWSER_WIDGET=builtin to test the fallback widget")
+
     data_dir = tmp_path_factory.mktemp("browser-stack")
     env = {
+        "WEBCHAT_JS": "" if builtin_widget_allowed() else str(bundle),
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": f"sqlite:///{data_dir / 'parcel.db'}",
         "RASA_PORT": str(free_port()),

@@ -1,7 +1,9 @@
 """One real-browser end-to-end run: a customer on the demo page chats through the
-stock rasa-webchat widget (or the page's built-in fallback when the bundle is not
-served), asks for a human, an agent in a second browser context claims the chat in
-the console, replies in real time, resolves, and the customer's 1-5 rating is stored.
+stock rasa-webchat widget (the page's built-in fallback only with
+PARCEL_BROWSER_WIDGET=builtin), asks for a human, an agent in a second browser context
+claims the chat in the console, replies in real time (typed and a canned reply), adds a
+private note, resolves, and the customer's 1-5 rating is stored and shows up live in the
+agent's console.
 
 Also checks that customer text is shown as text in the console (no markup runs)."""
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import Stack
+from tests.browser.conftest import Stack, builtin_widget_allowed
 
 pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
@@ -25,6 +27,7 @@ XSS = "<img src=x onerror=alert(1)>"
 # With Chinese words around it: a Latin-only message would switch the chat to English.
 XSS_MESSAGE = f"截图在这里 {XSS} 请看一下"
 AGENT_REPLY = "您好，我是客服小王，马上为您处理"
+PRIVATE_NOTE = "内部备注：客户已等待较久，优先跟进"
 WAIT_MS = 60_000  # Rasa's first turns on a cold, busy machine
 
 
@@ -129,8 +132,9 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
             expect(customer.get_by_test_id("sample-tracking-numbers")).to_contain_text("SF1402345678901")
             widget = CustomerWidget(customer)
             print(f"customer widget: {widget.kind} (vendor bundle served: {webchat_served})")
-            if webchat_served:
-                assert widget.kind == "rasa-webchat", "the stock widget is served but the page did not mount it"
+            expected = "builtin" if builtin_widget_allowed() else "rasa-webchat"
+            assert webchat_served == (expected == "rasa-webchat"), f"vendor bundle served: {webchat_served}"
+            assert widget.kind == expected, f"the page mounted {widget.kind!r}, expected {expected!r}"
             widget.open()
             widget.wait_for_bot(r"\S")  # the /greet answer: Rasa is warm
             widget.send("转人工")
@@ -177,6 +181,15 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
                 .to_have_count(1, timeout=WAIT_MS)
             expect(reply_box).to_have_value("")
             widget.wait_for_bot(re.escape(AGENT_REPLY))
+            # A canned reply (delay apology) goes out the same way; a private note does not.
+            agent.get_by_test_id("canned-toggle").click()
+            agent.locator("[data-testid=canned-item][data-canned-id='delay_apology.zh']").click()
+            expect(reply_box).to_have_value(re.compile("非常抱歉您的包裹延误了"))
+            reply_box.press("Enter")
+            widget.wait_for_bot("非常抱歉您的包裹延误了")
+            agent.get_by_test_id("note-input").fill(PRIVATE_NOTE)
+            agent.get_by_test_id("note-add").click()
+            expect(agent.get_by_test_id("notes-list")).to_contain_text(PRIVATE_NOTE, timeout=WAIT_MS)
             shot(customer, "3-customer-agent-reply")
             shot(agent, "4-agent-conversation")
 
@@ -187,9 +200,14 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
             widget.wait_for_bot(r"1\s*[-–]\s*5")
             widget.click_reply("5")
             widget.wait_for_bot(r"感谢您的评价|Thank you for your feedback")
+            # The agent who resolved the chat sees the rating arrive, without a reload.
+            expect(agent.get_by_test_id("closed-banner")).to_contain_text("评分：5/5", timeout=WAIT_MS)
+            expect(customer_lines.filter(has_text=re.compile(r"^\s*5\s*$"))).to_have_count(1)
+            expect(transcript.locator("[data-testid=message]").filter(has_text="感谢您的评价")).to_have_count(1)
             shot(customer, "5-customer-rated")
             shot(agent, "6-agent-resolved")
 
+            assert not any(PRIVATE_NOTE in text for text in widget.bot_texts()), "the private note reached the customer"
             scores = _csat_scores(stack, conversation_id)
             assert scores == [5], f"CSAT answers stored for {conversation_id}: {scores}"
             assert not dialogs, f"a JavaScript dialog opened (markup ran?): {dialogs}"

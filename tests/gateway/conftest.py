@@ -1,10 +1,12 @@
 """Fixtures of the gateway tests: a fake Rasa on loopback, settings with a SQLite file
-in tmp_path, the app under aiohttp's test client, agents and their tokens."""
+in tmp_path (or the database of TEST_DATABASE_URL), the app under aiohttp's test
+client, agents and their tokens."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from datetime import datetime, timedelta, timezone
-from typing import Any, AsyncIterator, Callable, Optional
+from typing import Any, AsyncIterator, Callable, Iterator, Optional
 
 import pytest
 
@@ -36,10 +38,35 @@ async def fake_rasa() -> AsyncIterator[FakeRasa]:
     await server.stop()
 
 
+def _drop_all_tables(url: str) -> None:
+    from bot.db import Base, init_db, make_engine
+
+    engine = make_engine(url)
+    try:
+        init_db(engine)  # registers every model on Base
+        Base.metadata.drop_all(engine)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
-def settings(tmp_path: Any, fake_rasa: FakeRasa) -> Settings:
+def database_url(tmp_path: Any) -> Iterator[str]:
+    """A fresh SQLite file per test; or, with TEST_DATABASE_URL set (e.g.
+    postgresql+psycopg2://postgres@127.0.0.1/test), that database, emptied of the
+    project's tables before and after the test."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'gateway.db'}"
+        return
+    _drop_all_tables(url)
+    yield url
+    _drop_all_tables(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Any, fake_rasa: FakeRasa, database_url: str) -> Settings:
     return Settings(
-        data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'gateway.db'}", rasa_url=fake_rasa.url,
+        data_dir=tmp_path, database_url=database_url, rasa_url=fake_rasa.url,
         rasa_timeout_s=2.0, staffed_hours="00:00-24:00", agent_grace_s=120.0, monitor_interval_s=3600.0,
         queue_notice_interval_s=60.0, agent_max_chats=5,
     )

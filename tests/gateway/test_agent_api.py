@@ -12,7 +12,7 @@ from bot.db import utcnow
 from bot.gateway.keys import DB_KEY, SETTINGS_KEY
 from bot.gateway.models import AgentToken, Conversation, CsatAnswer, Handoff, Note
 from bot.gateway.queue import claim_handoff
-from bot.gateway.store import Database
+from bot.gateway.store import Database, assigned_count
 from tests.gateway.conftest import add_agent, login, queue_items, say
 
 
@@ -117,38 +117,60 @@ async def test_concurrent_claims_exactly_one_wins(client, fake_rasa):
     assert await queue_items(client, headers[0]) == []
 
 
-def test_atomic_claim_with_threads(tmp_path):
-    """The claim is one conditional UPDATE: racing database connections, one winner."""
-
-    url = f"sqlite:///{tmp_path / 'race.db'}"
-    db = Database(url)
-    db.init()
+def _race_setup(url, handoffs, agents):
     from bot.gateway.auth import hash_password
     from bot.gateway.models import Agent
 
+    db = Database(url)
+    db.init()
     now = utcnow()
     with db.session() as session:
-        conversation = Conversation(channel="rest", channel_user_id="c", state="queued")
-        session.add(conversation)
+        items = []
+        for index in range(handoffs):
+            conversation = Conversation(channel="rest", channel_user_id=f"c{index}", state="queued")
+            session.add(conversation)
+            session.flush()
+            items.append(Handoff(conversation_id=conversation.id, sla_due_at=now + timedelta(minutes=15),
+                                 waiting_since=now))
+        rows = [Agent(username=f"a{i}", display_name=f"A{i}", password_hash=hash_password("x", 1000))
+                for i in range(agents)]
+        session.add_all(items + rows)
         session.flush()
-        item = Handoff(conversation_id=conversation.id, sla_due_at=now + timedelta(minutes=15), waiting_since=now)
-        session.add(item)
-        agents = [Agent(username=f"a{i}", display_name=f"A{i}", password_hash=hash_password("x", 1000))
-                  for i in range(16)]
-        session.add_all(agents)
-        session.flush()
-        handoff_id, agent_ids = item.id, [a.id for a in agents]
+        return db, [h.id for h in items], [a.id for a in rows]
 
-    def attempt(agent_id: int) -> bool:
+
+def _claim_in_threads(db, claims, cap):
+    """(handoff id, agent id) claims at once, each on its own connection; who won."""
+
+    def attempt(claim):
         with db.session() as session:
-            return claim_handoff(session, handoff_id, agent_id, cap=5, now=utcnow())
+            return claim_handoff(session, claim[0], claim[1], cap=cap, now=utcnow())
 
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        results = list(pool.map(attempt, agent_ids))
+    with ThreadPoolExecutor(max_workers=len(claims)) as pool:
+        return list(pool.map(attempt, claims))
+
+
+def test_atomic_claim_with_threads(database_url):
+    """The claim is one conditional UPDATE: racing database connections, one winner."""
+    db, (handoff_id,), agent_ids = _race_setup(database_url, handoffs=1, agents=16)
+
+    results = _claim_in_threads(db, [(handoff_id, agent_id) for agent_id in agent_ids], cap=5)
     assert results.count(True) == 1
     with db.session() as session:
         winner = session.get(Handoff, handoff_id)
         assert winner.status == "assigned" and winner.agent_id == agent_ids[results.index(True)]
+    db.dispose()
+
+
+def test_cap_holds_when_one_agent_claims_many_at_once(database_url):
+    """One agent's claims racing on different items (two consoles, two gateway
+    processes): the cap still holds."""
+    db, handoff_ids, (agent_id,) = _race_setup(database_url, handoffs=12, agents=1)
+
+    results = _claim_in_threads(db, [(handoff_id, agent_id) for handoff_id in handoff_ids], cap=3)
+    assert results.count(True) == 3
+    with db.session() as session:
+        assert assigned_count(session, agent_id) == 3
     db.dispose()
 
 
@@ -311,6 +333,9 @@ async def test_staffed_hours_ticket(make_client, settings, fake_rasa, clock):
     client = await make_client(settings, staffed_hours=closed_window)
     replies = await say(client, "night", "转人工")
     assert "服务时间" in replies[-1]["text"] and closed_window in replies[-1]["text"]
+    # The bot has just said it transfers the customer: the notice corrects that nobody can join now.
+    assert replies[0]["text"] == "好的，正在为您转接人工客服。"
+    assert replies[-1]["text"].startswith("不过现在不在人工客服的服务时间") and "留言" in replies[-1]["text"]
     confirm = await say(client, "night", "我的包裹 SF1402345678901 破了，请尽快联系我")
     assert "已收到您的留言" in confirm[0]["text"]
     add_agent(settings, "morning")
@@ -337,3 +362,50 @@ async def test_rasa_down_outside_hours_leaves_a_ticket(make_client, settings, fa
     add_agent(settings, "n")
     tickets = await (await client.get("/api/tickets", headers=await login(client, "n"))).json()
     assert [t["text"] for t in tickets["items"]] == ["包裹丢了"]
+
+
+async def test_handback_is_refused_while_the_bot_is_down(client, fake_rasa):
+    """Handing back needs Rasa to forget the handoff (slot handed_off): otherwise the bot
+    would answer the next "转人工" with "a colleague is already on it" while nobody is.
+    With Rasa down the agent keeps the chat and is told why."""
+    await handoff(client, fake_rasa, "stuck")
+    add_agent(settings_of(client), "hb")
+    headers = await login(client, "hb")
+    item = (await queue_items(client, headers))[0]
+    cid = item["conversation_id"]
+    await client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=headers)
+    fake_rasa.down_status = 503
+    refused = await client.post(f"/api/conversations/{cid}/handback", headers=headers)
+    assert refused.status == 503 and (await refused.json())["error"] == "bot_unavailable"
+    detail = await (await client.get(f"/api/conversations/{cid}", headers=headers)).json()
+    assert detail["conversation"]["state"] == "agent" and detail["handoff"]["status"] == "assigned"
+    assert (await client.post(f"/api/conversations/{cid}/messages", headers=headers,
+                              json={"text": "我继续为您处理"})).status == 200
+    fake_rasa.down_status = None
+    assert (await client.post(f"/api/conversations/{cid}/handback", headers=headers)).status == 200
+
+
+async def test_escalation_follows_the_three_lines(client, fake_rasa):
+    """Tier 1 -> specialist (2) -> management (3); management cannot escalate further."""
+    await handoff(client, fake_rasa, "lines", category="complaint")
+    settings = settings_of(client)
+    add_agent(settings, "t1", tier=1)
+    add_agent(settings, "t2", tier=2)
+    add_agent(settings, "t3", tier=3)
+    tiers = {name: await login(client, name) for name in ("t1", "t2", "t3")}
+    cid = None
+    for name, expected_next in (("t1", 2), ("t2", 3)):
+        item = (await queue_items(client, tiers[name]))[0]
+        cid = item["conversation_id"]
+        assert (await client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=tiers[name])).status == 200
+        response = await client.post(f"/api/conversations/{cid}/escalate", headers=tiers[name],
+                                     json={"note": f"{name} 无法处理"})
+        assert response.status == 200 and (await response.json())["handoff"]["tier"] == expected_next
+    assert await queue_items(client, tiers["t2"]) == []  # a tier-3 item is for management only
+    item = (await queue_items(client, tiers["t3"]))[0]
+    assert (await client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=tiers["t3"])).status == 200
+    top = await client.post(f"/api/conversations/{cid}/escalate", headers=tiers["t3"], json={"note": "?"})
+    assert top.status == 409 and (await top.json())["error"] == "top_tier"
+    detail = await (await client.get(f"/api/conversations/{cid}", headers=tiers["t3"])).json()
+    assert detail["handoff"]["status"] == "assigned" and detail["conversation"]["state"] == "agent"
+    assert [n["text"].split("：")[0] for n in detail["notes"]] == ["升级 1 → 2 级（T1）", "升级 2 → 3 级（T2）"]

@@ -60,6 +60,22 @@ async def test_health_pages_and_security_headers(client):
         assert page.status in (200, 404)  # the pages are written separately; a missing one is a clean 404
         if page.status == 200:
             assert page.content_type == "text/html" and "Content-Security-Policy" in page.headers
+            policy = dict(part.strip().split(" ", 1) for part in page.headers["Content-Security-Policy"].split(";"))
+            assert policy["script-src"] == "'self'"  # no inline or third-party scripts
+            assert "https:" in policy["img-src"]  # the bot's image replies (URLs) can be shown
     assert (await client.get("/static/../../bot/config.py")).status == 404
     assert (await client.get("/static/%2e%2e/%2e%2e/bot/config.py")).status == 404
     assert (await client.get("/static/nope.js")).status == 404
+
+
+async def test_stock_widget_bundle_is_served_from_webchat_js(make_client, settings, tmp_path):
+    bundle = tmp_path / "index.js"
+    bundle.write_text("window.WebChat = {default: function () {}};", encoding="utf-8")
+    served = await make_client(settings, webchat_js=str(bundle))
+    response = await served.get("/static/vendor/rasa-webchat.js")
+    assert response.status == 200 and response.content_type == "application/javascript"
+    assert "window.WebChat" in await response.text()
+    page = await served.get("/")
+    assert page.status == 200 and "/static/widget/widget.js" in await page.text()
+    missing = await make_client(settings, webchat_js=str(tmp_path / "absent.js"))
+    assert (await missing.get("/static/vendor/rasa-webchat.js")).status == 404  # the page falls back

@@ -92,3 +92,73 @@ async def test_restart_loses_nothing(make_client, settings):
     assert sent.status == 200
     detail = await (await second.get(f"/api/conversations/{claimed['conversation_id']}", headers=headers)).json()
     assert [m["text"] for m in detail["messages"]][-2:] == ["还在吗？", "在的，请讲"]
+
+
+async def test_resolving_agent_sees_the_rating_arrive(make_client, settings):
+    """After resolve the chat is no longer assigned, but the agent who resolved it gets
+    the customer's answer, the thanks and the closing event (with the score) live, and
+    can still open the transcript with the rating; other agents hear nothing."""
+    client = await make_client(settings)
+    add_agent(settings, "rater", display_name="小R")
+    add_agent(settings, "bystander")
+    token = (await (await client.post("/api/login", json={"username": "rater", "password": "pw-xxxxxxxx"})).json())["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    other_token = (await (await client.post("/api/login", json={"username": "bystander",
+                                                                "password": "pw-xxxxxxxx"})).json())["token"]
+    await say(client, "rated", "转人工")
+    item = (await queue_items(client, headers))[0]
+    cid = item["conversation_id"]
+    assert (await client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=headers)).status == 200
+    assert (await client.post(f"/api/conversations/{cid}/resolve", headers=headers)).status == 200
+    ws = await client.ws_connect(f"/api/ws?token={token}")
+    other = await client.ws_connect(f"/api/ws?token={other_token}")
+    assert (await ws.receive_json(timeout=2))["type"] == "queue_changed"
+    assert (await other.receive_json(timeout=2))["type"] == "queue_changed"
+
+    thanks = await say(client, "rated", "4分")
+    assert "感谢您的评价" in thanks[0]["text"]
+    answer = await _receive_until(ws, "message")
+    assert answer["conversation_id"] == cid and answer["message"]["role"] == "customer"
+    assert answer["message"]["text"] == "4分"
+    reply = await _receive_until(ws, "message")
+    assert reply["message"]["role"] == "system" and "感谢您的评价" in reply["message"]["text"]
+    closed = await _receive_until(ws, "conversation_updated")
+    assert closed == {"type": "conversation_updated", "conversation_id": cid, "state": "closed", "csat": 4}
+    detail = await client.get(f"/api/conversations/{cid}", headers=headers)
+    assert detail.status == 200
+    body = await detail.json()
+    assert body["conversation"]["state"] == "closed" and body["conversation"]["csat"] == 4
+    assert [m["text"] for m in body["messages"]][-2:] == ["4分", thanks[0]["text"]]
+    # The bystander was told nothing about this chat and may not open it.
+    assert await _no_event_about(other, cid)
+    assert (await client.get(f"/api/conversations/{cid}",
+                             headers={"Authorization": f"Bearer {other_token}"})).status == 403
+    await ws.close()
+    await other.close()
+
+
+async def _no_event_about(ws: Any, conversation_id: str) -> bool:
+    while True:
+        try:
+            event = await ws.receive_json(timeout=0.3)
+        except asyncio.TimeoutError:
+            return True
+        if event.get("conversation_id") == conversation_id:
+            return False
+
+
+async def test_a_skipped_survey_closes_the_chat_for_the_agent(make_client, settings, fake_rasa):
+    client = await make_client(settings)
+    add_agent(settings, "skipper")
+    token = (await (await client.post("/api/login", json={"username": "skipper", "password": "pw-xxxxxxxx"})).json())["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    await say(client, "noscore", "转人工")
+    item = (await queue_items(client, headers))[0]
+    await client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=headers)
+    await client.post(f"/api/conversations/{item['conversation_id']}/resolve", headers=headers)
+    ws = await client.ws_connect(f"/api/ws?token={token}")
+    await ws.receive_json(timeout=2)
+    assert (await say(client, "noscore", "还有个件想查"))[0]["text"] == "echo: 还有个件想查"
+    closed = await _receive_until(ws, "conversation_updated")
+    assert closed == {"type": "conversation_updated", "conversation_id": item["conversation_id"], "state": "closed"}
+    await ws.close()

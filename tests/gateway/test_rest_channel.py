@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+
+import pytest
 
 from sqlalchemy import select
 
@@ -35,6 +38,7 @@ async def test_handoff_payload_is_stripped_and_executed(client, fake_rasa):
     texts = [r["text"] for r in replies]
     assert texts[0] == "好的，正在为您转接人工客服。"
     assert "第 1 位" in texts[1] and "分钟" in texts[1]
+    assert "转接" not in texts[1]  # the bot has just said it; the gateway adds place and wait only
     # Other keys of a custom payload that carried the handoff survive.
     replies = await say(client, "u3", "mixed")
     assert {"recipient_id": "u3", "custom": {"note": "keep"}} in replies
@@ -167,7 +171,7 @@ async def test_rasa_down_queues_politely_and_keeps_the_message(client, fake_rasa
     await fake_rasa.stop()
     replies = await say(client, "down", "我的快递 SF1402345678901 怎么还没到")
     assert replies[0]["text"].startswith("系统繁忙，正在为您转接人工客服")
-    assert "第 1 位" in replies[1]["text"]
+    assert "第 1 位" in replies[1]["text"] and "转接" not in replies[1]["text"]  # said once, in the busy notice
     with client.app[DB_KEY].session() as session:
         conversation = session.execute(select(Conversation)).scalar_one()
         handoff = session.execute(select(Handoff)).scalar_one()
@@ -190,3 +194,42 @@ async def test_rasa_slow_times_out(make_client, settings, fake_rasa):
     assert replies[0]["text"].startswith("系统繁忙")
     with client.app[DB_KEY].session() as session:
         assert session.execute(select(Handoff.reason)).scalar_one() == "system_busy"
+
+
+async def test_weak_latin_evidence_keeps_a_chinese_conversation_chinese(client, fake_rasa):
+    """Markup, a lone short word, a button's intent payload, a link or an e-mail address
+    in a Chinese chat do not switch the gateway's notices to English; real English does."""
+    await say(client, "lang", "你好，我的快递到哪了")
+    for text in ("<img src=x onerror=alert(1)>", "ok", '/choose_time_window{"time_window":"am"}',
+                 "https://shop.example.com/orders/123456", "zhang.wei@example.com", "SF1402345678901",
+                 "<b>ok</b>", "5 stars"):
+        await say(client, "lang", text)
+        with client.app[DB_KEY].session() as session:
+            assert session.execute(select(Conversation.language)).scalar_one() == "zh", text
+    replies = await say(client, "lang", "转人工")
+    assert "排在第 1 位" in replies[-1]["text"]
+    # Two English words are real evidence.
+    await say(client, "lang2", "你好")
+    replies = await say(client, "lang2", "human please")
+    assert "You are number 2 in the queue" in replies[-1]["text"]
+
+
+async def test_customer_text_stays_out_of_the_logs(client, fake_rasa, caplog):
+    """Phone numbers, names and addresses customers type are not written to the logs,
+    also when things go wrong (Rasa down, a database error)."""
+    caplog.set_level(logging.DEBUG)
+    secret = "我叫张三 13812345678 住在北京市朝阳区建国路88号"
+    await say(client, "pii-log", secret)
+    fake_rasa.down_status = 500
+    await say(client, "pii-log", secret + " 转人工")
+    db = client.app[DB_KEY]
+    with pytest.raises(Exception) as failure:  # an integrity error carrying the text as a parameter
+        with db.session() as session:
+            session.add(Message(conversation_id="no-such-conversation", role="customer", text=secret))
+            session.flush()
+    logging.getLogger("bot.gateway").exception("database error: %s", failure.value)
+    logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
+    assert "Rasa" in logged  # the outage is logged ...
+    for fragment in ("13812345678", "张三", "建国路"):
+        assert fragment not in logged  # ... without what the customer wrote
+        assert fragment not in str(failure.value)

@@ -427,7 +427,7 @@ async def test_agent_reply_after_handoff_goes_through_the_customer_service_api(
     status, body = await post_plain(gateway, text_xml("转人工"))
     assert status == 200
     content = reply_of(body)["Content"]
-    assert content.startswith("好的，正在为您转接人工客服。") and "已为您转接人工客服" in content
+    assert content.startswith("好的，正在为您转接人工客服。") and "排在第 1 位" in content
     assert "handoff" not in content
 
     add_agent(gateway.settings, "li.na", display_name="李娜")

@@ -14,9 +14,9 @@ DEMO_NUMBER = "SF1402345678901"  # in the demo showcase set
 
 
 @pytest.fixture
-async def real_client(rasa_stack, make_client, tmp_path):
+async def real_client(rasa_stack, make_client, database_url):
     settings = dataclasses.replace(
-        rasa_stack.settings, database_url=f"sqlite:///{tmp_path / 'gateway.db'}", rasa_timeout_s=60.0,
+        rasa_stack.settings, database_url=database_url, rasa_timeout_s=60.0,
         staffed_hours="00:00-24:00")
     client = await make_client(settings)
     return client, settings

@@ -16,6 +16,7 @@ from typing import Any, Optional
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.gateway.inputs import clean_text, is_clean_id, parse_db_int, read_json_object
 from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY, SETTINGS_KEY
 from bot.gateway.messages import OutboundMessage, to_rest
 from bot.gateway.models import Conversation, Message
@@ -84,21 +85,14 @@ def _notifier(app: web.Application) -> Notifier:
 
 
 async def webhook(request: web.Request) -> web.Response:
-    try:
-        body = await request.json(loads=json.loads)
-    except (ValueError, UnicodeDecodeError):
-        return bad_request("the body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}")
-    if not isinstance(body, dict):
-        return bad_request("the body must be a JSON object with 'sender' and 'message'")
+    body = await read_json_object(request, hint='{"sender": "...", "message": "..."}')
     sender, message = body.get("sender"), body.get("message")
     limit = request.app[SETTINGS_KEY].max_message_chars
-    if not isinstance(sender, str) or not sender.strip():
-        return bad_request("'sender' must be a non-empty string")
-    if len(sender) > MAX_SENDER_CHARS:
-        return bad_request(f"'sender' must be at most {MAX_SENDER_CHARS} characters")
+    if not is_clean_id(sender, MAX_SENDER_CHARS):
+        return bad_request(f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} printable characters")
     if not isinstance(message, str):
         return bad_request("'message' must be a string")
-    if not message.strip():
+    if not clean_text(message).strip():
         return bad_request("'message' must not be empty")
     if len(message) > limit:
         return bad_request(f"'message' must be at most {limit} characters")
@@ -132,16 +126,18 @@ def _latest_id(db: Any, sender: str) -> int:
 
 async def messages(request: web.Request) -> web.Response:
     sender = request.query.get("sender", "")
-    if not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        return bad_request("'sender' is required (at most 128 characters)")
+    if not is_clean_id(sender, MAX_SENDER_CHARS):
+        return bad_request("'sender' is required (at most 128 printable characters)")
     db = request.app[DB_KEY]
+    since: Optional[int] = None
+    if "since" in request.query:
+        since = parse_db_int(request.query["since"])
+        if since is None:
+            return bad_request("'since' must be a message id (>= 0)")
     try:
-        since: Optional[int] = int(request.query["since"]) if "since" in request.query else None
         wait = float(request.query.get("wait", "0"))
     except ValueError:
-        return bad_request("'since' must be a message id and 'wait' a number of seconds")
-    if since is not None and since < 0:
-        return bad_request("'since' must be >= 0")
+        return bad_request("'wait' must be a number of seconds")
     if not (wait >= 0):  # also rejects NaN
         return bad_request("'wait' must be >= 0")
     wait = min(wait, MAX_WAIT_S)

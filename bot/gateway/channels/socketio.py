@@ -114,7 +114,7 @@ def _metadata(data: dict[str, Any]) -> Optional[dict[str, Any]]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     return raw if isinstance(raw, dict) else None
 

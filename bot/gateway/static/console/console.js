@@ -154,7 +154,9 @@
     invalid_credentials: "用户名或密码错误",
     empty_text: "内容不能为空",
     not_assigned: "该会话不在您名下",
-    invalid_state: "会话状态已变化，请刷新后重试"
+    invalid_state: "会话状态已变化，请刷新后重试",
+    top_tier: "已是最高一级（管理层），无法继续升级",
+    bot_unavailable: "机器人暂时不可用，无法交回，请继续人工接待或结束会话"
   };
 
   function errorText(error, fallback) {
@@ -337,6 +339,11 @@
         if (state.queue.some(function (q) { return q.conversation_id === cid; })) loadQueueSoon();
       }
     } else if (event.type === "conversation_updated") {
+      if (event.csat) {
+        var rated = state.current && state.current.id === event.conversation_id;
+        if (rated) state.current.conversation.csat = event.csat;
+        toast("客户已评价：" + event.csat + "/5");
+      }
       loadMine();
       loadQueue();
       if (state.current && state.current.id === event.conversation_id) reloadCurrent();
@@ -607,7 +614,7 @@
     var banner = $("closed-banner");
     var notice = null;
     if (st === "csat_pending") notice = "会话已解决，已向客户发送满意度评价。";
-    else if (st === "closed") notice = "会话已结束。";
+    else if (st === "closed") notice = conv.csat ? "会话已结束，客户满意度评分：" + conv.csat + "/5。" : "会话已结束。";
     else if (st === "bot") notice = "会话已交回机器人处理。";
     else if (st === "queued") notice = "会话在排队中，接入后才能回复。";
     else if (st === "ticket") notice = "客户在非工作时间留言，请通过留言工单跟进。";
