@@ -5,15 +5,14 @@ SQLite they take well under a millisecond or two, and a single thread of databas
 work keeps the ordering guarantees of the router simple."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, ContextManager, Optional, Sequence
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import init_db, make_engine, make_session_factory, utcnow
+from bot.db import init_db, make_engine, make_session_factory, session_scope, utcnow
 from bot.gateway.models import (
     ASSIGNED,
     CLOSED,
@@ -44,18 +43,9 @@ class Database:
         """Create missing tables."""
         init_db(self.engine)
 
-    @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self) -> ContextManager[Session]:
         """A transaction: commit on success, roll back on error."""
-        session: Session = self.factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        return session_scope(self.factory)
 
     def dispose(self) -> None:
         self.engine.dispose()
