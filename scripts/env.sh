@@ -1,6 +1,7 @@
-# Sourced by scripts/run.sh and scripts/test.sh: finds Python 3.10, creates (or
-# reuses) a virtualenv keyed by the dependency spec, and exports VENV / PY.
-set -euo pipefail
+# Sourced by scripts/run.sh and scripts/test.sh (which set -euo pipefail): finds
+# Python 3.10, creates (or reuses) a virtualenv keyed by the dependency spec, and
+# exports VENV / PY / PATH. `source scripts/env.sh` in a shell gives you the same
+# environment for `python -m bot ...` commands.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 
@@ -32,7 +33,7 @@ Install it, then run this command again, for example:
   - pyenv:          pyenv install 3.10.13
   - or point PYTHON at an interpreter:  PYTHON=/path/to/python3.10 <command>
 MSG
-    exit 1
+    return 1 2>/dev/null || exit 1
 fi
 
 # Bump ENV_LAYOUT when the way the venv is built changes (not needed for dependency edits).
