@@ -1,11 +1,12 @@
-"""The real stack for the browser test: action server, Rasa (trained model) and the
-gateway on free loopback ports, with a temporary DATA_DIR (SQLite), demo shipments
-and one agent created through `python -m bot agents add` (password on stdin).
+"""The real stack for the browser test: the session's Rasa + action servers
+(tests/conftest.py `rasa_stack`, trained model, demo shipments) behind a gateway
+process with its own temporary DATA_DIR (SQLite) and one agent created through
+`python -m bot agents add` (password on stdin).
 
 The demo page runs the stock rasa-webchat widget (WEBCHAT_JS, fetched from npm by
 scripts/env.sh); PARCEL_BROWSER_WIDGET=builtin runs it on the built-in fallback instead.
-Skips (with the reason) only when there is no chromium to drive; fails without a trained
-model or without the widget bundle."""
+Skips (with the reason) only when there is no chromium to drive outside CI; fails
+without a trained model or without the widget bundle."""
 from __future__ import annotations
 
 import os
@@ -15,11 +16,14 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
 from bot.config import ROOT_DIR, Settings
+
+if TYPE_CHECKING:
+    from tests.conftest import RasaStack
 
 AGENT_USERNAME = "xiaowang"
 AGENT_DISPLAY_NAME = "小王"
@@ -79,14 +83,12 @@ def chromium_executable() -> str:
 
 
 @pytest.fixture(scope="session")
-def browser_stack(tmp_path_factory: pytest.TempPathFactory, chromium_executable: str) -> Iterator[Stack]:
+def browser_stack(tmp_path_factory: pytest.TempPathFactory, chromium_executable: str,
+                  rasa_stack: "RasaStack") -> Iterator[Stack]:
+    """A gateway process (as `python -m bot serve` starts it) in front of the session's
+    real Rasa + action servers (tests/conftest.py `rasa_stack`), with its own database."""
     from bot.model import model_path
-
-    model = model_path()
-    if not model.exists():
-        pytest.fail(f"no trained model at {model}: run `python -m bot train` (the test command trains first)")
-
-    from bot.serve import build_processes, seed_demo_if_empty
+    from bot.serve import build_processes
 
     bundle = webchat_bundle()
     if not builtin_widget_allowed() and not bundle.is_file():
@@ -98,8 +100,7 @@ def browser_stack(tmp_path_factory: pytest.TempPathFactory, chromium_executable:
         "WEBCHAT_JS": "" if builtin_widget_allowed() else str(bundle),
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": f"sqlite:///{data_dir / 'parcel.db'}",
-        "RASA_PORT": str(free_port()),
-        "ACTIONS_PORT": str(free_port()),
+        "RASA_URL": rasa_stack.rasa_url,
         "GATEWAY_PORT": str(free_port()),
         "BIND_HOST": "127.0.0.1",
         # Humans are "on duty" whatever the time of the run, so a handoff queues.
@@ -111,12 +112,10 @@ def browser_stack(tmp_path_factory: pytest.TempPathFactory, chromium_executable:
     patch = pytest.MonkeyPatch()
     for key, value in env.items():
         patch.setenv(key, value)
-    patch.delenv("RASA_URL", raising=False)
     patch.delenv("REDIS_URL", raising=False)
     settings = Settings()
-    processes = []
+    gateway = None
     try:
-        seed_demo_if_empty(settings, count=60)
         add = subprocess.run(
             [sys.executable, "-m", "bot", "agents", "add", AGENT_USERNAME, "--display-name", AGENT_DISPLAY_NAME,
              "--tier", "1"],
@@ -124,16 +123,13 @@ def browser_stack(tmp_path_factory: pytest.TempPathFactory, chromium_executable:
             capture_output=True, text=True, timeout=120)
         assert add.returncode == 0, f"`python -m bot agents add` failed:\n{add.stdout}\n{add.stderr}"
 
-        processes = build_processes(settings, model)
-        assert any(p.name == "gateway" for p in processes), "build_processes did not start the gateway"
-        for proc in processes:
-            proc.start()
-        for proc in processes:
-            proc.wait_ready(300)
+        gateway = next(p for p in build_processes(settings, model_path()) if p.name == "gateway")
+        gateway.start()
+        gateway.wait_ready(300)
         yield Stack(base_url=f"http://127.0.0.1:{settings.gateway_port}", settings=settings, data_dir=data_dir,
                     agent_username=AGENT_USERNAME, agent_password=AGENT_PASSWORD,
                     agent_display_name=AGENT_DISPLAY_NAME)
     finally:
-        for proc in reversed(processes):
-            proc.stop()
+        if gateway is not None:
+            gateway.stop()
         patch.undo()
