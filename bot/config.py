@@ -84,6 +84,24 @@ class Settings:
     # WeChat drops a callback after 5 s: replies not ready by then go through the send-message API.
     wechat_reply_timeout_s: float = field(default_factory=lambda: _env_float("WECHAT_REPLY_TIMEOUT", 4.0))
 
+    # --- Cases (bot/cases): every follow-up the assistant promises ---
+    # Per case type "type=first-contact/done" (m, h or d), e.g. "damage_claim=1h/24h,address_change=2h";
+    # types not named keep the defaults of bot/cases/sla.py (the seeds: exceptions answered within 15 min,
+    # handled within 24 h, damage claims contacted within 1 h). Clocks start when the desk is staffed.
+    case_sla_spec: str = field(default_factory=lambda: _env("CASE_SLA", ""))
+    # Where the gateway is reached from outside (links in messages: evidence upload page).
+    public_url: str = ""
+    # Secret that signs upload and file links (generated under DATA_DIR when unset; set it for several hosts).
+    link_secret: str = field(default_factory=lambda: _env("LINK_SECRET", ""))
+    # How long an evidence upload link works.
+    upload_link_ttl_minutes: int = field(default_factory=lambda: _env_int("UPLOAD_LINK_TTL_MINUTES", 60))
+    # Largest image / video / PDF accepted as evidence, and files per case.
+    upload_max_image_mb: float = field(default_factory=lambda: _env_float("UPLOAD_MAX_IMAGE_MB", 10.0))
+    upload_max_video_mb: float = field(default_factory=lambda: _env_float("UPLOAD_MAX_VIDEO_MB", 50.0))
+    upload_max_files: int = field(default_factory=lambda: _env_int("UPLOAD_MAX_FILES", 20))
+    # Evidence storage: "local" (files under DATA_DIR/evidence) or "local:/some/dir".
+    evidence_storage: str = field(default_factory=lambda: _env("EVIDENCE_STORAGE", "local"))
+
     def sla_minutes(self, category: str | None) -> int:
         """First-response SLA (minutes) of a handoff category."""
         for part in self.sla_minutes_spec.split(","):
@@ -98,6 +116,10 @@ class Settings:
             object.__setattr__(self, "database_url", url)
         if not self.rasa_url:
             object.__setattr__(self, "rasa_url", _env("RASA_URL", f"http://127.0.0.1:{self.rasa_port}"))
+        if not self.public_url:
+            host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+            url = _env("PUBLIC_URL", f"http://{host}:{self.gateway_port}")
+            object.__setattr__(self, "public_url", url.rstrip("/"))
 
 
 def load_settings() -> Settings:

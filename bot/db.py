@@ -76,6 +76,7 @@ def init_db(engine: Engine) -> None:
         import bot.gateway.models  # noqa: F401
     except ImportError:
         pass
+    import bot.cases.models  # noqa: F401
     Base.metadata.create_all(engine)
 
 

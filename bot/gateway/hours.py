@@ -42,3 +42,16 @@ def is_staffed(now: datetime, spec: str, tz_name: str = "Asia/Shanghai") -> bool
     if start <= end:
         return start <= local < end
     return local >= start or local < end
+
+
+def next_staffed(now: datetime, spec: str, tz_name: str = "Asia/Shanghai") -> datetime:
+    """`now` when humans answer now, else the moment the next staffed window opens."""
+    if is_staffed(now, spec, tz_name):
+        return now
+    start, _ = parse_window(spec)
+    zone = _zone(tz_name)
+    local = now.astimezone(zone)
+    opening = datetime.combine(local.date(), start, tzinfo=zone)
+    if opening <= local:
+        opening = datetime.combine(local.date() + timedelta(days=1), start, tzinfo=zone)
+    return opening.astimezone(timezone.utc)
