@@ -98,11 +98,35 @@ def _launch(playwright: Any, executable: str) -> Browser:
     return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
 
 
+def _check_view_switcher(agent: Page) -> None:
+    """A view registered like issue 9/11's views (core/views.js) gets a tab; the tab and
+    the URL fragment switch views, and the conversations view comes back as it was."""
+    agent.evaluate("""async () => {
+        const views = await import("/static/console/core/views.js");
+        views.registerView({ id: "probe", title: "探针", mount(root) { root.textContent = "probe view"; } });
+    }""")
+    nav = agent.get_by_test_id("view-nav")
+    expect(nav).to_be_visible()
+    expect(nav.get_by_test_id("nav-conversations")).to_have_attribute("aria-current", "page")
+    nav.get_by_test_id("nav-probe").click()
+    expect(agent.get_by_test_id("view-probe")).to_have_text("probe view")
+    expect(agent.get_by_test_id("view-conversations")).to_be_hidden()
+    expect(nav.get_by_test_id("nav-probe")).to_have_attribute("aria-current", "page")
+    assert agent.url.endswith("#probe"), agent.url
+    agent.go_back()  # the fragment, not only the tab, selects the view
+    expect(agent.get_by_test_id("view-conversations")).to_be_visible()
+    expect(agent.get_by_test_id("view-probe")).to_be_hidden()
+    expect(agent.get_by_test_id("conversation-view")).to_be_visible()
+    expect(agent.get_by_test_id("notes-list")).to_contain_text(PRIVATE_NOTE)
+    expect(agent.get_by_test_id("reply-input")).to_be_enabled()
+
+
 def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: str) -> None:
     stack = browser_stack
     shots = Path(tempfile.mkdtemp(prefix="parcel-browser-shots-"))
     dialogs: list[str] = []
     page_errors: list[str] = []
+    console_errors: list[str] = []
 
     def shot(page: Page, name: str) -> None:
         path = shots / f"{name}.png"
@@ -125,6 +149,9 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
         for name, page in (("customer", customer), ("agent", agent)):
             page.on("dialog", lambda d, n=name: (dialogs.append(f"{n}: {d.message}"), d.dismiss()))
             page.on("pageerror", lambda e, n=name: page_errors.append(f"{n}: {e}"))
+        # The console's own errors (the stock widget's blocked web fonts are its business).
+        agent.on("console", lambda m: console_errors.append(f"{m.text} @ {m.location.get('url')}")
+                 if m.type == "error" else None)
         try:
             # --- the customer opens the demo page and asks for a human -----------------
             customer.goto(stack.base_url + "/", wait_until="load")
@@ -192,6 +219,7 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
             expect(agent.get_by_test_id("notes-list")).to_contain_text(PRIVATE_NOTE, timeout=WAIT_MS)
             shot(customer, "3-customer-agent-reply")
             shot(agent, "4-agent-conversation")
+            _check_view_switcher(agent)
 
             # --- resolve: the customer rates 5 -------------------------------------------
             agent.get_by_test_id("resolve-button").click()
@@ -213,6 +241,8 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
             assert not dialogs, f"a JavaScript dialog opened (markup ran?): {dialogs}"
             if page_errors:
                 print("page errors:", page_errors)
+            if console_errors:
+                print("agent console errors:", console_errors)
             assert not [e for e in page_errors if e.startswith("agent")], page_errors
         except BaseException:
             for name, page in (("customer", customer), ("agent", agent)):
