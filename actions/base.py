@@ -27,6 +27,9 @@ from bot.store.models import Shipment
 
 logger = logging.getLogger(__name__)
 
+# Key of the custom message announcing this turn's cases to the gateway (which strips it).
+CASES_PAYLOAD = "cases"
+
 
 @dataclass
 class Context:
@@ -37,6 +40,8 @@ class Context:
     domain: DomainDict
     lang: str
     settings: Settings = field(default_factory=load_settings)
+    # Cases opened or found in this turn, announced to the gateway in one custom message.
+    cases: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def conversation_id(self) -> str:
@@ -54,6 +59,14 @@ class Context:
     def lookup(self, keys: list[str]) -> dict[str, Optional[Shipment]]:
         """Shipments for the keys, in order (None where not found)."""
         return store_access.get_shipments(keys)
+
+    def announce_case(self, case: Any, created: bool, upload: bool = False) -> None:
+        """Tell the gateway about a case of this turn (it refreshes the agents' case list and,
+        with `upload`, sends the customer a signed evidence upload link)."""
+        if any(item["id"] == case.id for item in self.cases):
+            return
+        self.cases.append({"id": case.id, "reference": case.reference, "type": case.type,
+                           "created": bool(created), "upload": bool(upload)})
 
 
 class ParcelAction(Action, ABC):
@@ -80,7 +93,10 @@ class ParcelAction(Action, ABC):
         ctx = Context(dispatcher, tracker, domain or {}, lang)
         already_said = len(dispatcher.messages)
         try:
-            return self.handle(ctx)
+            events = self.handle(ctx)
+            if ctx.cases:
+                dispatcher.utter_message(json_message={CASES_PAYLOAD: ctx.cases})
+            return events
         except StoreError as exc:
             logger.error("%s: shipment store unavailable: %s", self.name(), exc)
             del dispatcher.messages[already_said:]

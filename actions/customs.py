@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType
 
-from actions import conversation, texts
+from actions import clock, conversation, store_access, texts
 from actions.base import Context, Shipments, TopicAction, say_not_found, topic
 from actions.handoff import escalate_if_needed
+from bot.cases import wording
+from bot.cases.vocabulary import CaseType
 from bot.pii import mask_text
 from bot.store.models import Shipment
 
@@ -28,7 +30,14 @@ def _customs_answer(ctx: Context, shipment: Shipment) -> str:
         lines.append(ctx.t("customs_duty", amount=texts.money_text(record.duty_amount, record.duty_currency)))
     documents = [doc for doc in (record.required_documents or []) if doc]
     if documents and record.status in _NEEDS_CUSTOMER:
-        lines.append(ctx.t("customs_docs", docs=texts.join_list(ctx.lang, documents)))
+        # Someone must receive the documents and hand them to customs: a case owns that.
+        case, created = store_access.open_case(
+            CaseType.CUSTOMS_DOCUMENTS.value, [shipment], ctx.conversation_id, language=ctx.lang,
+            summary="customs documents needed: " + ", ".join(documents)[:200], details={"documents": documents})
+        ctx.announce_case(case, created, upload=True)
+        upload = ctx.t("customs_docs_case", reference=case.reference,
+                       next=wording.next_step(case, ctx.lang, clock.now()))
+        lines.append(ctx.t("customs_docs", docs=texts.join_list(ctx.lang, documents), upload=upload))
     if record.note:
         lines.append(ctx.t("customs_note", note=mask_text(record.note)))
     return "\n".join(lines)

@@ -22,6 +22,8 @@ from actions.base import (
 from actions.conversation import log_masked
 from actions.handoff import escalate_if_needed
 from actions.verification import NEW_ADDRESS, PURPOSE_ADDRESS_CHANGE, ask_new_address, ask_verification
+from bot import policy
+from bot.cases.vocabulary import CaseType
 from bot.pii import mask_address
 from bot.store.models import Shipment
 
@@ -152,9 +154,12 @@ class ActionChooseDeliveryOption(ParcelAction):
             for shipment in targets:
                 event = parcels.latest_scan(shipment)
                 place = (event.location if event is not None and event.location else shipment.destination)
-                request, _ = store_access.create_request("self_pickup", shipment, ctx.conversation_id,
-                                                         {"pickup_point": place})
-                ctx.say(ctx.t("opt_self_pickup", place=place, reference=request.reference))
+                case, created = store_access.open_case(
+                    CaseType.SELF_PICKUP.value, [shipment], ctx.conversation_id, language=ctx.lang,
+                    summary=f"self-pickup at {place}", details={"pickup_point": place})
+                ctx.announce_case(case, created)
+                ctx.say(ctx.t("opt_self_pickup", place=place, reference=case.reference,
+                              hold=policy.self_pickup_hold(ctx.lang)))
             return [SlotSet("awaiting", None)]
         if option == "redeliver":
             ctx.say(ctx.t("opt_pick_window"), buttons=windows.buttons(ctx.lang))
@@ -215,11 +220,17 @@ class ActionReceiveAddress(ParcelAction):
             ctx.say(ctx.t("address_too_short"))
             return []
         shipment = verified[0]
-        request, _ = store_access.create_request("address_change", shipment, ctx.conversation_id,
-                                                 {"new_address": address})
-        log_masked(logger, "address change %s for %s: %s", request.reference, shipment.tracking_number, address)
-        ctx.say(ctx.t("address_saved", number=shipment.tracking_number, reference=request.reference,
-                      address=mask_address(address)))
+        # After a failed delivery the parcel is forwarded; before, its address changes.
+        case_type = CaseType.FORWARD if _failed(shipment) else CaseType.ADDRESS_CHANGE
+        case, created = store_access.open_case(case_type.value, [shipment], ctx.conversation_id, language=ctx.lang,
+                                               summary=f"{case_type.value}: new address {mask_address(address)}",
+                                               details={"new_address": address})
+        if not created:  # a newer address replaces the one still waiting to be applied
+            store_access.update_case_details(case.id, {"new_address": address})
+        ctx.announce_case(case, created)
+        log_masked(logger, "%s %s for %s: %s", case_type.value, case.reference, shipment.tracking_number, address)
+        ctx.say(ctx.t("address_saved", number=shipment.tracking_number, reference=case.reference,
+                      address=mask_address(address), policy=policy.address_change(ctx.lang, ctx.settings)))
         return [SlotSet("awaiting", None)]
 
 

@@ -6,7 +6,7 @@ from typing import Optional
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, parcels, store_access, texts
+from actions import clock, conversation, parcels, store_access, texts
 from actions.base import (
     Context,
     Shipments,
@@ -18,23 +18,38 @@ from actions.base import (
 )
 from actions.handoff import escalate_if_needed, is_high_value
 from actions.verification import PURPOSE_PICKUP_CODE, pickup_details
+from bot import policy
+from bot.cases import wording
+from bot.cases.models import Case
+from bot.cases.vocabulary import EVIDENCE_TYPES, CaseType, label
 from bot.pii import mask_text
 from bot.store.models import Shipment
 
 logger = logging.getLogger(__name__)
 
 NON_RECEIPT_CONFIRM = "non_receipt_confirm"
-LOSS_CLAIM_AFTER_DAYS = 3
+LOSS_CLAIM_AFTER_DAYS = policy.LOSS_CLAIM_AFTER_DAYS
 
 
-def _request_reply(ctx: Context, shipment: Shipment, kind: str, created_key: str,
-                   details: Optional[dict] = None) -> str:
-    """Open a claim-like request once per parcel; the reply names its reference."""
-    request, created = store_access.create_request(kind, shipment, ctx.conversation_id, details, reuse_open=True)
-    if created:
-        return ctx.t(created_key, number=shipment.tracking_number, reference=request.reference)
-    return ctx.t("request_exists", number=shipment.tracking_number, reference=request.reference,
-                 kind=texts.label(texts.REQUEST_KIND_LABELS, ctx.lang, kind))
+def open_case(ctx: Context, case_type: CaseType, shipment: Shipment, summary: str,
+              details: Optional[dict] = None, priority: str = "normal") -> tuple[Case, bool]:
+    """Open (or find the open) case of this type on the parcel and announce it to the gateway."""
+    case, created = store_access.open_case(case_type.value, [shipment], ctx.conversation_id, language=ctx.lang,
+                                           summary=summary, details=details, priority=priority)
+    ctx.announce_case(case, created, upload=case_type in EVIDENCE_TYPES)
+    return case, created
+
+
+def case_exists(ctx: Context, shipment: Shipment, case: Case) -> str:
+    """The reply when the customer asks again for a case that is already open."""
+    return ctx.t("request_exists", number=shipment.tracking_number, reference=case.reference,
+                 kind=label("case_types", case.type, ctx.lang),
+                 status=wording.status_answer(case, ctx.lang, clock.now(), with_parcels=False))
+
+
+def _summary(ctx: Context, what: str) -> str:
+    said = mask_text(conversation.latest_text(ctx.tracker))[:300]
+    return f"{what}: {said}" if said else what
 
 
 def _shown_location(ctx: Context, shipment: Shipment) -> str:
@@ -86,9 +101,15 @@ def _non_receipt_yes(ctx: Context) -> list[EventType]:
     if not delivered:
         return [SlotSet("awaiting", None)] + ask_for_number(ctx, conversation.SIGNED_NOT_RECEIVED)
     for shipment in delivered:
-        ctx.say(_request_reply(ctx, shipment, "non_receipt_claim", "snr_claim_created",
-                               {"signed_by_category": texts.signed_by_category(
-                                   shipment.delivery.signed_by if shipment.delivery else None)}))
+        case, created = open_case(ctx, CaseType.NOT_RECEIVED, shipment, _summary(ctx, "signed for but not received"),
+                                  {"signed_by_category": texts.signed_by_category(
+                                      shipment.delivery.signed_by if shipment.delivery else None)})
+        if created:
+            ctx.say(ctx.t("snr_claim_created", number=shipment.tracking_number, reference=case.reference,
+                          next=wording.next_step(case, ctx.lang, clock.now()),
+                          policy=policy.non_receipt_investigation(ctx.lang, ctx.settings)))
+        else:
+            ctx.say(case_exists(ctx, shipment, case))
     events: list[EventType] = [SlotSet("awaiting", None)]
     high_value = any(is_high_value(ctx, s) for s in delivered)
     return events + escalate_if_needed(ctx, shipments, exception_topic=False, high_value=high_value,
@@ -110,7 +131,7 @@ awaiting_answer(NON_RECEIPT_CONFIRM, _non_receipt_yes, _non_receipt_no)
 def damaged(ctx: Context, shipments: Shipments) -> list[EventType]:
     resuming = ctx.slot("pending_topic") == conversation.DAMAGED
     if not resuming:  # the checklist was already given before the number was asked for
-        ctx.say("\n".join([ctx.t("damage_ack"), ctx.t("damage_checklist")]))
+        ctx.say("\n".join([ctx.t("damage_ack"), policy.damage_checklist(ctx.lang)]))
     if not shipments:
         return ask_for_number(ctx, conversation.DAMAGED)
     high_value = False
@@ -122,8 +143,13 @@ def damaged(ctx: Context, shipments: Shipments) -> list[EventType]:
         exc = shipment.exception
         if exc is not None and exc.type == "damaged" and exc.reason:
             parts.append(ctx.t("damage_on_record", reason=parcels.exception_reason(shipment)))
-        parts.append(_request_reply(ctx, shipment, "damage_claim", "damage_claim_created",
-                                    {"customer_message": mask_text(conversation.latest_text(ctx.tracker))[:500]}))
+        case, created = open_case(ctx, CaseType.DAMAGE_CLAIM, shipment, _summary(ctx, "damaged parcel"),
+                                  {"declared_value": shipment.declared_value, "currency": shipment.currency})
+        if created:
+            parts.append(ctx.t("damage_claim_created", number=shipment.tracking_number, reference=case.reference,
+                               next=wording.next_step(case, ctx.lang, clock.now())))
+        else:
+            parts.append(case_exists(ctx, shipment, case))
         ctx.say(texts.paragraph(ctx.lang, parts))
         high_value = high_value or is_high_value(ctx, shipment)
     return escalate_if_needed(ctx, shipments, exception_topic=True, high_value=high_value, category="damage")
@@ -136,7 +162,7 @@ def _compensation(ctx: Context, shipment: Shipment) -> str:
     if shipment.declared_value:
         parts.append(ctx.t("compensation_insured",
                            value=texts.money_text(shipment.declared_value, shipment.currency)))
-    parts.append(ctx.t("compensation_rules"))
+    parts.append(policy.compensation_rules(ctx.lang))
     return texts.paragraph(ctx.lang, parts)
 
 
@@ -157,22 +183,27 @@ def lost(ctx: Context, shipments: Shipments) -> list[EventType]:
             reported = texts.day_text(ctx.lang, exc.reported_at) if exc.reported_at else (
                 "recently" if ctx.lang == "en" else "近日")
             reason_part = (f" ({reason})" if ctx.lang == "en" else f"（{reason}）") if reason else ""
+            # The investigation is on record: a case makes sure a person owns it and the customer can follow it.
+            case, _ = open_case(ctx, CaseType.LOSS_CLAIM, shipment, _summary(ctx, "loss under investigation"),
+                                {"exception_reported_at": exc.reported_at.isoformat() if exc.reported_at else None})
             ctx.say("\n".join([ctx.t("lost_investigating", number=shipment.tracking_number, reported=reported,
-                                     reason=reason_part), _compensation(ctx, shipment)]))
+                                     reason=reason_part, reference=case.reference,
+                                     next=wording.next_step(case, ctx.lang, clock.now())),
+                               _compensation(ctx, shipment)]))
             high_value = high_value or is_high_value(ctx, shipment)
             continue
         silent_days = parcels.days_without_scan(shipment)
         event = parcels.latest_scan(shipment)
         if event is not None and silent_days is not None and silent_days >= LOSS_CLAIM_AFTER_DAYS:
-            request, created = store_access.create_request(
-                "loss_claim", shipment, ctx.conversation_id,
-                {"days_without_scan": silent_days, "last_scan_location": event.location}, reuse_open=True)
+            case, created = open_case(ctx, CaseType.LOSS_CLAIM, shipment, _summary(ctx, "no scan for days"),
+                                      {"days_without_scan": silent_days, "last_scan_location": event.location})
             opened = ctx.t("lost_opened", number=shipment.tracking_number,
                            time=texts.moment_text(ctx.lang, event.time), location=event.location or "—",
-                           days=silent_days, reference=request.reference)
+                           days=silent_days, reference=case.reference,
+                           investigation=policy.loss_investigation(ctx.lang, ctx.settings),
+                           next=wording.next_step(case, ctx.lang, clock.now()))
             if not created:
-                opened = ctx.t("request_exists", number=shipment.tracking_number, reference=request.reference,
-                               kind=texts.label(texts.REQUEST_KIND_LABELS, ctx.lang, "loss_claim"))
+                opened = case_exists(ctx, shipment, case)
             ctx.say("\n".join([opened, _compensation(ctx, shipment)]))
             high_value = high_value or is_high_value(ctx, shipment)
             continue

@@ -20,6 +20,7 @@ from rasa_sdk.events import EventType, SlotSet
 from actions import conversation, parcels, store_access, texts
 from actions.base import Context, ParcelAction, Shipments
 from actions.store_access import StoreError
+from bot.cases.vocabulary import label as case_label
 from bot.config import Settings, load_settings
 from bot.pii import mask_text
 from bot.store.models import Shipment
@@ -178,16 +179,16 @@ def _parcel_summary(lang: str, shipment: Shipment) -> str:
 
 def _requests_summary(lang: str, conversation_id: str) -> Optional[str]:
     try:
-        requests = store_access.requests_for_conversation(conversation_id)
+        cases = list(reversed(store_access.cases_for_conversation(conversation_id)))
     except StoreError:
         return None
-    if not requests:
+    if not cases:
         return None
     refs = [
-        f"{r.reference} ({texts.label(texts.REQUEST_KIND_LABELS, lang, r.kind)})"
+        f"{c.reference} ({case_label('case_types', c.type, lang)}, {case_label('case_statuses', c.status, lang)})"
         if lang == "en"
-        else f"{r.reference}（{texts.label(texts.REQUEST_KIND_LABELS, lang, r.kind)}）"
-        for r in requests
+        else f"{c.reference}（{case_label('case_types', c.type, lang)}，{case_label('case_statuses', c.status, lang)}）"
+        for c in cases
     ]
     return texts.t(lang, "sum_requests", refs=texts.join_list(lang, refs))
 

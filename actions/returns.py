@@ -16,6 +16,8 @@ from actions.base import (
     topic,
 )
 from actions.delivery import REDELIVERY_WINDOW
+from bot import policy
+from bot.cases.vocabulary import CaseType
 
 RETURN_PICKUP_CONFIRM = "return_pickup_confirm"
 RETURN_WINDOW = "return_window"
@@ -24,7 +26,7 @@ RETURN_WINDOW = "return_window"
 @topic(conversation.RETURN, number_optional=True)
 def return_goods(ctx: Context, shipments: Shipments) -> list[EventType]:
     if ctx.slot("pending_topic") != conversation.RETURN:  # not already explained
-        ctx.say(ctx.t("return_steps"))
+        ctx.say(policy.return_steps(ctx.lang))
     if not shipments:
         return ask_for_number(ctx, conversation.RETURN)
     returnable = False
@@ -70,10 +72,10 @@ awaiting_answer(RETURN_PICKUP_CONFIRM, _return_yes, _return_no)
 awaiting_answer(RETURN_WINDOW, _window_yes, _window_no)
 awaiting_answer(REDELIVERY_WINDOW, _window_yes, _window_no)
 
-# awaiting -> (service request kind, confirmation message)
+# awaiting -> (case type, confirmation message)
 _BOOKINGS = {
-    RETURN_WINDOW: ("return_pickup", "window_booked_return"),
-    REDELIVERY_WINDOW: ("redelivery", "window_booked_redelivery"),
+    RETURN_WINDOW: (CaseType.RETURN_PICKUP.value, "window_booked_return"),
+    REDELIVERY_WINDOW: (CaseType.REDELIVERY.value, "window_booked_redelivery"),
 }
 
 
@@ -114,7 +116,9 @@ class ActionChooseTimeWindow(ParcelAction):
         kind, message = _BOOKINGS[awaiting]
         window = windows.bounds(code)
         for shipment in targets:
-            request, _ = store_access.create_request(kind, shipment, ctx.conversation_id,
-                                                     {"time_window": code}, window)
-            ctx.say(ctx.t(message, window=windows.describe(ctx.lang, code), reference=request.reference))
+            case, created = store_access.open_case(kind, [shipment], ctx.conversation_id, language=ctx.lang,
+                                                   summary=f"{kind} {code}", details={"time_window": code},
+                                                   window=window)
+            ctx.announce_case(case, created)
+            ctx.say(ctx.t(message, window=windows.describe(ctx.lang, code), reference=case.reference))
         return [SlotSet("awaiting", None)]

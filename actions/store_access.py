@@ -18,10 +18,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions import clock
+from bot.cases import service as case_service
+from bot.cases.models import Case
 from bot.config import load_settings
 from bot.db import init_db, make_engine, make_session_factory, session_scope
 from bot.store import repository
-from bot.store.models import ServiceRequest, Shipment
+from bot.store.models import Shipment
 
 logger = logging.getLogger(__name__)
 
@@ -90,58 +92,72 @@ def get_shipment(key: str) -> Optional[Shipment]:
     return get_shipments([key]).get(key)
 
 
-def open_request(shipment: Shipment, kind: str) -> Optional[ServiceRequest]:
-    """The oldest open request of `kind` on the shipment, if any."""
+def cases_for_conversation(conversation_id: str, include_done: bool = True) -> list[Case]:
+    """Cases of this conversation (the gateway also links the customer's earlier ones), newest first."""
     with transaction() as session:
-        attached = session.get(Shipment, shipment.id)
-        if attached is None:
-            return None
-        requests = repository.open_requests_for(session, attached, kind)
+        cases = case_service.cases_for_conversations(session, [conversation_id], include_done=include_done)
         session.expunge_all()
-    return requests[0] if requests else None
+    return cases
 
 
-def requests_for_conversation(conversation_id: str) -> list[ServiceRequest]:
-    """Service requests this conversation created, oldest first (not in repository)."""
+def case_by_reference(reference: str) -> Optional[Case]:
     with transaction() as session:
-        stmt = (
-            select(ServiceRequest)
-            .where(ServiceRequest.conversation_id == conversation_id)
-            .order_by(ServiceRequest.created_at, ServiceRequest.id)
-        )
-        rows = list(session.execute(stmt).scalars())
+        case = case_service.find_by_reference(session, reference)
         session.expunge_all()
-    return rows
+    return case
+
+
+def open_cases_for_parcels(keys: Iterable[str]) -> list[Case]:
+    """Open cases about any of these parcels, oldest first."""
+    found: dict[int, Case] = {}
+    with transaction() as session:
+        for key in keys:
+            for case in case_service.open_cases_for_parcel(session, key):
+                found.setdefault(case.id, case)
+        session.expunge_all()
+    return list(found.values())
 
 
 # --------------------------------------------------------------------------- writes
 
 
-def create_request(
-    kind: str,
-    shipment: Optional[Shipment],
+def open_case(
+    case_type: str,
+    shipments: Iterable[Shipment],
     conversation_id: Optional[str],
-    details: Optional[Mapping[str, Any]] = None,
-    time_window: Optional[tuple[datetime, datetime]] = None,
     *,
-    reuse_open: bool = False,
-) -> tuple[ServiceRequest, bool]:
-    """Record a service request; returns (request, created).
-
-    With `reuse_open`, an open request of the same kind on the same shipment is
-    returned instead of a duplicate (claims are opened once per parcel).
-    """
+    language: str = "zh",
+    summary: Optional[str] = None,
+    details: Optional[Mapping[str, Any]] = None,
+    window: Optional[tuple[datetime, datetime]] = None,
+    priority: str = "normal",
+    reuse_open: bool = True,
+) -> tuple[Case, bool]:
+    """Open a case for the customer (bot/cases): returns (case, created). With
+    `reuse_open` the open case of the same type on the same parcel is returned instead of
+    a duplicate (a booking gets the new window)."""
+    parcels = [(s.tracking_key, s.tracking_number) for s in shipments]
     with transaction() as session:
-        attached = session.get(Shipment, shipment.id) if shipment is not None else None
-        if reuse_open and attached is not None:
-            existing = repository.open_requests_for(session, attached, kind)
-            if existing:
-                session.expunge_all()
-                return existing[0], False
-        request = repository.create_service_request(
-            session, kind, attached, conversation_id, details, time_window, now=clock.now()
-        )
-        reference = request.reference
+        case, created = case_service.open_case(
+            session, load_settings(), case_type, clock.now(), conversation_id=conversation_id, parcels=parcels,
+            summary=summary, details=dict(details or {}), language=language, priority=priority, window=window,
+            reuse_open=reuse_open)
+        if not created and window is not None and case.window_end != window[1]:
+            case_service.reschedule(session, case, window, clock.now())
+            case.details = {**(case.details or {}), **dict(details or {})}
+        session.flush()
+        case = case_service.get_case(session, case.id)
+        reference = case.reference
         session.expunge_all()
-    logger.info("service request %s (%s) created", reference, kind)
-    return request, True
+    logger.info("case %s (%s) %s", reference, case_type, "opened" if created else "found open")
+    return case, created
+
+
+def update_case_details(case_id: int, details: Mapping[str, Any]) -> None:
+    """Newer facts from the customer (e.g. a corrected address) for an open case."""
+    with transaction() as session:
+        case = session.get(Case, case_id)
+        if case is not None:
+            case.details = {**(case.details or {}), **dict(details)}
+            case_service.add_event(session, case, case_service.CaseEventKind.NOTE, case_service.CUSTOMER, clock.now(),
+                                   text="details updated by the customer: " + ", ".join(sorted(details)))

@@ -87,16 +87,6 @@ TIER_LABELS: dict[str, tuple[str, str]] = {
     "unknown": ("未知（未提供运单号）", "unknown (no tracking number yet)"),
 }
 
-REQUEST_KIND_LABELS: dict[str, tuple[str, str]] = {
-    "return_pickup": ("上门取件预约", "return pickup"),
-    "address_change": ("改址申请", "address change"),
-    "redelivery": ("再次派送预约", "redelivery"),
-    "self_pickup": ("自取申请", "self-pickup"),
-    "damage_claim": ("破损理赔申请", "damage claim"),
-    "loss_claim": ("丢件调查", "loss investigation"),
-    "non_receipt_claim": ("未收到件调查", "non-receipt investigation"),
-}
-
 HANDOFF_REASON_LABELS: dict[str, tuple[str, str]] = {
     "customer_request": ("客户要求人工服务", "the customer asked for a person"),
     "complaint": ("客户投诉", "customer complaint"),
@@ -311,11 +301,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "block_eta": {"zh": "预计送达：{eta}", "en": "Expected delivery: {eta}"},
     "block_eta_overdue": {
-        "zh": "预计送达：原定{eta}，目前已超时，我们正在加紧催促",
-        "en": "Expected delivery: was {eta} — now overdue, and we're chasing it",
+        "zh": "预计送达：原定{eta}，目前已超时",
+        "en": "Expected delivery: was {eta} — now overdue",
     },
     "block_eta_unknown": {
-        "zh": "预计送达：暂未确定，有更新会第一时间同步",
+        "zh": "预计送达：暂未确定（物流更新后随时问我就能查到）",
         "en": "Expected delivery: not confirmed yet",
     },
     "block_delivered": {"zh": "签收：{time}，{category}", "en": "Delivered: {time}, {category}"},
@@ -335,12 +325,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{number} has been affected by a {type} ({reason}). The new expected delivery is {new_eta} — later than planned, and I'm sorry about that.",
     },
     "eta_overdue": {
-        "zh": "非常抱歉，运单 {number} 原预计{eta}送达，目前已经超时了，我们正在加紧催促。最新轨迹：{scan}。需要的话回复“转人工”，由专员为您跟进。",
-        "en": "I'm sorry — {number} was expected {eta} and is now overdue; we're chasing it. Latest scan: {scan}. Type \"agent\" if you'd like a colleague to follow it up.",
+        "zh": "非常抱歉，运单 {number} 原预计{eta}送达，目前已经超时了。最新轨迹：{scan}。需要的话回复“转人工”，由专员为您催办。",
+        "en": "I'm sorry — {number} was expected {eta} and is now overdue. Latest scan: {scan}. Type \"agent\" if you'd like a colleague to chase it.",
     },
     "eta_unknown": {
-        "zh": "运单 {number} 目前{status}，暂时还没有确定的送达时间。最新轨迹：{scan}。有更新会第一时间同步给您。",
-        "en": "{number} — {status}. There's no confirmed delivery time yet. Latest scan: {scan}. I'll have an update as soon as there is one.",
+        "zh": "运单 {number} 目前{status}，暂时还没有确定的送达时间。最新轨迹：{scan}。物流信息更新后，您随时问我就能查到。",
+        "en": "{number} — {status}. There's no confirmed delivery time yet. Latest scan: {scan}. Ask me any time for the latest.",
     },
     "eta_delivered": {
         "zh": "运单 {number} 已于{time}签收（{category}）。如果您还没拿到，告诉我“显示签收但没收到”，我帮您核实。",
@@ -366,16 +356,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "delay_new_eta": {"zh": "目前预计{new_eta}送达。", "en": "It's now expected {new_eta}."},
     "delay_eta_overdue": {
-        "zh": "原定{new_eta}送达，现在已经超时，新的送达时间还在确认中，我们正在加紧催促。",
-        "en": "It was rescheduled for {new_eta} and is now overdue again; the new time is still being confirmed and we're chasing it.",
+        "zh": "原定{new_eta}送达，现在已经超时，新的送达时间还在确认中。",
+        "en": "It was rescheduled for {new_eta} and is now overdue again; the new time is still being confirmed.",
     },
     "delay_no_new_eta": {
-        "zh": "新的送达时间还在确认中，一有结果会马上更新。",
-        "en": "The new delivery time is still being confirmed; it will be updated as soon as it is.",
+        "zh": "新的送达时间还在确认中，确认后会更新在物流信息里，您随时问我就能查到。",
+        "en": "The new delivery time is still being confirmed; it will show in the tracking as soon as it is, and you can ask me any time.",
     },
     "delay_follow": {
-        "zh": "我们会持续跟进这个包裹；如果到时还没收到，随时找我，或回复“转人工”由专员为您催办。",
-        "en": "We'll keep a close eye on it. If it hasn't arrived by then, message me any time or type \"agent\" and a colleague will chase it for you.",
+        "zh": "如果到时还没收到，随时找我，或回复“转人工”由专员为您催办。",
+        "en": "If it hasn't arrived by then, message me any time or type \"agent\" and a colleague will chase it for you.",
     },
     "delay_late_unrecorded": {
         "zh": "非常抱歉，运单 {number} 原本承诺{promised}送达，现在已经超时了，系统里暂时还没有登记具体的延误原因。最新轨迹：{scan}。",
@@ -440,49 +430,41 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "It was left at a {category}, which needs a pickup code. The code is the recipient's personal information, so please first tell me the last 4 digits of the recipient's phone number and I'll give it to you once that matches.",
     },
     "snr_offer_claim": {
-        "zh": "如果这些地方都找过了还是没有，回复“是”，我立即为您发起未收到件调查，专员会在24小时内联系您。",
-        "en": "If you've checked all of these and it's still missing, reply \"yes\" and I'll open a non-receipt investigation right away; a specialist will contact you within 24 hours.",
+        "zh": "如果这些地方都找过了还是没有，回复“是”，我立即为您发起未收到件调查，由专员跟进核实。",
+        "en": "If you've checked all of these and it's still missing, reply \"yes\" and I'll open a non-receipt investigation right away; a specialist will follow it up.",
     },
     "snr_claim_created": {
-        "zh": "好的，已为运单 {number} 发起未收到件调查，编号 {reference}。专员会在24小时内联系您，并调取派送记录核实；有结果会第一时间通知您。",
-        "en": "Done — I've opened a non-receipt investigation for {number}, reference {reference}. A specialist will contact you within 24 hours and check the delivery records; you'll hear as soon as there's a result.",
+        "zh": "好的，已为运单 {number} 发起未收到件调查，编号 {reference}。{next}{policy}",
+        "en": "Done — I've opened a non-receipt investigation for {number}, reference {reference}. {next} {policy}",
     },
     "request_exists": {
-        "zh": "运单 {number} 已经有一个在处理中的{kind}（编号 {reference}），专员正在跟进，不用重复提交哦。",
-        "en": "There's already an open {kind} for {number} (reference {reference}) and a specialist is on it, so there's no need to submit it again.",
+        "zh": "运单 {number} 已经有一个在处理中的{kind}（编号 {reference}），不用重复提交哦。{status}",
+        "en": "There's already an open {kind} for {number} (reference {reference}), so there's no need to submit it again. {status}",
     },
     # ---- damaged
     "damage_ack": {
         "zh": "很抱歉包裹出现破损，给您添麻烦了 🙏 为了尽快帮您理赔，请准备以下材料：",
         "en": "I'm sorry your parcel arrived damaged. To get your claim moving quickly, please prepare:",
     },
-    "damage_checklist": {
-        "zh": "1. 外包装照片（能看清破损处）\n2. 内物破损照片\n3. 面单照片（能看清运单号）\n4. 保留原包装和物品，理赔完成前请先不要丢弃",
-        "en": "1. Photos of the outer packaging (showing the damage)\n2. Photos of the damaged contents\n3. A photo of the shipping label (with the tracking number readable)\n4. Please keep the original packaging and the item until the claim is settled",
-    },
     "damage_on_record": {"zh": "我们这边也有记录：{reason}。", "en": "We have this on record too: {reason}."},
     "damage_claim_created": {
-        "zh": "已为运单 {number} 登记破损理赔申请，编号 {reference}。您可以直接在这里上传照片，专员会在1个工作日内审核并联系您。",
-        "en": "I've registered a damage claim for {number}, reference {reference}. You can upload the photos right here; a specialist will review them and contact you within 1 working day.",
+        "zh": "已为运单 {number} 登记破损理赔申请，编号 {reference}。{next}上面的材料可以通过接下来发给您的上传链接提交。",
+        "en": "I've registered a damage claim for {number}, reference {reference}. {next} You can send the items above through the upload link that follows.",
     },
     # ---- lost
     "lost_investigating": {
-        "zh": "非常理解您的担心。运单 {number} 已于{reported}立案调查{reason}，专员正在跟进，有结果会第一时间通知您。",
-        "en": "I understand your concern. An investigation for {number} was opened {reported}{reason} and a specialist is following it up; you'll hear as soon as there's news.",
+        "zh": "非常理解您的担心。运单 {number} 已于{reported}立案调查{reason}，编号 {reference}。{next}",
+        "en": "I understand your concern. An investigation for {number} was opened {reported}{reason}, reference {reference}. {next}",
     },
     "lost_opened": {
-        "zh": "非常理解您的担心。运单 {number} 最后一次扫描是{time}【{location}】，已经{days}天没有新的物流更新了。我已为您发起丢件调查，编号 {reference}，一般3个工作日内会有结果，专员会主动联系您。",
-        "en": "I understand your concern. The last scan of {number} was {time} at {location}, {days} days ago with no update since. I've opened a loss investigation, reference {reference}; there's usually a result within 3 working days and a specialist will contact you.",
+        "zh": "非常理解您的担心。运单 {number} 最后一次扫描是{time}【{location}】，已经{days}天没有新的物流更新了。我已为您发起丢件调查，编号 {reference}。{investigation}{next}",
+        "en": "I understand your concern. The last scan of {number} was {time} at {location}, {days} days ago with no update since. I've opened a loss investigation, reference {reference}. {investigation} {next}",
     },
     "lost_recent": {
         "zh": "请先别着急，运单 {number} 在{time}还有扫描记录（{location}：{description}），目前没有丢失的迹象。{eta}如果超过3天都没有新的物流更新，再来找我，我帮您发起调查。",
         "en": "Please don't worry yet — {number} was scanned {time} ({location}: {description}), so there's no sign it's lost. {eta}If there's no new scan for 3 days, come back and I'll open an investigation.",
     },
     "lost_recent_eta": {"zh": "预计{eta}送达。", "en": "It's expected {eta}. "},
-    "compensation_rules": {
-        "zh": "关于赔偿：如果最终确认丢失，已保价的包裹按声明价值赔付；未保价的按运费的一定倍数赔付，具体以服务条款为准。",
-        "en": "On compensation: if the parcel is confirmed lost, insured parcels are compensated at their declared value, and uninsured ones at a multiple of the shipping fee, as set out in our terms of service.",
-    },
     "compensation_insured": {
         "zh": "您的包裹已保价，声明价值 {value}。",
         "en": "Your parcel is insured with a declared value of {value}.",
@@ -514,8 +496,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # ---- delivery options
     "opt_self_pickup": {
-        "zh": "好的，包裹会在【{place}】为您保留，一般保留3天。已为您登记自取申请，编号 {reference}；取件码会以短信发送到收件人手机，取件时出示即可。",
-        "en": "Done — the parcel will be kept for you at {place}, usually for 3 days. Self-pickup is registered under reference {reference}; the pickup code will be texted to the recipient's phone.",
+        "zh": "好的，已为您登记自取申请，编号 {reference}：包裹会在【{place}】为您保留。{hold}取件码会以短信发送到收件人手机，取件时出示即可。",
+        "en": "Done — self-pickup is registered under reference {reference}: the parcel will be kept for you at {place}. {hold} The pickup code will be texted to the recipient's phone.",
     },
     "opt_pick_window": {
         "zh": "好的，请选择方便的派送时间：",
@@ -576,18 +558,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "That address looks incomplete. Please send the full address including city, district and street number.",
     },
     "address_saved": {
-        "zh": "已为运单 {number} 提交改址申请，编号 {reference}，新地址：{address}。包裹会按新地址派送，改址一般在2小时内生效，送达时间可能会稍有推迟。",
-        "en": "I've submitted the address change for {number}, reference {reference}. New address: {address}. It usually takes effect within 2 hours and may delay delivery slightly.",
+        "zh": "已为运单 {number} 提交改址申请，编号 {reference}，新地址：{address}。{policy}",
+        "en": "I've submitted the address change for {number}, reference {reference}. New address: {address}. {policy}",
     },
     "address_unexpected": {
         "zh": "收到。如果您是想修改收货地址，请先告诉我运单号，并说“修改地址”，我帮您办理。",
         "en": "Got it. If you'd like to change a delivery address, please tell me the tracking number and say \"change address\", and I'll take care of it.",
     },
     # ---- returns
-    "return_steps": {
-        "zh": "退货流程是这样的：\n1. 申请退货：在购物平台提交退货申请，商家同意后即可寄回\n2. 上门取件：我们安排快递员在您预约的时段上门取件\n3. 仓库验货：商家仓库收到后一般1–3个工作日完成验货\n4. 退款：验货通过后，退款一般1–7个工作日原路退回",
-        "en": "Here's how a return works:\n1. Request the return on the shopping platform; once the seller agrees you can send it back\n2. Pickup: a courier collects it from you in a time window you book\n3. Inspection: the seller's warehouse checks it, usually within 1–3 working days of receiving it\n4. Refund: once approved, the refund goes back to your original payment method, usually within 1–7 working days",
-    },
     "return_offer_pickup": {
         "zh": "需要我帮您预约上门取件吗？",
         "en": "Shall I book a courier to collect it from you?",
@@ -623,8 +601,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{number} is a domestic parcel ({origin} → {destination}), so no customs clearance or duties are involved.",
     },
     "customs_no_record": {
-        "zh": "运单 {number} 是跨境包裹，清关信息暂时还没有更新。包裹到达口岸后会自动申报，有进展我会第一时间告诉您。",
-        "en": "{number} is an international parcel, but there's no customs update yet. It's declared automatically when it reaches the border; I'll let you know when there's progress.",
+        "zh": "运单 {number} 是跨境包裹，清关信息暂时还没有更新。包裹到达口岸后会自动申报，之后您随时问我就能查到清关进度。",
+        "en": "{number} is an international parcel, but there's no customs update yet. It's declared automatically when it reaches the border; ask me any time for the latest.",
     },
     "customs_status": {"zh": "运单 {number} 的清关状态：{status}。", "en": "Customs status for {number}: {status}."},
     "customs_explain_not_started": {
@@ -652,8 +630,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Duties due: {amount}. How to pay: a payment link is texted to the recipient's phone, or enter the tracking number under \"Pay duties\" on our website or app. Release usually follows within 1–2 working days of payment.",
     },
     "customs_docs": {
-        "zh": "需要提供的材料：{docs}。可以直接在这里上传，或按短信指引提交。",
-        "en": "Documents needed: {docs}. You can upload them here or follow the instructions in the text message.",
+        "zh": "需要提供的材料：{docs}。{upload}",
+        "en": "Documents needed: {docs}. {upload}",
+    },
+    "customs_docs_case": {
+        "zh": "已为您登记清关材料跟进，编号 {reference}，材料可以通过接下来发给您的上传链接提交。{next}",
+        "en": "I've registered this under reference {reference}; you can send the documents through the upload link that follows. {next}",
     },
     "customs_note": {"zh": "备注：{note}", "en": "Note: {note}"},
     # ---- dialogue
@@ -674,8 +656,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Okay, have a look first; if it's still missing, come back any time and I'll open an investigation.",
     },
     "deny_escalate": {
-        "zh": "好的，我们会继续跟进这个包裹，有新进展随时告诉您。",
-        "en": "Okay, we'll keep following the parcel and update you when there's news.",
+        "zh": "好的。包裹有新的物流进展时，您随时问我就能查到；需要专员催办时回复“转人工”即可。",
+        "en": "Okay. Ask me any time for the latest tracking; if you'd like a colleague to chase it, just type \"agent\".",
     },
     "fallback_first": {
         "zh": "不好意思，我没太理解您的意思 🙏 能换个说法再说一次吗？也可以选择下面的常见问题：",
@@ -731,7 +713,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "sum_delivered": {"zh": "已于{time}签收（{category}）", "en": "delivered {time} ({category})"},
     "sum_value": {"zh": "声明价值 {value}", "en": "declared value {value}"},
     "sum_done": {"zh": "机器人已处理：{steps}。", "en": "The bot already {steps}."},
-    "sum_requests": {"zh": "已创建服务单：{refs}。", "en": "Service requests: {refs}."},
+    "sum_requests": {
+        "zh": "已创建工单：{refs}。",
+        "en": "Cases: {refs}.",
+    },
     "sum_reason": {"zh": "转人工原因：{reason}。", "en": "Handoff reason: {reason}."},
     "sum_tier": {"zh": "客户等级：{tier}。", "en": "Customer tier: {tier}."},
 }

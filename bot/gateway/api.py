@@ -12,6 +12,8 @@ from typing import Any, Awaitable, Callable, Optional
 from aiohttp import WSMsgType, web
 from sqlalchemy import select
 
+from bot.cases import service as case_service
+from bot.cases.service import CaseError
 from bot.gateway import auth as authn
 from bot.gateway.hub import Viewer
 from bot.gateway.inputs import bad_request, clean_text, is_clean_id, is_uuid, parse_db_int, read_json_object
@@ -25,7 +27,6 @@ from bot.gateway.models import (
     Handoff,
     Message,
     Note,
-    Ticket,
 )
 from bot.gateway.queue import QueueError, can_view
 from bot.gateway.store import (
@@ -46,7 +47,6 @@ from bot.gateway.views import (
     message_view,
     note_view,
     queue_item,
-    ticket_view,
 )
 
 logger = logging.getLogger(__name__)
@@ -115,6 +115,8 @@ async def api_auth_middleware(request: web.Request,
         response = await handler(request)
     except QueueError as failure:
         return error(failure.status, failure.code)
+    except CaseError as failure:
+        return error(failure.status, failure.code, failure.detail)
     except web.HTTPException as exc:
         if exc.content_type == "application/json":
             raise
@@ -183,6 +185,7 @@ async def get_queue(request: web.Request) -> web.Response:
         conversations = {c.id: c for c in session.execute(
             select(Conversation).where(Conversation.id.in_(ids))).scalars()} if ids else {}
         previews = last_customer_texts(session, ids)
+        overdue_cases = case_service.count_overdue(session, now, None if agent.role == "supervisor" else agent.id)
     pairs: list[tuple[Optional[str], bool]] = []
     for handoff in handoffs:
         verified = bool(conversations[handoff.conversation_id].verified)
@@ -194,7 +197,7 @@ async def get_queue(request: web.Request) -> web.Response:
         item = queue_item(handoff, conversations[handoff.conversation_id], preview, now, lambda t: t)
         item["summary"] = summary
         items.append(item)
-    return json_response({"items": items})
+    return json_response({"items": items, "overdue_cases": overdue_cases})
 
 
 async def _conversation_rows(session: Any, agent: Agent) -> list[tuple[Conversation, Optional[Handoff]]]:
@@ -244,9 +247,11 @@ def _may_view(session: Any, agent: Agent, conversation: Conversation) -> bool:
     # An agent keeps (read) access to the chat they resolved, to see the customer's
     # rating arrive, and to the one they handed back while it is open.
     latest = current_handoff(session, conversation.id)
-    if latest is None or latest.agent_id != agent.id:
-        return False
-    return latest.status == RESOLVED or conversation.state != CLOSED
+    if latest is not None and latest.agent_id == agent.id and (latest.status == RESOLVED or
+                                                               conversation.state != CLOSED):
+        return True
+    # The owner of a case reads the conversations it came from.
+    return any(case.owner_id == agent.id for case in case_service.cases_for_conversations(session, [conversation.id]))
 
 
 async def get_conversation(request: web.Request) -> web.Response:
@@ -363,26 +368,6 @@ async def get_canned_replies(request: web.Request) -> web.Response:
     return json_response(canned_replies(language if language in ("zh", "en") else None))
 
 
-async def get_tickets(request: web.Request) -> web.Response:
-    status = request.query.get("status", "open")
-    if status not in ("open", "closed", "all"):
-        return error(400, "bad_request", "'status' must be open, closed or all")
-    with request.app[DB_KEY].session() as session:
-        query = select(Ticket, Conversation).join(Conversation, Conversation.id == Ticket.conversation_id)
-        if status != "all":
-            query = query.where(Ticket.status == status)
-        rows = session.execute(query.order_by(Ticket.id.desc()).limit(500)).all()
-    masked = await mask_each(pair for ticket, conversation in rows
-                             for pair in ((ticket.text, bool(conversation.verified)),
-                                          (ticket.summary, bool(conversation.verified))))
-    items = []
-    for index, (ticket, conversation) in enumerate(rows):
-        item = ticket_view(ticket, conversation, lambda t: t)
-        item["text"], item["summary"] = masked[2 * index], masked[2 * index + 1]
-        items.append(item)
-    return json_response({"items": items})
-
-
 # --- websocket --------------------------------------------------------------
 
 async def websocket(request: web.Request) -> web.StreamResponse:
@@ -430,5 +415,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/conversations/{id}/resolve", resolve)
     app.router.add_post("/api/conversations/{id}/handback", handback)
     app.router.add_get("/api/canned-replies", get_canned_replies)
-    app.router.add_get("/api/tickets", get_tickets)
     app.router.add_get("/api/ws", websocket)

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.config import Settings, load_settings
 from bot.db import utcnow
-from bot.gateway import api
+from bot.gateway import api, case_api
 from bot.gateway.auth import LoginThrottle
 from bot.gateway.channels import rest as rest_channel
 from bot.gateway.channels import socketio as socketio_channel
@@ -179,6 +179,7 @@ def create_app(settings: Optional[Settings] = None, clock: Callable[[], datetime
 
     app.router.add_get("/health", health)
     api.setup_routes(app)
+    case_api.setup_routes(app)
     rest_channel.setup(app)
     socketio_channel.setup(app)
     _setup_optional_channels(app)

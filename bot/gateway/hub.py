@@ -107,6 +107,11 @@ class Hub:
             await self._send(viewers, {"type": "message", "conversation_id": message.conversation_id,
                                        "message": view})
 
+    async def case_overdue(self, item: dict[str, Any]) -> None:
+        """A case passed its due time: supervisors and its owner hear it at once."""
+        viewers = [v for v in self._viewers.values() if v.role == "supervisor" or v.agent_id == item.get("owner_id")]
+        await self._send(viewers, {"type": "case_overdue", "case": item})
+
     async def close_all(self) -> None:
         for sockets in list(self._sockets.values()):
             for ws in list(sockets):

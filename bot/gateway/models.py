@@ -1,6 +1,7 @@
 """Gateway tables: conversations, their messages, handoffs to humans, agents.
 
-Everything the gateway knows lives here, so a restart loses nothing: open
+Everything the gateway knows lives here (messages left outside staffed hours are ticket
+cases: bot/cases), so a restart loses nothing: open
 conversations, the queue and the assignments come back from the database.
 """
 from __future__ import annotations
@@ -156,22 +157,3 @@ class CsatAnswer(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="ck_gw_csat_score"),)
-
-
-class Ticket(Base):
-    """A message left outside staffed hours."""
-
-    __tablename__ = "gw_tickets"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    conversation_id = Column(String(36), ForeignKey("gw_conversations.id", ondelete="CASCADE"), nullable=False)
-    text = Column(Text, nullable=False)
-    # Context of the handoff request that led to the ticket.
-    reason = Column(String(64))
-    category = Column(String(32))
-    summary = Column(Text)
-    tracking_numbers = Column(JSON)
-    status = Column(String(16), nullable=False, default="open")  # open | closed
-    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-
-    __table_args__ = (Index("ix_gw_tickets_status", "status", "id"),)

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.db import utcnow
+from bot.cases.models import Case
 from bot.gateway import texts
+from bot.gateway.case_desk import CaseDesk
 from bot.gateway.delivery import ChannelRegistry
 from bot.gateway.hours import is_staffed
 from bot.gateway.hub import Hub
@@ -39,7 +41,6 @@ from bot.gateway.models import (
     Handoff,
     Message,
     Note,
-    Ticket,
 )
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.store import (
@@ -160,7 +161,9 @@ class Pushed:
 
 class QueueService:
     def __init__(self, settings: Settings, db: Database, registry: ChannelRegistry, hub: Hub,
-                 rasa: RasaClient, locks: KeyedLocks, clock: Callable[[], datetime] = utcnow) -> None:
+                 rasa: RasaClient, locks: KeyedLocks, clock: Callable[[], datetime] = utcnow,
+                 cases: Optional[CaseDesk] = None) -> None:
+        self.cases = cases or CaseDesk(settings, db, registry, hub, locks, clock)
         self.settings = settings
         self.db = db
         self.registry = registry
@@ -239,24 +242,26 @@ class QueueService:
         return handoff
 
     def open_ticket(self, session: Session, conversation: Conversation, info: HandoffInfo,
-                    now: datetime, first_text: Optional[str] = None) -> None:
-        """Outside staffed hours: the customer may leave a message (state ticket)."""
+                    now: datetime, first_text: Optional[str] = None) -> Case:
+        """Outside staffed hours: the customer may leave a message (state ticket); the request
+        becomes a ticket case that an agent answers when the desk opens."""
         conversation.state = TICKET
         conversation.verified = bool(conversation.verified or info.verified)
         if info.language:
             conversation.language = info.language
         conversation.handoff_request = info.as_dict()
         conversation.updated_at = now
+        case = self.cases.open_ticket_case(session, conversation, info.summary, info.tracking_numbers, now)
         if first_text:
-            self.add_ticket(session, conversation, first_text, now)
+            self.cases.ticket_message(session, case, first_text, now)
+        return case
 
-    def add_ticket(self, session: Session, conversation: Conversation, text: str, now: datetime) -> Ticket:
+    def add_ticket(self, session: Session, conversation: Conversation, text: str, now: datetime) -> Case:
+        """A message left outside staffed hours: on the conversation's ticket case."""
         info = HandoffInfo.parse(conversation.handoff_request or {})
-        ticket = Ticket(conversation_id=conversation.id, text=text, reason=info.reason, category=info.category,
-                        summary=info.summary, tracking_numbers=info.tracking_numbers, created_at=now)
-        session.add(ticket)
-        session.flush()
-        return ticket
+        case = self.cases.open_ticket_case(session, conversation, info.summary, info.tracking_numbers, now)
+        self.cases.ticket_message(session, case, text, now)
+        return case
 
     # --- agent actions ----------------------------------------------------
 
@@ -295,6 +300,7 @@ class QueueService:
                 conversation = session.get(Conversation, handoff.conversation_id)
                 conversation.state = AGENT
                 conversation.updated_at = now
+                self.cases.assign_conversation_tickets(session, conversation.id, agent, now)
                 pushed = [self._push(session, conversation,
                                      texts.text("agent_joined", conversation.language, name=agent.display_name),
                                      now=now)]
@@ -359,6 +365,7 @@ class QueueService:
                     handoff = self._owned(agent, handoff)  # (a supervisor may also close a waiting item)
                 handoff.status = RESOLVED
                 handoff.resolved_at = now
+                self.cases.resolve_conversation_tickets(session, conversation.id, agent, now)
                 conversation.state = CSAT_PENDING
                 conversation.updated_at = now
                 language = conversation.language
@@ -464,6 +471,7 @@ class QueueService:
     async def tick(self) -> None:
         await self.requeue_stale_assignments()
         await self.check_sla()
+        await self.cases.check_overdue()
 
     async def run_monitor(self) -> None:
         while True:

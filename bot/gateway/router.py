@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 from sqlalchemy.orm import Session
 
+from bot.cases import wording
 from bot.config import Settings
 from bot.db import utcnow
 from bot.gateway import texts
@@ -41,6 +42,9 @@ from bot.gateway.store import Database, active_handoff, add_message, open_conver
 from bot.nlu.text import guess_language
 
 logger = logging.getLogger(__name__)
+
+# The bot's custom message announcing the cases of a turn (actions/base.py CASES_PAYLOAD).
+CASES_PAYLOAD = "cases"
 
 _CSAT_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _CSAT_RE = re.compile(r"^\s*([1-5一二两三四五])\s*(分|星|颗星|stars?|points?)?\s*[。.!！]?\s*$", re.IGNORECASE)
@@ -129,6 +133,7 @@ class Router:
                                     verified=False, created_at=now, updated_at=now)
         session.add(conversation)
         session.flush()
+        self.queue.cases.link_earlier_cases(session, conversation, now)  # the customer's open cases follow
         return conversation
 
     @staticmethod
@@ -201,6 +206,9 @@ class Router:
 
     async def _bot_turn(self, conversation_id: str, message_id: int, text: str,
                         metadata: Optional[dict[str, Any]]) -> _Turn:
+        case_turn = await self._case_turn(conversation_id, message_id, text)
+        if case_turn is not None:
+            return case_turn
         with self.db.session() as session:
             conversation = session.get(Conversation, conversation_id)
             channel = conversation.channel
@@ -213,13 +221,18 @@ class Router:
 
         replies: list[OutboundMessage] = []
         handoff_info: Optional[HandoffInfo] = None
+        announced: list[dict[str, Any]] = []
         for item in raw:
             reply = from_rasa_reply(item)
             if reply is None:
                 continue
-            if reply.custom is not None and "handoff" in reply.custom:
-                handoff_info = HandoffInfo.parse(reply.custom.get("handoff"))
-                rest = {k: v for k, v in reply.custom.items() if k != "handoff"}
+            if reply.custom is not None and ("handoff" in reply.custom or CASES_PAYLOAD in reply.custom):
+                if "handoff" in reply.custom:
+                    handoff_info = HandoffInfo.parse(reply.custom.get("handoff"))
+                cases = reply.custom.get(CASES_PAYLOAD)
+                if isinstance(cases, list):
+                    announced += [c for c in cases[:20] if isinstance(c, dict)]
+                rest = {k: v for k, v in reply.custom.items() if k not in ("handoff", CASES_PAYLOAD)}
                 reply.custom = rest or None
                 if reply.text is None and not reply.buttons and reply.image is None and reply.custom is None:
                     continue
@@ -228,6 +241,8 @@ class Router:
         now = self.clock()
         with self.db.session() as session:
             conversation = session.get(Conversation, conversation_id)
+            if announced:  # the bot opened cases: evidence upload links for those that collect it
+                replies += self.queue.cases.bot_case_messages(session, conversation, announced, now)
             rows = self._store_replies(session, conversation, replies, now)
             if handoff_info is not None and conversation.state == BOT:
                 # The bot's own message already said a colleague takes over.
@@ -238,7 +253,36 @@ class Router:
             handoff = active_handoff(session, conversation_id)
             verified, state = conversation.verified, conversation.state
         await self._tell_agents(conversation_id, rows, verified, handoff, state if handoff_info else None)
+        if announced:
+            await self.queue.cases.cases_changed()
         return _Turn(replies, conversation_id, message_id)
+
+    async def _case_turn(self, conversation_id: str, message_id: int, text: str) -> Optional[_Turn]:
+        """A message that belongs to a case rather than to the bot: the rating of a resolved case,
+        or the customer's answer to a case that waits for them. None: the bot answers."""
+        now = self.clock()
+        cases = self.queue.cases
+        with self.db.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            reply: Optional[OutboundMessage] = None
+            pending = cases.pending_csat(session, conversation_id, now)
+            if pending is not None:
+                score = parse_csat(text)
+                cases.record_csat(session, pending, score, now)
+                if score is not None:
+                    reply = OutboundMessage(role="system", text=wording.csat_thanks(conversation.language))
+            if reply is None and not text.lstrip().startswith("/"):  # a button's intent is not an answer
+                waiting = cases.waiting_case(session, conversation_id)
+                if waiting is not None:
+                    reply = cases.customer_answered(session, waiting, text, now)
+            if reply is None:
+                return None
+            rows = self._store_replies(session, conversation, [reply], now)
+            handoff = active_handoff(session, conversation_id)
+            verified = conversation.verified
+        await self._tell_agents(conversation_id, rows, verified, handoff)
+        await cases.cases_changed()
+        return _Turn([reply], conversation_id, message_id)
 
     def _start_handoff(self, session: Session, conversation: Conversation, info: HandoffInfo, now: datetime,
                        busy: bool = False, pending_text: Optional[str] = None,
@@ -250,9 +294,11 @@ class Router:
         language = info.language or conversation.language
         notices: list[OutboundMessage] = []
         if not self.queue.staffed(now):
-            self.queue.open_ticket(session, conversation, info, now, first_text=pending_text if busy else None)
+            case = self.queue.open_ticket(session, conversation, info, now,
+                                          first_text=pending_text if busy else None)
             key = "after_hours_after_bot" if after_bot else "after_hours"
-            notices.append(self._system(key, language, hours=self.settings.staffed_hours))
+            notices.append(self._system(key, language, hours=self.settings.staffed_hours, reference=case.reference,
+                                        due=wording.by_text(language, case.due_at, now)))
             return notices
         handoff = self.queue.enqueue(session, conversation, info, now)
         position, minutes = self.queue.estimate(session, handoff, now)
@@ -337,8 +383,9 @@ class Router:
                 notices = self._start_handoff(session, conversation, info, now)
                 queued = True
             else:
-                self.queue.add_ticket(session, conversation, text, now)
-                notices = [self._system("ticket_received", conversation.language)]
+                case = self.queue.add_ticket(session, conversation, text, now)
+                notices = [self._system("ticket_received", conversation.language, reference=case.reference,
+                                        due=wording.by_text(conversation.language, case.due_at, now))]
                 queued = False
             rows = self._store_replies(session, conversation, notices, now)
             handoff = active_handoff(session, conversation_id)

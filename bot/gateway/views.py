@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Optional
 
-from bot.gateway.models import ASSIGNED, WAITING, Agent, Conversation, Handoff, Message, Note, Ticket
+from bot.gateway.models import ASSIGNED, WAITING, Agent, Conversation, Handoff, Message, Note
 
 Mask = Callable[[Optional[str]], Optional[str]]
 
@@ -124,11 +124,3 @@ def note_view(note: Note, agent_names: Optional[dict[int, str]] = None) -> dict[
     return {"id": note.id, "conversation_id": note.conversation_id, "handoff_id": note.handoff_id,
             "text": note.text, "created_at": iso(note.created_at),
             "agent": (agent_names or {}).get(note.agent_id) if note.agent_id else None}
-
-
-def ticket_view(ticket: Ticket, conversation: Conversation, mask: Mask) -> dict[str, Any]:
-    return {"id": ticket.id, "conversation_id": ticket.conversation_id,
-            "sender_id": conversation.channel_user_id, "channel": conversation.channel,
-            "text": mask(ticket.text), "reason": ticket.reason, "category": ticket.category,
-            "summary": mask(ticket.summary), "tracking_numbers": list(ticket.tracking_numbers or []),
-            "status": ticket.status, "created_at": iso(ticket.created_at)}

@@ -1,8 +1,8 @@
 """Shipment store tables: shipments, scans, open exceptions, proof of delivery,
-customs, and the service requests the assistant creates."""
+customs. (What the assistant sets in motion for a customer is a case: bot/cases.)"""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from sqlalchemy import (
     JSON,
@@ -30,10 +30,6 @@ EXCEPTION_TYPES = (
 )
 CUSTOMS_STATUSES = ("not_started", "in_progress", "cleared", "held", "duty_unpaid")
 SERVICES = ("standard", "express", "same_city", "cold_chain", "freight", "international")
-REQUEST_KINDS = (
-    "return_pickup", "address_change", "redelivery", "self_pickup",
-    "damage_claim", "loss_claim", "non_receipt_claim",
-)
 
 
 class Shipment(Base):
@@ -148,36 +144,3 @@ class CustomsRecord(Base):
     note = Column(Text)
 
     shipment = relationship("Shipment", back_populates="customs")
-
-
-class ServiceRequest(Base):
-    """Something the assistant set in motion: return pickup, address change,
-    redelivery, damage/loss/non-receipt claim."""
-
-    __tablename__ = "service_requests"
-    __table_args__ = (Index("ix_service_requests_shipment_kind", "shipment_id", "kind"),)
-
-    id = Column(Integer, primary_key=True)
-    reference = Column(String(32), nullable=False, unique=True)
-    kind = Column(String(24), nullable=False)
-    status = Column(String(16), nullable=False, default="open")
-    shipment_id = Column(Integer, ForeignKey("shipments.id", ondelete="SET NULL"))
-    tracking_number = Column(String(60))
-    conversation_id = Column(String(128), index=True)
-    time_window_start = Column(UTCDateTime)
-    time_window_end = Column(UTCDateTime)
-    details = Column(JSON)
-    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
-
-    shipment = relationship("Shipment")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "kind": self.kind,
-            "status": self.status,
-            "tracking_number": self.tracking_number,
-            "time_window_start": self.time_window_start,
-            "time_window_end": self.time_window_end,
-            "details": self.details or {},
-        }

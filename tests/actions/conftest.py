@@ -237,14 +237,15 @@ def conv() -> Conversation:
     return Conversation()
 
 
-def service_requests(factory: Any, **filters: Any) -> list[Any]:
-    """Service requests in the store (filter by column values)."""
+def cases_in_store(factory: Any, **filters: Any) -> list[Any]:
+    """Cases in the store (filter by column values), with their parcels and conversations."""
     from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
 
-    from bot.store.models import ServiceRequest
+    from bot.cases.models import Case
 
     with factory() as session:
-        stmt = select(ServiceRequest).order_by(ServiceRequest.id)
+        stmt = select(Case).options(selectinload(Case.parcels), selectinload(Case.conversations)).order_by(Case.id)
         for column, value in filters.items():
-            stmt = stmt.where(getattr(ServiceRequest, column) == value)
+            stmt = stmt.where(getattr(Case, column) == value)
         return list(session.execute(stmt).scalars())

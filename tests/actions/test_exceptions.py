@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.actions.conftest import Conversation, service_requests
+from tests.actions.conftest import Conversation, cases_in_store
 
 UTC = timezone.utc
 PICKUP_CODE = "8-2-3341"
@@ -85,11 +85,11 @@ def test_digits_inside_a_tracking_number_are_not_an_answer(conv: Conversation) -
 def test_confirming_the_investigation_writes_one_non_receipt_claim(conv: Conversation, store) -> None:
     conv.say("签收了没收到 773123456789012", "signed_not_received")
     turn = conv.say("都找过了，还是没有", "affirm")
-    claims = service_requests(store, kind="non_receipt_claim")
+    claims = cases_in_store(store, type="not_received")
     assert len(claims) == 1
     claim = claims[0]
-    assert claim.tracking_number == "773123456789012"
-    assert claim.conversation_id == conv.sender_id
+    assert claim.tracking_numbers == ["773123456789012"]
+    assert claim.conversation_ids == [conv.sender_id]
     assert claim.status == "open"
     assert f"编号 {claim.reference}" in turn.text
     assert conv.slots["awaiting"] is None
@@ -97,14 +97,14 @@ def test_confirming_the_investigation_writes_one_non_receipt_claim(conv: Convers
     conv.say("签收了没收到 773123456789012", "signed_not_received")
     again = conv.say("是", "affirm")
     assert "已经有一个在处理中的未收到件调查" in again.text and claim.reference in again.text
-    assert len(service_requests(store, kind="non_receipt_claim")) == 1
+    assert len(cases_in_store(store, type="not_received")) == 1
 
 
 def test_declining_the_investigation(conv: Conversation, store) -> None:
     conv.say("签收了没收到 773123456789012", "signed_not_received")
     turn = conv.say("不用，我再找找", "deny")
     assert "您先找找看" in turn.text
-    assert service_requests(store) == []
+    assert cases_in_store(store) == []
 
 
 def test_signed_not_received_on_a_parcel_still_travelling(conv: Conversation) -> None:
@@ -128,26 +128,27 @@ def test_signed_not_received_in_english(conv: Conversation) -> None:
 def test_damage_gives_the_checklist_and_writes_a_claim(conv: Conversation, store, monkeypatch) -> None:
     monkeypatch.setenv("CLAIM_HANDOFF_VALUE", "10000")  # this parcel (5000) stays with the bot
     turn = conv.say("SF1409876543210 收到的东西摔坏了", "damaged_goods")
-    for item in ("外包装照片", "内物破损照片", "面单照片", "保留原包装"):
+    for item in ("外包装照片", "内物照片", "开箱视频", "购买凭证", "保留原包装"):  # the seeds' full list
         assert item in turn.text
+    assert "专员会在今天 11:00前与您联系" in turn.text  # contacted within 1 h (the case's due time)
     assert "我们这边也有记录：分拣时外包装受挤压破损" in turn.text
-    claims = service_requests(store, kind="damage_claim")
+    claims = cases_in_store(store, type="damage_claim")
     assert len(claims) == 1
-    assert claims[0].tracking_number == "SF1409876543210"
-    assert claims[0].details["customer_message"].startswith("SF1409876543210")
+    assert claims[0].tracking_numbers == ["SF1409876543210"]
+    assert claims[0].summary.startswith("damaged parcel: SF1409876543210")
     assert f"编号 {claims[0].reference}" in turn.text
     assert turn.handoff is None
 
 
 def test_damage_above_the_claim_threshold_goes_to_a_specialist(conv: Conversation, store) -> None:
     turn = conv.say("SF1409876543210 破损了", "damaged_goods")  # declared 5000 > 2000
-    assert len(service_requests(store, kind="damage_claim")) == 1
+    assert len(cases_in_store(store, type="damage_claim")) == 1
     handoff = turn.handoff
     assert handoff["reason"] == "high_value_claim"
     assert handoff["category"] == "damage"
     assert handoff["priority"] == "high"
     assert handoff["sla_minutes"] == 15
-    reference = service_requests(store, kind="damage_claim")[0].reference
+    reference = cases_in_store(store, type="damage_claim")[0].reference
     assert reference in handoff["summary"]
     assert "声明价值 5,000 CNY" in handoff["summary"]
 
@@ -156,15 +157,15 @@ def test_damage_without_a_number_gives_the_checklist_then_asks(conv: Conversatio
     turn = conv.say("快递破损了怎么办", "damaged_goods")
     assert "外包装照片" in turn.text and "运单号" in turn.text
     assert conv.slots["pending_topic"] == "damaged"
-    assert service_requests(store) == []
+    assert cases_in_store(store) == []
     turn = conv.say("SF1409876543210", "provide_tracking_number")
     assert "外包装照片" not in turn.text  # not repeated
-    assert len(service_requests(store, kind="damage_claim")) == 1
+    assert len(cases_in_store(store, type="damage_claim")) == 1
 
 
 def test_damage_in_english(conv: Conversation) -> None:
     turn = conv.say("my parcel SF1409876543210 arrived damaged", "damaged_goods")
-    assert "Photos of the outer packaging" in turn.text
+    assert "outer packaging photos" in turn.text and "unboxing video" in turn.text
     assert "I've registered a damage claim for SF1409876543210" in turn.text
     assert turn.handoff["language"] == "en"
     assert "declared value 5,000 CNY" in turn.handoff["summary"]
@@ -178,7 +179,8 @@ def test_a_parcel_under_investigation_says_since_when(conv: Conversation, store)
     assert "已于11月21日（周六）立案调查（中转途中面单脱落，正在各网点排查）" in turn.text
     assert "已保价的包裹按声明价值赔付" in turn.text and "未保价的按运费" in turn.text
     assert "声明价值 12,000 CNY" in turn.text
-    assert service_requests(store) == []  # already investigated: nothing new opened
+    (case,) = cases_in_store(store)  # the investigation on record gets a case a person owns
+    assert case.type == "loss_claim" and f"编号 {case.reference}" in turn.text
     handoff = turn.handoff  # enterprise customer, 12000 declared
     assert handoff["reason"] == "high_value_claim"
     assert handoff["category"] == "loss"
@@ -188,7 +190,7 @@ def test_a_parcel_under_investigation_says_since_when(conv: Conversation, store)
 
 def test_no_scan_for_days_opens_a_loss_investigation_once(conv: Conversation, store) -> None:
     turn = conv.say("751234567890 好几天没动静了", "lost_parcel")
-    claims = service_requests(store, kind="loss_claim")
+    claims = cases_in_store(store, type="loss_claim")
     assert len(claims) == 1
     assert claims[0].details["days_without_scan"] == 4
     assert "最后一次扫描是11月18日（周三） 21:10【广州转运中心】，已经4天没有新的物流更新" in turn.text
@@ -196,7 +198,7 @@ def test_no_scan_for_days_opens_a_loss_investigation_once(conv: Conversation, st
     assert turn.handoff is None  # 800 is below the threshold
     again = conv.say("那个件丢了吗", "lost_parcel")
     assert "已经有一个在处理中的丢件调查" in again.text
-    assert len(service_requests(store, kind="loss_claim")) == 1
+    assert len(cases_in_store(store, type="loss_claim")) == 1
 
 
 def test_a_recently_scanned_parcel_is_not_treated_as_lost(conv: Conversation, store) -> None:
@@ -204,7 +206,7 @@ def test_a_recently_scanned_parcel_is_not_treated_as_lost(conv: Conversation, st
     assert "目前没有丢失的迹象" in turn.text
     assert "今天 06:40" in turn.text and "北京顺义转运中心" in turn.text
     assert "预计明天 11月24日（周二） 18:00前送达" in turn.text
-    assert service_requests(store) == []
+    assert cases_in_store(store) == []
 
 
 def test_a_lost_question_about_a_delivered_parcel_checks_the_delivery(conv: Conversation) -> None:
@@ -245,7 +247,7 @@ def test_self_pickup_names_the_station_and_is_recorded(conv: Conversation, store
     conv.say("YT1230000000002 送不到", "delivery_failed")
     turn = conv.say("我自己去取", "choose_delivery_option",
                     entities=[{"entity": "delivery_option", "value": "self_pickup"}])
-    requests = service_requests(store, kind="self_pickup")
+    requests = cases_in_store(store, type="self_pickup")
     assert len(requests) == 1
     assert requests[0].details == {"pickup_point": "大理宾川营业部"}
     assert "【大理宾川营业部】" in turn.text and requests[0].reference in turn.text
@@ -258,10 +260,10 @@ def test_redelivery_books_a_window_in_shanghai_time(conv: Conversation, store) -
     assert '/choose_time_window{"time_window":"tomorrow_am"}' in [b["payload"] for b in turn.buttons]
     turn = conv.say("明天上午", "choose_time_window",
                     entities=[{"entity": "time_window", "value": "tomorrow_am"}])
-    requests = service_requests(store, kind="redelivery")
+    requests = cases_in_store(store, type="redelivery")
     assert len(requests) == 1
-    assert requests[0].time_window_start == datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
-    assert requests[0].time_window_end == datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
+    assert requests[0].window_start == datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+    assert requests[0].window_end == datetime(2026, 11, 24, 4, 0, tzinfo=UTC)
     assert "明天 11月24日（周二） 09:00–12:00再次派送" in turn.text
     assert requests[0].reference in turn.text
     assert conv.slots["awaiting"] is None
@@ -288,7 +290,7 @@ def test_forwarding_needs_verification_then_the_new_address_is_stored(
     assert "请发送新的收货地址" in turn.text
     assert conv.slots["awaiting"] == "new_address"
     turn = conv.say("新地址是北京市朝阳区酒仙桥路10号恒通商务园B座5层", "inform_address")
-    requests = service_requests(store, kind="address_change")
+    requests = cases_in_store(store, type="forward")  # after a failed delivery: forwarded
     assert len(requests) == 1
     assert requests[0].details["new_address"] == "北京市朝阳区酒仙桥路10号恒通商务园B座5层"
     assert requests[0].reference in turn.text
@@ -308,7 +310,7 @@ def test_change_address_asks_for_verification_first(conv: Conversation, store) -
     conv.slots["awaiting"] = "new_address"
     turn = conv.say("上海市徐汇区漕溪北路88号", "inform_address")
     assert "后4位" in turn.text
-    assert service_requests(store) == []
+    assert cases_in_store(store) == []
 
 
 def test_an_incomplete_address_is_asked_again(conv: Conversation, store) -> None:
@@ -317,7 +319,7 @@ def test_an_incomplete_address_is_asked_again(conv: Conversation, store) -> None
     turn = conv.say("公司", "inform_address")
     assert "地址好像不太完整" in turn.text
     assert conv.slots["awaiting"] == "new_address"
-    assert service_requests(store) == []
+    assert cases_in_store(store) == []
 
 
 def test_a_delivered_parcel_cannot_change_address(conv: Conversation) -> None:
@@ -329,7 +331,7 @@ def test_a_delivered_parcel_cannot_change_address(conv: Conversation) -> None:
 def test_an_address_out_of_the_blue(conv: Conversation, store) -> None:
     turn = conv.say("北京市海淀区中关村大街1号", "inform_address")
     assert "修改地址" in turn.text
-    assert service_requests(store) == []
+    assert cases_in_store(store) == []
 
 
 def test_verification_without_anything_to_verify(conv: Conversation) -> None:
@@ -348,6 +350,6 @@ def test_verification_logs_are_masked(conv: Conversation, caplog: pytest.LogCapt
 def test_requests_are_stamped_with_the_assistants_clock(conv: Conversation, store, frozen_clock) -> None:
     frozen_clock(datetime(2026, 11, 24, 9, 0, tzinfo=timezone(timedelta(hours=8))))
     conv.say("SF1409876543210 破损", "damaged_goods")
-    claim = service_requests(store, kind="damage_claim")[0]
-    assert claim.reference.startswith("CL-20261124-")
+    claim = cases_in_store(store, type="damage_claim")[0]
+    assert claim.reference.startswith("CS20261124-")
     assert claim.created_at == datetime(2026, 11, 24, 1, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 
 from actions.handoff import build_handoff, threatens_escalation
 from bot.store import repository
-from tests.actions.conftest import Conversation, make_tracker, service_requests
+from tests.actions.conftest import Conversation, make_tracker, cases_in_store
 
 # docs/gateway-contract.md
 HANDOFF_KEYS = {"reason", "category", "priority", "tracking_numbers", "summary", "language",
@@ -137,8 +137,8 @@ def test_the_summary_masks_personal_data_the_customer_typed(conv: Conversation) 
 def test_the_summary_lists_the_requests_created_in_the_conversation(conv: Conversation, store) -> None:
     conv.say("751234567890 好几天没动静了", "lost_parcel")
     turn = conv.say("转人工", "request_human")
-    reference = service_requests(store, kind="loss_claim")[0].reference
-    assert f"已创建服务单：{reference}（丢件调查）" in turn.handoff["summary"]
+    reference = cases_in_store(store, type="loss_claim")[0].reference
+    assert f"已创建工单：{reference}（丢件调查，已受理，待处理）" in turn.handoff["summary"]
     assert turn.handoff["category"] == "loss"
 
 

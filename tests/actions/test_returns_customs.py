@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from tests.actions.conftest import Conversation, service_requests
+from tests.actions.conftest import Conversation, cases_in_store
 
 CST = timezone(timedelta(hours=8))
 UTC = timezone.utc
@@ -25,12 +25,12 @@ def test_return_steps_then_pickup_booking(conv: Conversation, store) -> None:
     assert conv.slots["awaiting"] == "return_window"
 
     turn = conv.say("明天下午", "choose_time_window", entities=[{"entity": "time_window", "value": "tomorrow_pm"}])
-    pickups = service_requests(store, kind="return_pickup")
+    pickups = cases_in_store(store, type="return_pickup")
     assert len(pickups) == 1
     pickup = pickups[0]
-    assert pickup.tracking_number == "773123456789012"
-    assert pickup.time_window_start == datetime(2026, 11, 24, 14, 0, tzinfo=CST).astimezone(UTC)
-    assert pickup.time_window_end == datetime(2026, 11, 24, 18, 0, tzinfo=CST).astimezone(UTC)
+    assert pickup.tracking_numbers == ["773123456789012"]
+    assert pickup.window_start == datetime(2026, 11, 24, 14, 0, tzinfo=CST).astimezone(UTC)
+    assert pickup.window_end == datetime(2026, 11, 24, 18, 0, tzinfo=CST).astimezone(UTC)
     assert pickup.details == {"time_window": "tomorrow_pm"}
     assert "已为您预约明天 11月24日（周二） 14:00–18:00上门取件" in turn.text
     assert f"预约编号 {pickup.reference}" in turn.text
@@ -51,7 +51,7 @@ def test_declining_the_pickup(conv: Conversation, store) -> None:
     turn = conv.say("不用了", "deny")
     assert "随时找我" in turn.text
     assert conv.slots["awaiting"] is None
-    assert service_requests(store) == []
+    assert cases_in_store(store) == []
 
 
 def test_a_parcel_still_on_its_way_is_refused_at_the_door(conv: Conversation) -> None:
@@ -68,17 +68,17 @@ def test_a_window_that_already_started_is_refused(conv: Conversation, store, fro
     assert '/choose_time_window{"time_window":"today_pm"}' not in [b["payload"] for b in turn.buttons]
     turn = conv.say("今天下午", "choose_time_window", entities=[{"entity": "time_window", "value": "today_pm"}])
     assert "已经开始或已经过了" in turn.text
-    assert service_requests(store) == []
+    assert cases_in_store(store) == []
     assert conv.slots["awaiting"] == "return_window"  # still choosing
     turn = conv.say("今晚", "choose_time_window")
     assert "今天 11月23日（周一） 18:00–21:00上门取件" in turn.text
-    assert len(service_requests(store, kind="return_pickup")) == 1
+    assert len(cases_in_store(store, type="return_pickup")) == 1
 
 
 def test_a_time_window_out_of_context(conv: Conversation, store) -> None:
     turn = conv.say("明天上午", "choose_time_window")
     assert "上门取件，还是重新派送" in turn.text
-    assert service_requests(store) == []
+    assert cases_in_store(store) == []
 
 
 def test_return_booking_in_english(conv: Conversation, store) -> None:
@@ -86,7 +86,7 @@ def test_return_booking_in_english(conv: Conversation, store) -> None:
     turn = conv.say("yes please", "affirm")
     assert turn.buttons[0]["title"] == "today (Mon, Nov 23), 14:00–18:00"
     turn = conv.say("tomorrow morning", "choose_time_window")
-    reference = service_requests(store, kind="return_pickup")[0].reference
+    reference = cases_in_store(store, type="return_pickup")[0].reference
     assert f"a courier will collect it tomorrow (Tue, Nov 24), 09:00–12:00, booking reference {reference}" in turn.text
 
 

@@ -6,7 +6,7 @@ import string
 from datetime import datetime, timedelta, timezone
 
 from actions import texts
-from bot.store.models import CUSTOMS_STATUSES, EXCEPTION_TYPES, REQUEST_KINDS, SHIPMENT_STATUSES
+from bot.store.models import CUSTOMS_STATUSES, EXCEPTION_TYPES, SHIPMENT_STATUSES
 
 CST = timezone(timedelta(hours=8))
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -29,7 +29,6 @@ def test_every_stored_code_has_plain_words_in_both_languages() -> None:
         (texts.STATUS_LABELS, SHIPMENT_STATUSES),
         (texts.EXCEPTION_LABELS, EXCEPTION_TYPES),
         (texts.CUSTOMS_LABELS, CUSTOMS_STATUSES),
-        (texts.REQUEST_KIND_LABELS, REQUEST_KINDS),
     ]:
         assert set(codes) <= set(table)
     assert texts.status_label("zh", "in_transit") == "运输中"

@@ -8,7 +8,7 @@ import asyncio
 import re
 import socket
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from aiohttp import web
 
@@ -39,6 +39,9 @@ class FakeRasa:
     handoff: Optional[dict[str, Any]] = None  # payload override for the next handoffs
     received: list[dict[str, Any]] = field(default_factory=list)
     events: list[tuple[str, Any]] = field(default_factory=list)
+    # Plays the action server where a test needs it (e.g. opening a case in the shared
+    # database): (sender, message) -> the replies, or None for the scripted ones.
+    on_message: Optional[Callable[[str, str], Optional[list[dict[str, Any]]]]] = None
     _runner: Optional[web.AppRunner] = None
     _sleeping: set = field(default_factory=set)
 
@@ -65,6 +68,10 @@ class FakeRasa:
 
     def replies_for(self, sender: str, message: str) -> list[dict[str, Any]]:
         r = {"recipient_id": sender}
+        if self.on_message is not None:
+            scripted = self.on_message(sender, message)
+            if scripted is not None:
+                return [{**r, **item} for item in scripted]
         lowered = message.lower()
         if any(w in lowered for w in HANDOFF_WORDS):
             payload = {**default_handoff(message), **(self.handoff or {})}

@@ -1,5 +1,5 @@
 """Agent API: authentication, visibility, queue ordering, claims, the agent's chat
-actions (reply, note, escalate, resolve + CSAT, hand back), SLA flag, tickets."""
+actions (reply, note, escalate, resolve + CSAT, hand back), SLA flag, after-hours tickets (cases)."""
 from __future__ import annotations
 
 import asyncio
@@ -31,7 +31,7 @@ async def test_every_route_but_login_needs_a_token(client):
               ("GET", "/api/conversations/x"), ("POST", "/api/handoffs/1/claim"),
               ("POST", "/api/conversations/x/messages"), ("POST", "/api/conversations/x/notes"),
               ("POST", "/api/conversations/x/escalate"), ("POST", "/api/conversations/x/resolve"),
-              ("POST", "/api/conversations/x/handback"), ("GET", "/api/canned-replies"), ("GET", "/api/tickets"),
+              ("POST", "/api/conversations/x/handback"), ("GET", "/api/canned-replies"), ("GET", "/api/cases"), ("GET", "/api/cases/1"), ("POST", "/api/cases/1/status"),
               ("POST", "/api/logout"), ("GET", "/api/ws"), ("GET", "/api/nothing-here")]
     for method, path in routes:
         for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}):
@@ -341,9 +341,9 @@ async def test_staffed_hours_ticket(make_client, settings, fake_rasa, clock):
     add_agent(settings, "morning")
     headers = await login(client, "morning")
     assert await queue_items(client, headers) == []
-    tickets = await (await client.get("/api/tickets", headers=headers)).json()
-    assert [t["text"] for t in tickets["items"]] == ["我的包裹 SF1402345678901 破了，请尽快联系我"]
-    assert tickets["items"][0]["category"] == "delay" and tickets["items"][0]["sender_id"] == "night"
+    (ticket,) = (await (await client.get("/api/cases?type=ticket", headers=headers)).json())["items"]
+    timeline = (await (await client.get(f"/api/cases/{ticket['id']}", headers=headers)).json())["timeline"]
+    assert [e["text"] for e in timeline if e["kind"] == "customer_message"] == ["我的包裹 SF1402345678901 破了，请尽快联系我"]
     # When the agents are back, the customer's next message puts them in the queue.
     clock.advance(hours=2)
     back = await say(client, "night", "有人吗")
@@ -360,8 +360,10 @@ async def test_rasa_down_outside_hours_leaves_a_ticket(make_client, settings, fa
     replies = await say(client, "nightdown", "包裹丢了")
     assert "留言" in replies[-1]["text"]
     add_agent(settings, "n")
-    tickets = await (await client.get("/api/tickets", headers=await login(client, "n"))).json()
-    assert [t["text"] for t in tickets["items"]] == ["包裹丢了"]
+    headers = await login(client, "n")
+    (ticket,) = (await (await client.get("/api/cases?type=ticket", headers=headers)).json())["items"]
+    timeline = (await (await client.get(f"/api/cases/{ticket['id']}", headers=headers)).json())["timeline"]
+    assert [e["text"] for e in timeline if e["kind"] == "customer_message"] == ["包裹丢了"]
 
 
 async def test_handback_is_refused_while_the_bot_is_down(client, fake_rasa):

@@ -85,7 +85,7 @@ async def test_agent_api_hostile_input(client, fake_rasa, caplog):
     headers = await login(client, "amy")
     item = (await queue_items(client, headers))[0]
     for path in ("/api/conversations/%00", "/api/conversations/%ED%A0%80", "/api/conversations/" + "x" * 5000,
-                 "/api/tickets?status=%00"):
+                 "/api/cases?status=%00", "/api/cases?owner=%00", "/api/cases?overdue=maybe"):
         response = await client.get(path, headers=headers)
         assert response.status in (400, 404), (path, response.status)
     for handoff_id in ("99999999999999999999999", "-1", "1e3", "%00"):

@@ -23,12 +23,11 @@ from bot.store.importer import MAX_LINE_BYTES, import_jsonl
 from bot.store.models import (
     CustomsRecord,
     ProofOfDelivery,
-    ServiceRequest,
     Shipment,
     ShipmentException,
     TrackingEvent,
 )
-from bot.store.repository import create_service_request, get_shipment
+from bot.store.repository import get_shipment
 
 from .conftest import SHIPMENTS_FIXTURE
 
@@ -374,15 +373,20 @@ def test_same_parcel_twice_in_one_file_last_wins(session_factory: sessionmaker) 
         assert len(shipment.events) == 2
 
 
-def test_reimport_keeps_service_requests_attached(session_factory: sessionmaker) -> None:
+def test_reimport_keeps_cases_attached(session_factory: sessionmaker, tmp_path: Path) -> None:
+    from bot.cases import service as case_service
+    from bot.config import Settings
+
     import_jsonl([line()], session_factory, progress=False)
     with session_scope(session_factory) as session:
         shipment = get_shipment(session, "SF1402345678901")
-        create_service_request(session, "redelivery", shipment, "conv-1", {"note": "明天上午"})
+        case_service.open_case(session, Settings(data_dir=tmp_path), "redelivery", datetime.now(timezone.utc),
+                               conversation_id="conv-1", parcels=[(shipment.tracking_key, shipment.tracking_number)])
     import_jsonl([line(status="out_for_delivery")], session_factory, progress=False)
     with session_factory() as session:
-        request = session.execute(select(ServiceRequest)).scalars().one()
-        assert request.shipment is not None and request.shipment.status == "out_for_delivery"
+        shipment = get_shipment(session, "SF1402345678901")
+        (case,) = case_service.open_cases_for_parcel(session, shipment.tracking_key)
+        assert case.type == "redelivery" and shipment.status == "out_for_delivery"
 
 
 def test_many_records_across_batches(session_factory: sessionmaker) -> None:

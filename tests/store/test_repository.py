@@ -16,15 +16,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.config import ROOT_DIR
 from bot.db import session_scope
 from bot.store.importer import import_jsonl
-from bot.store.models import REQUEST_KINDS, ServiceRequest
-from bot.store.repository import (
-    REFERENCE_PREFIXES,
-    create_service_request,
-    get_service_request,
-    get_shipment,
-    get_shipments,
-    open_requests_for,
-)
+from bot.store.repository import get_shipment, get_shipments
 
 from .conftest import SHIPMENTS_FIXTURE
 
@@ -116,92 +108,6 @@ def test_get_shipments_with_many_keys(loaded: sessionmaker) -> None:
     assert sum(1 for s in found.values() if s is not None) == 1
     with loaded() as session:
         assert get_shipments(session, []) == {}
-
-
-# --------------------------------------------------------------------------- service requests
-
-
-def test_create_service_request_with_reference(loaded: sessionmaker) -> None:
-    now = datetime(2026, 11, 23, 17, 30, tzinfo=timezone.utc)  # already 24 Nov in China
-    window = (datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc), datetime(2026, 11, 25, 4, 0, tzinfo=timezone.utc))
-    with session_scope(loaded) as session:
-        shipment = get_shipment(session, "SF1409876543210")
-        request = create_service_request(session, "return_pickup", shipment, "conv-42",
-                                         {"address": "广州市天河区天河路1号"}, window, now=now)
-        reference = request.reference
-        assert request.id is not None  # flushed
-
-    assert re.fullmatch(r"RP-20261124-[2-9A-HJ-NP-Z]{6}", reference)
-    with loaded() as session:
-        stored = get_service_request(session, reference.lower())
-        assert stored is not None
-        assert stored.kind == "return_pickup" and stored.status == "open"
-        assert stored.tracking_number == "SF1409876543210"
-        assert stored.conversation_id == "conv-42"
-        assert stored.details == {"address": "广州市天河区天河路1号"}
-        assert (stored.time_window_start, stored.time_window_end) == window
-        assert stored.created_at == now
-        assert stored.as_dict()["reference"] == reference
-
-
-@pytest.mark.parametrize("kind", REQUEST_KINDS)
-def test_reference_prefix_per_kind(loaded: sessionmaker, kind: str) -> None:
-    with session_scope(loaded) as session:
-        shipment = get_shipment(session, "JDVA01234567890")
-        request = create_service_request(session, kind, shipment, "conv", None)
-    assert request.reference.startswith(REFERENCE_PREFIXES[kind] + "-")
-    assert {"return_pickup": "RP", "address_change": "AC", "redelivery": "RD", "self_pickup": "SP"}.get(
-        kind, "CL") == REFERENCE_PREFIXES[kind]
-
-
-def test_references_are_unique(loaded: sessionmaker) -> None:
-    with session_scope(loaded) as session:
-        shipment = get_shipment(session, "751234567890")
-        references = {create_service_request(session, "redelivery", shipment, "c", {}).reference
-                      for _ in range(200)}
-    assert len(references) == 200
-
-
-def test_request_without_shipment(loaded: sessionmaker) -> None:
-    with session_scope(loaded) as session:
-        request = create_service_request(session, "non_receipt_claim", None, "conv-7", {"typed": "SF999"})
-    assert request.shipment_id is None and request.tracking_number is None
-    assert request.reference.startswith("CL-")
-
-
-def test_invalid_requests_are_refused(loaded: sessionmaker) -> None:
-    start = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
-    with session_scope(loaded) as session:
-        shipment = get_shipment(session, "751234567890")
-        with pytest.raises(ValueError, match="unknown service request kind"):
-            create_service_request(session, "teleport", shipment, "c", {})
-        with pytest.raises(ValueError, match="end after"):
-            create_service_request(session, "redelivery", shipment, "c", {}, (start, start - timedelta(hours=1)))
-        with pytest.raises(ValueError, match="timezone-aware"):
-            create_service_request(session, "redelivery", shipment, "c", {},
-                                   (datetime(2026, 11, 25, 9), datetime(2026, 11, 25, 12)))
-    with loaded() as session:
-        assert session.execute(select(ServiceRequest)).first() is None
-
-
-def test_open_requests_for(loaded: sessionmaker) -> None:
-    with session_scope(loaded) as session:
-        held = get_shipment(session, "751234567890")
-        other = get_shipment(session, "9812345678901")
-        first = create_service_request(session, "redelivery", held, "c1", {})
-        closed = create_service_request(session, "redelivery", held, "c1", {})
-        closed.status = "done"
-        create_service_request(session, "self_pickup", held, "c1", {})
-        create_service_request(session, "redelivery", other, "c2", {})
-        first_ref = first.reference
-
-    with loaded() as session:
-        held = get_shipment(session, "751234567890")
-        assert held is not None
-        redeliveries = open_requests_for(session, held, "redelivery")
-        assert [r.reference for r in redeliveries] == [first_ref]
-        assert {r.kind for r in open_requests_for(session, held)} == {"redelivery", "self_pickup"}
-        assert open_requests_for(session, held, "address_change") == []
 
 
 # --------------------------------------------------------------------------- benchmark script
