@@ -26,11 +26,11 @@ def _warm_up() -> None:
     """Load jieba/spaCy (personal-data masking) and open the store before the first
     customer message, so the first reply is as fast as the others."""
     try:
-        from actions import store_access
+        from actions import db
         from bot.pii import mask_text
 
         mask_text("预热 13800000000")
-        store_access.session_factory()
+        db.session_factory()
     except Exception:  # everything still loads lazily on first use
         pass
 

@@ -19,8 +19,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import conversation, store_access, texts
-from actions.store_access import StoreError
+from actions import conversation, db, texts
+from actions.db import StoreError
 from bot.config import Settings, load_settings
 from bot.pii import mask_text
 from bot.store.models import Shipment
@@ -58,7 +58,7 @@ class Context:
 
     def lookup(self, keys: list[str]) -> dict[str, Optional[Shipment]]:
         """Shipments for the keys, in order (None where not found)."""
-        return store_access.get_shipments(keys)
+        return db.get_shipments(keys)
 
     def announce_case(self, case: Any, created: bool, upload: bool = False) -> None:
         """Tell the gateway about a case of this turn (it refreshes the agents' case list and,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType
 
-from actions import clock, conversation, store_access, texts
+from actions import clock, conversation, db, texts
 from actions.base import Context, Shipments, TopicAction, say_not_found, topic
 from actions.handoff import escalate_if_needed
 from bot.cases import wording
@@ -31,7 +31,7 @@ def _customs_answer(ctx: Context, shipment: Shipment) -> str:
     documents = [doc for doc in (record.required_documents or []) if doc]
     if documents and record.status in _NEEDS_CUSTOMER:
         # Someone must receive the documents and hand them to customs: a case owns that.
-        case, created = store_access.open_case(
+        case, created = db.open_case(
             CaseType.CUSTOMS_DOCUMENTS.value, [shipment], ctx.conversation_id, language=ctx.lang,
             summary="customs documents needed: " + ", ".join(documents)[:200], details={"documents": documents})
         ctx.announce_case(case, created, upload=True)

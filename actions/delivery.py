@@ -9,7 +9,7 @@ from typing import Optional
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, parcels, store_access, texts, windows
+from actions import conversation, parcels, db, texts, windows
 from actions.base import (
     Context,
     ParcelAction,
@@ -154,7 +154,7 @@ class ActionChooseDeliveryOption(ParcelAction):
             for shipment in targets:
                 event = parcels.latest_scan(shipment)
                 place = (event.location if event is not None and event.location else shipment.destination)
-                case, created = store_access.open_case(
+                case, created = db.open_case(
                     CaseType.SELF_PICKUP.value, [shipment], ctx.conversation_id, language=ctx.lang,
                     summary=f"self-pickup at {place}", details={"pickup_point": place})
                 ctx.announce_case(case, created)
@@ -222,11 +222,11 @@ class ActionReceiveAddress(ParcelAction):
         shipment = verified[0]
         # After a failed delivery the parcel is forwarded; before, its address changes.
         case_type = CaseType.FORWARD if _failed(shipment) else CaseType.ADDRESS_CHANGE
-        case, created = store_access.open_case(case_type.value, [shipment], ctx.conversation_id, language=ctx.lang,
+        case, created = db.open_case(case_type.value, [shipment], ctx.conversation_id, language=ctx.lang,
                                                summary=f"{case_type.value}: new address {mask_address(address)}",
                                                details={"new_address": address})
         if not created:  # a newer address replaces the one still waiting to be applied
-            store_access.update_case_details(case.id, {"new_address": address})
+            db.update_case_details(case.id, {"new_address": address})
         ctx.announce_case(case, created)
         log_masked(logger, "%s %s for %s: %s", case_type.value, case.reference, shipment.tracking_number, address)
         ctx.say(ctx.t("address_saved", number=shipment.tracking_number, reference=case.reference,

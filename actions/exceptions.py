@@ -6,7 +6,7 @@ from typing import Optional
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import clock, conversation, parcels, store_access, texts
+from actions import clock, conversation, parcels, db, texts
 from actions.base import (
     Context,
     Shipments,
@@ -34,7 +34,7 @@ LOSS_CLAIM_AFTER_DAYS = policy.LOSS_CLAIM_AFTER_DAYS
 def open_case(ctx: Context, case_type: CaseType, shipment: Shipment, summary: str,
               details: Optional[dict] = None, priority: str = "normal") -> tuple[Case, bool]:
     """Open (or find the open) case of this type on the parcel and announce it to the gateway."""
-    case, created = store_access.open_case(case_type.value, [shipment], ctx.conversation_id, language=ctx.lang,
+    case, created = db.open_case(case_type.value, [shipment], ctx.conversation_id, language=ctx.lang,
                                            summary=summary, details=details, priority=priority)
     ctx.announce_case(case, created, upload=case_type in EVIDENCE_TYPES)
     return case, created

@@ -17,9 +17,9 @@ from typing import Any, Iterable, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, parcels, store_access, texts
+from actions import conversation, parcels, db, texts
 from actions.base import Context, ParcelAction, Shipments
-from actions.store_access import StoreError
+from actions.db import StoreError
 from bot.cases.vocabulary import label as case_label
 from bot.config import Settings, load_settings
 from bot.pii import mask_text
@@ -179,7 +179,7 @@ def _parcel_summary(lang: str, shipment: Shipment) -> str:
 
 def _requests_summary(lang: str, conversation_id: str) -> Optional[str]:
     try:
-        cases = list(reversed(store_access.cases_for_conversation(conversation_id)))
+        cases = list(reversed(db.cases_for_conversation(conversation_id)))
     except StoreError:
         return None
     if not cases:

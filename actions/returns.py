@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, parcels, store_access, texts, windows
+from actions import conversation, parcels, db, texts, windows
 from actions.base import (
     Context,
     ParcelAction,
@@ -116,7 +116,7 @@ class ActionChooseTimeWindow(ParcelAction):
         kind, message = _BOOKINGS[awaiting]
         window = windows.bounds(code)
         for shipment in targets:
-            case, created = store_access.open_case(kind, [shipment], ctx.conversation_id, language=ctx.lang,
+            case, created = db.open_case(kind, [shipment], ctx.conversation_id, language=ctx.lang,
                                                    summary=f"{kind} {code}", details={"time_window": code},
                                                    window=window)
             ctx.announce_case(case, created)

@@ -52,7 +52,7 @@ async def _run_with_stack(args: argparse.Namespace) -> tuple[dict[str, Any], lis
     from bot.config import Settings
     from bot.gateway.app import create_app
     from bot.gateway.cli import add_agent
-    from bot.model import model_path
+    from bot.training import model_path
     from bot.serve import build_processes
 
     model = Path(args.model) if args.model else model_path()

@@ -21,9 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     shipments_cli.add_parser(commands)
 
-    from bot import model, serve
+    from bot import serve, training
 
-    model.add_parser(commands)
+    training.add_parser(commands)
     serve.add_parser(commands)
 
     try:

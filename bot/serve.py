@@ -172,7 +172,7 @@ def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
 
 
 def serve(settings: Settings, seed_demo: bool = True) -> int:
-    from bot.model import model_path
+    from bot.training import model_path
 
     model = model_path(settings.models_dir)
     if not model.exists():

@@ -50,7 +50,7 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
     temporary DATA_DIR (SQLite) holding the demo shipments, like `python -m bot serve`
     (the gateway itself runs in-process in the tests). Fails without a trained model."""
     from bot.config import Settings
-    from bot.model import model_path
+    from bot.training import model_path
     from bot.serve import build_processes, seed_demo_if_empty
 
     model = model_path()

@@ -29,7 +29,7 @@ from bot.gateway.models import (
     Note,
 )
 from bot.gateway.queue import QueueError, can_view
-from bot.gateway.store import (
+from bot.gateway.db import (
     active_handoff,
     assigned_count,
     current_handoff,
@@ -38,7 +38,7 @@ from bot.gateway.store import (
     waiting_handoffs,
 )
 from bot.gateway.texts import canned_replies
-from bot.gateway.views import (
+from bot.gateway.serializers import (
     agent_view,
     conversation_view,
     handoff_view,

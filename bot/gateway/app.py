@@ -17,7 +17,7 @@ from bot.gateway import api, case_api
 from bot.gateway.auth import LoginThrottle
 from bot.gateway.channels import rest as rest_channel
 from bot.gateway.channels import socketio as socketio_channel
-from bot.gateway.delivery import ChannelRegistry
+from bot.gateway.outbound import ChannelRegistry
 from bot.gateway.hub import Hub
 from bot.gateway.keys import (
     CHANNELS_KEY,
@@ -35,7 +35,7 @@ from bot.gateway.locks import KeyedLocks
 from bot.gateway.queue import QueueService
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.router import Router
-from bot.gateway.store import Database
+from bot.gateway.db import Database
 
 logger = logging.getLogger(__name__)
 

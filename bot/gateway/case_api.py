@@ -26,7 +26,7 @@ from bot.gateway.case_views import attachment_view, case_detail, case_item, even
 from bot.gateway.inputs import parse_db_int
 from bot.gateway.keys import DB_KEY, QUEUE_KEY
 from bot.gateway.models import Agent
-from bot.gateway.views import mask_each
+from bot.gateway.serializers import mask_each
 
 MAX_LIST = 500
 FILE_LINK_MINUTES = 15

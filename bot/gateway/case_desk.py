@@ -19,12 +19,12 @@ from bot.cases.vocabulary import EVIDENCE_TYPES, CaseEventKind, CaseStatus, Case
 from bot.config import Settings
 from bot.db import utcnow
 from bot.gateway import texts
-from bot.gateway.delivery import ChannelRegistry
+from bot.gateway.outbound import ChannelRegistry
 from bot.gateway.hub import Hub
 from bot.gateway.locks import KeyedLocks
 from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import CLOSED, Agent, Conversation, Message
-from bot.gateway.store import Database, active_handoff, add_message, open_conversation
+from bot.gateway.db import Database, active_handoff, add_message, open_conversation
 
 logger = logging.getLogger(__name__)
 

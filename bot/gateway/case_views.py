@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional
 
 from bot.cases.models import Case, CaseAttachment, CaseEvent
 from bot.cases.service import is_overdue
-from bot.gateway.views import iso
+from bot.gateway.serializers import iso
 
 Mask = Callable[[Optional[str]], Optional[str]]
 

@@ -16,7 +16,7 @@ def add_agent(username: str, password: str, role: str = "agent", tier: int = 1,
     """Create or update an agent; returns (agent id, created)."""
     from bot.gateway.auth import hash_password
     from bot.gateway.models import Agent
-    from bot.gateway.store import Database
+    from bot.gateway.db import Database
 
     db = Database(database_url or load_settings().database_url)
     db.init()

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Optional
 from aiohttp import WSCloseCode, web
 
 from bot.gateway.models import WAITING, Handoff, Message
-from bot.gateway.views import mask_many, message_view
+from bot.gateway.serializers import mask_many, message_view
 
 logger = logging.getLogger(__name__)
 

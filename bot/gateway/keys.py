@@ -9,13 +9,13 @@ from bot.config import Settings
 
 if TYPE_CHECKING:
     from bot.gateway.auth import LoginThrottle
-    from bot.gateway.delivery import ChannelRegistry
+    from bot.gateway.outbound import ChannelRegistry
     from bot.gateway.hub import Hub
     from bot.gateway.locks import KeyedLocks
     from bot.gateway.queue import QueueService
     from bot.gateway.rasa_client import RasaClient
     from bot.gateway.router import Router
-    from bot.gateway.store import Database
+    from bot.gateway.db import Database
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 DB_KEY: "web.AppKey[Database]" = web.AppKey("db")  # type: ignore[assignment]

@@ -19,7 +19,7 @@ from bot.db import utcnow
 from bot.cases.models import Case
 from bot.gateway import texts
 from bot.gateway.case_desk import CaseDesk
-from bot.gateway.delivery import ChannelRegistry
+from bot.gateway.outbound import ChannelRegistry
 from bot.gateway.hours import is_staffed
 from bot.gateway.hub import Hub
 from bot.gateway.locks import KeyedLocks
@@ -43,14 +43,14 @@ from bot.gateway.models import (
     Note,
 )
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
-from bot.gateway.store import (
+from bot.gateway.db import (
     Database,
     active_handoff,
     add_message,
     online_agents,
     queue_position,
 )
-from bot.gateway.views import sla_breached
+from bot.gateway.serializers import sla_breached
 
 logger = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from bot.gateway.models import (
 )
 from bot.gateway.queue import HandoffInfo, QueueService
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
-from bot.gateway.store import Database, active_handoff, add_message, open_conversation, resolved_handoff
+from bot.gateway.db import Database, active_handoff, add_message, open_conversation, resolved_handoff
 from bot.nlu.text import guess_language
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions  # noqa: F401  (registers every action)
-from actions import clock, store_access
+from actions import clock, db
 from bot.db import init_db, make_engine, make_session_factory
 from bot.store.importer import import_jsonl
 
@@ -208,8 +208,8 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _open_store(path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    store_access.reset_for_tests()
-    return store_access.session_factory()
+    db.reset_for_tests()
+    return db.session_factory()
 
 
 @pytest.fixture(autouse=True)
@@ -218,7 +218,7 @@ def store(template_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     path = tmp_path / "parcel.db"
     shutil.copyfile(template_db, path)
     yield _open_store(path, monkeypatch)
-    store_access.reset_for_tests()
+    db.reset_for_tests()
 
 
 @pytest.fixture
@@ -229,7 +229,7 @@ def shared_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     path = tmp_path / "shared.db"
     _build_database(path, SHARED_FIXTURE)
     yield _open_store(path, monkeypatch)
-    store_access.reset_for_tests()
+    db.reset_for_tests()
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ def browser_stack(tmp_path_factory: pytest.TempPathFactory, chromium_executable:
                   rasa_stack: "RasaStack") -> Iterator[Stack]:
     """A gateway process (as `python -m bot serve` starts it) in front of the session's
     real Rasa + action servers (tests/conftest.py `rasa_stack`), with its own database."""
-    from bot.model import model_path
+    from bot.training import model_path
     from bot.serve import build_processes
 
     bundle = webchat_bundle()

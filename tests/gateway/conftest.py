@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.gateway.app import create_app
 from bot.gateway.auth import hash_password
 from bot.gateway.models import Agent
-from bot.gateway.store import Database
+from bot.gateway.db import Database
 from tests.gateway.fake_rasa import FakeRasa
 
 

@@ -12,7 +12,7 @@ from bot.db import utcnow
 from bot.gateway.keys import DB_KEY, SETTINGS_KEY
 from bot.gateway.models import AgentToken, Conversation, CsatAnswer, Handoff, Note
 from bot.gateway.queue import claim_handoff
-from bot.gateway.store import Database, assigned_count
+from bot.gateway.db import Database, assigned_count
 from tests.gateway.conftest import add_agent, login, queue_items, say
 
 

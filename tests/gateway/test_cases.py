@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.cases import service
 from bot.cases.models import Case, CaseCsat
 from bot.config import Settings
-from bot.gateway.store import Database
+from bot.gateway.db import Database
 from tests.gateway.conftest import add_agent, login, say
 from tests.gateway.test_socketio_channel import WidgetClient, base_url
 

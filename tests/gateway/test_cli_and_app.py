@@ -8,7 +8,7 @@ from sqlalchemy import select
 from bot.__main__ import main
 from bot.gateway.auth import PBKDF2_ITERATIONS, verify_password
 from bot.gateway.models import Agent
-from bot.gateway.store import Database
+from bot.gateway.db import Database
 
 
 def _agents(url: str) -> list[Agent]:

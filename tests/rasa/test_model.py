@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from bot.config import ROOT_DIR
-from bot.model import model_path
+from bot.training import model_path
 
 MIN_STORIES = 40
 MIN_INTENT_ACCURACY = 0.85

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ROOT_DIR
-from bot.model import model_path
+from bot.training import model_path
 
 
 def _free_port() -> int:

@@ -27,7 +27,7 @@ from bot.db import utcnow
 from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY, SETTINGS_KEY
 from bot.gateway.messages import OutboundMessage, to_socketio
 from bot.gateway.models import Conversation, Message
-from bot.gateway.store import Database
+from bot.gateway.db import Database
 
 logger = logging.getLogger(__name__)
 
