@@ -10,6 +10,7 @@ Importing the package registers every action and every topic/answer handler:
   dialogue     yes / no / not understood
   handoff      handing over to a human agent
 """
+
 from actions import (  # noqa: F401
     customs,
     delivery,

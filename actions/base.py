@@ -6,13 +6,15 @@ handlers (a question about one or more parcels) and answers to yes/no questions
 are registered by name so that the tracking-number, affirm and deny actions can
 resume whatever the conversation was waiting for.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -56,7 +58,7 @@ class Context:
     def slot(self, name: str) -> Any:
         return self.tracker.get_slot(name)
 
-    def lookup(self, keys: list[str]) -> dict[str, Optional[Shipment]]:
+    def lookup(self, keys: list[str]) -> dict[str, Shipment | None]:
         """Shipments for the keys, in order (None where not found)."""
         return db.get_shipments(keys)
 
@@ -65,30 +67,31 @@ class Context:
         with `upload`, sends the customer a signed evidence upload link)."""
         if any(item["id"] == case.id for item in self.cases):
             return
-        self.cases.append({"id": case.id, "reference": case.reference, "type": case.type,
-                           "created": bool(created), "upload": bool(upload)})
+        self.cases.append(
+            {
+                "id": case.id,
+                "reference": case.reference,
+                "type": case.type,
+                "created": bool(created),
+                "upload": bool(upload),
+            }
+        )
 
 
 class ParcelAction(Action, ABC):
     """An action with a language-aware context and polite error handling."""
 
     @abstractmethod
-    def name(self) -> str:
-        ...
+    def name(self) -> str: ...
 
     @abstractmethod
-    def handle(self, ctx: Context) -> list[EventType]:
-        ...
+    def handle(self, ctx: Context) -> list[EventType]: ...
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         # The store is synchronous: keep it off the action server's event loop.
         return await asyncio.to_thread(self.run_sync, dispatcher, tracker, domain)
 
-    def run_sync(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    def run_sync(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         lang = conversation.language(tracker)
         ctx = Context(dispatcher, tracker, domain or {}, lang)
         already_said = len(dispatcher.messages)
@@ -111,7 +114,7 @@ class ParcelAction(Action, ABC):
 
 # --------------------------------------------------------------------------- topics
 
-Shipments = dict[str, Optional[Shipment]]
+Shipments = dict[str, Shipment | None]
 TopicHandler = Callable[[Context, Shipments], list[EventType]]
 TOPIC_HANDLERS: dict[str, TopicHandler] = {}
 # Topics that can be answered usefully before the customer gives a number.

@@ -3,6 +3,7 @@
 Every action asks `clock.now()` (never datetime.now) so tests can freeze time, and
 shows times in Asia/Shanghai whatever the server's zone is.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo

@@ -1,9 +1,11 @@
 """Shared helpers that read the conversation (tracker) and build slot events."""
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -35,7 +37,7 @@ def latest_text(tracker: Tracker) -> str:
     return str(tracker.latest_message.get("text") or "")
 
 
-def latest_intent(tracker: Tracker) -> Optional[str]:
+def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
@@ -115,7 +117,7 @@ def is_verified(tracker: Tracker, key: str) -> bool:
     return key in verified_numbers(tracker)
 
 
-def phone_digits_in_message(tracker: Tracker) -> Optional[str]:
+def phone_digits_in_message(tracker: Tracker) -> str | None:
     """The 4 digits the customer gave: the phone_last4 entity, else 4 lone digits."""
     for value in tracker.get_latest_entity_values("phone_last4"):
         digits = re.sub(r"\D", "", str(value))
@@ -154,8 +156,11 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
 def recent_user_texts(tracker: Tracker, limit: int = 3) -> list[str]:
     """The last `limit` customer messages, oldest first."""
     # "/greet"-style payloads come from buttons or the widget, not from the customer's keyboard.
-    texts = [str(e.get("text") or "") for e in _user_events(tracker)
-             if e.get("text") and not str(e.get("text")).startswith("/")]
+    texts = [
+        str(e.get("text") or "")
+        for e in _user_events(tracker)
+        if e.get("text") and not str(e.get("text")).startswith("/")
+    ]
     if not texts and latest_text(tracker):
         texts = [latest_text(tracker)]
     return texts[-limit:]

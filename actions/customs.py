@@ -1,4 +1,5 @@
 """Customs clearance and duties of cross-border parcels."""
+
 from __future__ import annotations
 
 from rasa_sdk.events import EventType
@@ -32,11 +33,17 @@ def _customs_answer(ctx: Context, shipment: Shipment) -> str:
     if documents and record.status in _NEEDS_CUSTOMER:
         # Someone must receive the documents and hand them to customs: a case owns that.
         case, created = db.open_case(
-            CaseType.CUSTOMS_DOCUMENTS.value, [shipment], ctx.conversation_id, language=ctx.lang,
-            summary="customs documents needed: " + ", ".join(documents)[:200], details={"documents": documents})
+            CaseType.CUSTOMS_DOCUMENTS.value,
+            [shipment],
+            ctx.conversation_id,
+            language=ctx.lang,
+            summary="customs documents needed: " + ", ".join(documents)[:200],
+            details={"documents": documents},
+        )
         ctx.announce_case(case, created, upload=True)
-        upload = ctx.t("customs_docs_case", reference=case.reference,
-                       next=wording.next_step(case, ctx.lang, clock.now()))
+        upload = ctx.t(
+            "customs_docs_case", reference=case.reference, next=wording.next_step(case, ctx.lang, clock.now())
+        )
         lines.append(ctx.t("customs_docs", docs=texts.join_list(ctx.lang, documents), upload=upload))
     if record.note:
         lines.append(ctx.t("customs_note", note=mask_text(record.note)))

@@ -4,15 +4,16 @@ One session factory per DATABASE_URL (tables created once), and small wrappers
 around bot.store.repository that open a transaction, detach the results and turn
 any database failure into `StoreError` so an action can answer politely.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Mapping, Optional
+from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -77,7 +78,7 @@ def transaction() -> Iterator[Session]:
 # --------------------------------------------------------------------------- reads
 
 
-def get_shipments(keys: Iterable[str]) -> dict[str, Optional[Shipment]]:
+def get_shipments(keys: Iterable[str]) -> dict[str, Shipment | None]:
     """{normalised key: shipment (with events, exception, delivery, customs) or None}."""
     keys = list(keys)
     if not keys:
@@ -88,7 +89,7 @@ def get_shipments(keys: Iterable[str]) -> dict[str, Optional[Shipment]]:
     return found
 
 
-def get_shipment(key: str) -> Optional[Shipment]:
+def get_shipment(key: str) -> Shipment | None:
     return get_shipments([key]).get(key)
 
 
@@ -100,7 +101,7 @@ def cases_for_conversation(conversation_id: str, include_done: bool = True) -> l
     return cases
 
 
-def case_by_reference(reference: str) -> Optional[Case]:
+def case_by_reference(reference: str) -> Case | None:
     with transaction() as session:
         case = case_service.find_by_reference(session, reference)
         session.expunge_all()
@@ -124,12 +125,12 @@ def open_cases_for_parcels(keys: Iterable[str]) -> list[Case]:
 def open_case(
     case_type: str,
     shipments: Iterable[Shipment],
-    conversation_id: Optional[str],
+    conversation_id: str | None,
     *,
     language: str = "zh",
-    summary: Optional[str] = None,
-    details: Optional[Mapping[str, Any]] = None,
-    window: Optional[tuple[datetime, datetime]] = None,
+    summary: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    window: tuple[datetime, datetime] | None = None,
     priority: str = "normal",
     reuse_open: bool = True,
 ) -> tuple[Case, bool]:
@@ -139,9 +140,19 @@ def open_case(
     parcels = [(s.tracking_key, s.tracking_number) for s in shipments]
     with transaction() as session:
         case, created = case_service.open_case(
-            session, load_settings(), case_type, clock.now(), conversation_id=conversation_id, parcels=parcels,
-            summary=summary, details=dict(details or {}), language=language, priority=priority, window=window,
-            reuse_open=reuse_open)
+            session,
+            load_settings(),
+            case_type,
+            clock.now(),
+            conversation_id=conversation_id,
+            parcels=parcels,
+            summary=summary,
+            details=dict(details or {}),
+            language=language,
+            priority=priority,
+            window=window,
+            reuse_open=reuse_open,
+        )
         if not created and window is not None and case.window_end != window[1]:
             case_service.reschedule(session, case, window, clock.now())
             case.details = {**(case.details or {}), **dict(details or {})}
@@ -159,5 +170,11 @@ def update_case_details(case_id: int, details: Mapping[str, Any]) -> None:
         case = session.get(Case, case_id)
         if case is not None:
             case.details = {**(case.details or {}), **dict(details)}
-            case_service.add_event(session, case, case_service.CaseEventKind.NOTE, case_service.CUSTOMER, clock.now(),
-                                   text="details updated by the customer: " + ", ".join(sorted(details)))
+            case_service.add_event(
+                session,
+                case,
+                case_service.CaseEventKind.NOTE,
+                case_service.CUSTOMER,
+                clock.now(),
+                text="details updated by the customer: " + ", ".join(sorted(details)),
+            )

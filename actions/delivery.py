@@ -1,15 +1,15 @@
 """Delivery problems: a failed delivery and its options (self-pickup, redelivery,
 forwarding), and changing the delivery address."""
+
 from __future__ import annotations
 
 import json
 import logging
 import re
-from typing import Optional
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, parcels, db, texts, windows
+from actions import conversation, db, parcels, texts, windows
 from actions.base import (
     Context,
     ParcelAction,
@@ -57,8 +57,10 @@ _ADDRESS_PREFIX = re.compile(
 
 def _option_buttons(lang: str, options: list[str]) -> list[dict[str, str]]:
     return [
-        {"title": texts.label(texts.DELIVERY_OPTION_LABELS, lang, option),
-         "payload": "/choose_delivery_option" + json.dumps({"delivery_option": option}, separators=(",", ":"))}
+        {
+            "title": texts.label(texts.DELIVERY_OPTION_LABELS, lang, option),
+            "payload": "/choose_delivery_option" + json.dumps({"delivery_option": option}, separators=(",", ":")),
+        }
         for option in options
     ]
 
@@ -84,27 +86,40 @@ def delivery_failed(ctx: Context, shipments: Shipments) -> list[EventType]:
             continue
         number = shipment.tracking_number
         if parcels.is_delivered(shipment):
-            ctx.say(ctx.t("df_delivered", number=number, time=parcels.delivered_time(ctx.lang, shipment),
-                          category=parcels.signed_category(ctx.lang, shipment)))
+            ctx.say(
+                ctx.t(
+                    "df_delivered",
+                    number=number,
+                    time=parcels.delivered_time(ctx.lang, shipment),
+                    category=parcels.signed_category(ctx.lang, shipment),
+                )
+            )
             continue
         if parcels.is_closed(shipment):
-            ctx.say(ctx.t("opt_not_possible", number=number,
-                          status=texts.status_label(ctx.lang, shipment.status)))
+            ctx.say(ctx.t("opt_not_possible", number=number, status=texts.status_label(ctx.lang, shipment.status)))
             continue
         if not _failed(shipment):
-            ctx.say(ctx.t("df_none", number=number, status=texts.status_label(ctx.lang, shipment.status),
-                          scan=parcels.scan_phrase(ctx.lang, shipment)))
+            ctx.say(
+                ctx.t(
+                    "df_none",
+                    number=number,
+                    status=texts.status_label(ctx.lang, shipment.status),
+                    scan=parcels.scan_phrase(ctx.lang, shipment),
+                )
+            )
             continue
         exc = shipment.exception
         if exc is not None and exc.type in FAILED_DELIVERY_TYPES:
             reason = parcels.exception_reason(shipment)
             kind = texts.exception_label(ctx.lang, exc.type)
-            explained = (ctx.t("df_reason", number=number, type=kind, reason=reason) if reason
-                         else ctx.t("df_reason_no_text", number=number, type=kind))
+            explained = (
+                ctx.t("df_reason", number=number, type=kind, reason=reason)
+                if reason
+                else ctx.t("df_reason_no_text", number=number, type=kind)
+            )
         else:
             explained = ctx.t("df_failed_generic", number=number, scan=parcels.scan_phrase(ctx.lang, shipment))
-        ctx.say("\n".join([explained, ctx.t("df_options")]),
-                buttons=_option_buttons(ctx.lang, _options_for(shipment)))
+        ctx.say("\n".join([explained, ctx.t("df_options")]), buttons=_option_buttons(ctx.lang, _options_for(shipment)))
         events.append(SlotSet("awaiting", DELIVERY_OPTION))
     return events + escalate_if_needed(ctx, shipments, exception_topic=True, category="address")
 
@@ -112,7 +127,7 @@ def delivery_failed(ctx: Context, shipments: Shipments) -> list[EventType]:
 # --------------------------------------------------------------------------- delivery options
 
 
-def _chosen_option(ctx: Context) -> Optional[str]:
+def _chosen_option(ctx: Context) -> str | None:
     for value in ctx.tracker.get_latest_entity_values("delivery_option"):
         if value in DELIVERY_OPTIONS:
             return str(value)
@@ -143,8 +158,13 @@ class ActionChooseDeliveryOption(ParcelAction):
                 if shipment is None:
                     say_not_found(ctx, key)
                 else:
-                    ctx.say(ctx.t("opt_not_possible", number=shipment.tracking_number,
-                                  status=texts.status_label(ctx.lang, shipment.status)))
+                    ctx.say(
+                        ctx.t(
+                            "opt_not_possible",
+                            number=shipment.tracking_number,
+                            status=texts.status_label(ctx.lang, shipment.status),
+                        )
+                    )
             return [SlotSet("awaiting", None)]
         option = _chosen_option(ctx)
         if option is None:
@@ -153,13 +173,21 @@ class ActionChooseDeliveryOption(ParcelAction):
         if option == "self_pickup":
             for shipment in targets:
                 event = parcels.latest_scan(shipment)
-                place = (event.location if event is not None and event.location else shipment.destination)
+                place = event.location if event is not None and event.location else shipment.destination
                 case, created = db.open_case(
-                    CaseType.SELF_PICKUP.value, [shipment], ctx.conversation_id, language=ctx.lang,
-                    summary=f"self-pickup at {place}", details={"pickup_point": place})
+                    CaseType.SELF_PICKUP.value,
+                    [shipment],
+                    ctx.conversation_id,
+                    language=ctx.lang,
+                    summary=f"self-pickup at {place}",
+                    details={"pickup_point": place},
+                )
                 ctx.announce_case(case, created)
-                ctx.say(ctx.t("opt_self_pickup", place=place, reference=case.reference,
-                              hold=policy.self_pickup_hold(ctx.lang)))
+                ctx.say(
+                    ctx.t(
+                        "opt_self_pickup", place=place, reference=case.reference, hold=policy.self_pickup_hold(ctx.lang)
+                    )
+                )
             return [SlotSet("awaiting", None)]
         if option == "redeliver":
             ctx.say(ctx.t("opt_pick_window"), buttons=windows.buttons(ctx.lang))
@@ -180,8 +208,13 @@ def change_address(ctx: Context, shipments: Shipments) -> list[EventType]:
             say_not_found(ctx, key)
             continue
         if shipment.status in _ADDRESS_LOCKED:
-            ctx.say(ctx.t("address_locked", number=shipment.tracking_number,
-                          status=texts.status_label(ctx.lang, shipment.status)))
+            ctx.say(
+                ctx.t(
+                    "address_locked",
+                    number=shipment.tracking_number,
+                    status=texts.status_label(ctx.lang, shipment.status),
+                )
+            )
             continue
         # one parcel at a time: the first that can still change
         if conversation.is_verified(ctx.tracker, key):
@@ -222,15 +255,27 @@ class ActionReceiveAddress(ParcelAction):
         shipment = verified[0]
         # After a failed delivery the parcel is forwarded; before, its address changes.
         case_type = CaseType.FORWARD if _failed(shipment) else CaseType.ADDRESS_CHANGE
-        case, created = db.open_case(case_type.value, [shipment], ctx.conversation_id, language=ctx.lang,
-                                               summary=f"{case_type.value}: new address {mask_address(address)}",
-                                               details={"new_address": address})
+        case, created = db.open_case(
+            case_type.value,
+            [shipment],
+            ctx.conversation_id,
+            language=ctx.lang,
+            summary=f"{case_type.value}: new address {mask_address(address)}",
+            details={"new_address": address},
+        )
         if not created:  # a newer address replaces the one still waiting to be applied
             db.update_case_details(case.id, {"new_address": address})
         ctx.announce_case(case, created)
         log_masked(logger, "%s %s for %s: %s", case_type.value, case.reference, shipment.tracking_number, address)
-        ctx.say(ctx.t("address_saved", number=shipment.tracking_number, reference=case.reference,
-                      address=mask_address(address), policy=policy.address_change(ctx.lang, ctx.settings)))
+        ctx.say(
+            ctx.t(
+                "address_saved",
+                number=shipment.tracking_number,
+                reference=case.reference,
+                address=mask_address(address),
+                policy=policy.address_change(ctx.lang, ctx.settings),
+            )
+        )
         return [SlotSet("awaiting", None)]
 
 

@@ -1,4 +1,5 @@
 """Yes, no, and messages the NLU did not understand."""
+
 from __future__ import annotations
 
 from rasa_sdk.events import EventType, SlotSet
@@ -9,7 +10,7 @@ from actions.handoff import hand_off, lookup_quietly
 
 
 class ActionAffirm(ParcelAction):
-    """"Yes": does what the pending question (slot `awaiting`) offered."""
+    """ "Yes": does what the pending question (slot `awaiting`) offered."""
 
     def name(self) -> str:
         return "action_affirm"
@@ -23,7 +24,7 @@ class ActionAffirm(ParcelAction):
 
 
 class ActionDeny(ParcelAction):
-    """"No": declines the pending offer politely."""
+    """ "No": declines the pending offer politely."""
 
     def name(self) -> str:
         return "action_deny"
@@ -37,8 +38,7 @@ class ActionDeny(ParcelAction):
 
 
 def topic_buttons(lang: str) -> list[dict[str, str]]:
-    return [{"title": en if lang == "en" else zh, "payload": f"/{intent}"}
-            for intent, zh, en in texts.FALLBACK_TOPICS]
+    return [{"title": en if lang == "en" else zh, "payload": f"/{intent}"} for intent, zh, en in texts.FALLBACK_TOPICS]
 
 
 class ActionFallback(ParcelAction):
@@ -52,8 +52,6 @@ class ActionFallback(ParcelAction):
     def handle(self, ctx: Context) -> list[EventType]:
         if conversation.consecutive_fallbacks(ctx.tracker) >= self.REPEATS_BEFORE_HANDOFF:
             numbers = conversation.current_numbers(ctx.tracker)
-            return hand_off(ctx, "repeated_misunderstanding", shipments=lookup_quietly(ctx, numbers),
-                            numbers=numbers)
+            return hand_off(ctx, "repeated_misunderstanding", shipments=lookup_quietly(ctx, numbers), numbers=numbers)
         ctx.say(ctx.t("fallback_first"), buttons=topic_buttons(ctx.lang))
         return []
-

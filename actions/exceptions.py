@@ -1,12 +1,12 @@
 """Parcel claims: signed for but not received, damaged, lost."""
+
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import clock, conversation, parcels, db, texts
+from actions import clock, conversation, db, parcels, texts
 from actions.base import (
     Context,
     Shipments,
@@ -31,20 +31,37 @@ NON_RECEIPT_CONFIRM = "non_receipt_confirm"
 LOSS_CLAIM_AFTER_DAYS = policy.LOSS_CLAIM_AFTER_DAYS
 
 
-def open_case(ctx: Context, case_type: CaseType, shipment: Shipment, summary: str,
-              details: Optional[dict] = None, priority: str = "normal") -> tuple[Case, bool]:
+def open_case(
+    ctx: Context,
+    case_type: CaseType,
+    shipment: Shipment,
+    summary: str,
+    details: dict | None = None,
+    priority: str = "normal",
+) -> tuple[Case, bool]:
     """Open (or find the open) case of this type on the parcel and announce it to the gateway."""
-    case, created = db.open_case(case_type.value, [shipment], ctx.conversation_id, language=ctx.lang,
-                                           summary=summary, details=details, priority=priority)
+    case, created = db.open_case(
+        case_type.value,
+        [shipment],
+        ctx.conversation_id,
+        language=ctx.lang,
+        summary=summary,
+        details=details,
+        priority=priority,
+    )
     ctx.announce_case(case, created, upload=case_type in EVIDENCE_TYPES)
     return case, created
 
 
 def case_exists(ctx: Context, shipment: Shipment, case: Case) -> str:
     """The reply when the customer asks again for a case that is already open."""
-    return ctx.t("request_exists", number=shipment.tracking_number, reference=case.reference,
-                 kind=label("case_types", case.type, ctx.lang),
-                 status=wording.status_answer(case, ctx.lang, clock.now(), with_parcels=False))
+    return ctx.t(
+        "request_exists",
+        number=shipment.tracking_number,
+        reference=case.reference,
+        kind=label("case_types", case.type, ctx.lang),
+        status=wording.status_answer(case, ctx.lang, clock.now(), with_parcels=False),
+    )
 
 
 def _summary(ctx: Context, what: str) -> str:
@@ -72,16 +89,28 @@ def signed_not_received(ctx: Context, shipments: Shipments) -> list[EventType]:
             say_not_found(ctx, key)
             continue
         if not parcels.is_delivered(shipment):
-            ctx.say(ctx.t("snr_not_delivered", number=shipment.tracking_number,
-                          status=texts.status_label(ctx.lang, shipment.status),
-                          scan=parcels.scan_phrase(ctx.lang, shipment)))
+            ctx.say(
+                ctx.t(
+                    "snr_not_delivered",
+                    number=shipment.tracking_number,
+                    status=texts.status_label(ctx.lang, shipment.status),
+                    scan=parcels.scan_phrase(ctx.lang, shipment),
+                )
+            )
             continue
         delivered_any = True
         category = parcels.signed_category(ctx.lang, shipment)
         location = _shown_location(ctx, shipment)
         place = ctx.t("snr_place", location=location) if location else ""
-        lines = [ctx.t("snr_delivered", number=shipment.tracking_number,
-                       time=parcels.delivered_time(ctx.lang, shipment), category=category, place=place)]
+        lines = [
+            ctx.t(
+                "snr_delivered",
+                number=shipment.tracking_number,
+                time=parcels.delivered_time(ctx.lang, shipment),
+                category=category,
+                place=place,
+            )
+        ]
         if shipment.delivery is not None and shipment.delivery.pickup_code:
             if conversation.is_verified(ctx.tracker, key):
                 lines.append(pickup_details(ctx, shipment))
@@ -101,19 +130,32 @@ def _non_receipt_yes(ctx: Context) -> list[EventType]:
     if not delivered:
         return [SlotSet("awaiting", None)] + ask_for_number(ctx, conversation.SIGNED_NOT_RECEIVED)
     for shipment in delivered:
-        case, created = open_case(ctx, CaseType.NOT_RECEIVED, shipment, _summary(ctx, "signed for but not received"),
-                                  {"signed_by_category": texts.signed_by_category(
-                                      shipment.delivery.signed_by if shipment.delivery else None)})
+        case, created = open_case(
+            ctx,
+            CaseType.NOT_RECEIVED,
+            shipment,
+            _summary(ctx, "signed for but not received"),
+            {
+                "signed_by_category": texts.signed_by_category(
+                    shipment.delivery.signed_by if shipment.delivery else None
+                )
+            },
+        )
         if created:
-            ctx.say(ctx.t("snr_claim_created", number=shipment.tracking_number, reference=case.reference,
-                          next=wording.next_step(case, ctx.lang, clock.now()),
-                          policy=policy.non_receipt_investigation(ctx.lang, ctx.settings)))
+            ctx.say(
+                ctx.t(
+                    "snr_claim_created",
+                    number=shipment.tracking_number,
+                    reference=case.reference,
+                    next=wording.next_step(case, ctx.lang, clock.now()),
+                    policy=policy.non_receipt_investigation(ctx.lang, ctx.settings),
+                )
+            )
         else:
             ctx.say(case_exists(ctx, shipment, case))
     events: list[EventType] = [SlotSet("awaiting", None)]
     high_value = any(is_high_value(ctx, s) for s in delivered)
-    return events + escalate_if_needed(ctx, shipments, exception_topic=False, high_value=high_value,
-                                       category="loss")
+    return events + escalate_if_needed(ctx, shipments, exception_topic=False, high_value=high_value, category="loss")
 
 
 def _non_receipt_no(ctx: Context) -> list[EventType]:
@@ -143,11 +185,22 @@ def damaged(ctx: Context, shipments: Shipments) -> list[EventType]:
         exc = shipment.exception
         if exc is not None and exc.type == "damaged" and exc.reason:
             parts.append(ctx.t("damage_on_record", reason=parcels.exception_reason(shipment)))
-        case, created = open_case(ctx, CaseType.DAMAGE_CLAIM, shipment, _summary(ctx, "damaged parcel"),
-                                  {"declared_value": shipment.declared_value, "currency": shipment.currency})
+        case, created = open_case(
+            ctx,
+            CaseType.DAMAGE_CLAIM,
+            shipment,
+            _summary(ctx, "damaged parcel"),
+            {"declared_value": shipment.declared_value, "currency": shipment.currency},
+        )
         if created:
-            parts.append(ctx.t("damage_claim_created", number=shipment.tracking_number, reference=case.reference,
-                               next=wording.next_step(case, ctx.lang, clock.now())))
+            parts.append(
+                ctx.t(
+                    "damage_claim_created",
+                    number=shipment.tracking_number,
+                    reference=case.reference,
+                    next=wording.next_step(case, ctx.lang, clock.now()),
+                )
+            )
         else:
             parts.append(case_exists(ctx, shipment, case))
         ctx.say(texts.paragraph(ctx.lang, parts))
@@ -157,11 +210,11 @@ def damaged(ctx: Context, shipments: Shipments) -> list[EventType]:
 
 # --------------------------------------------------------------------------- lost
 
+
 def _compensation(ctx: Context, shipment: Shipment) -> str:
     parts = []
     if shipment.declared_value:
-        parts.append(ctx.t("compensation_insured",
-                           value=texts.money_text(shipment.declared_value, shipment.currency)))
+        parts.append(ctx.t("compensation_insured", value=texts.money_text(shipment.declared_value, shipment.currency)))
     parts.append(policy.compensation_rules(ctx.lang))
     return texts.paragraph(ctx.lang, parts)
 
@@ -180,28 +233,57 @@ def lost(ctx: Context, shipments: Shipments) -> list[EventType]:
         exc = shipment.exception
         if exc is not None and exc.type == "lost":
             reason = parcels.exception_reason(shipment)
-            reported = texts.day_text(ctx.lang, exc.reported_at) if exc.reported_at else (
-                "recently" if ctx.lang == "en" else "近日")
+            reported = (
+                texts.day_text(ctx.lang, exc.reported_at)
+                if exc.reported_at
+                else ("recently" if ctx.lang == "en" else "近日")
+            )
             reason_part = (f" ({reason})" if ctx.lang == "en" else f"（{reason}）") if reason else ""
             # The investigation is on record: a case makes sure a person owns it and the customer can follow it.
-            case, _ = open_case(ctx, CaseType.LOSS_CLAIM, shipment, _summary(ctx, "loss under investigation"),
-                                {"exception_reported_at": exc.reported_at.isoformat() if exc.reported_at else None})
-            ctx.say("\n".join([ctx.t("lost_investigating", number=shipment.tracking_number, reported=reported,
-                                     reason=reason_part, reference=case.reference,
-                                     next=wording.next_step(case, ctx.lang, clock.now())),
-                               _compensation(ctx, shipment)]))
+            case, _ = open_case(
+                ctx,
+                CaseType.LOSS_CLAIM,
+                shipment,
+                _summary(ctx, "loss under investigation"),
+                {"exception_reported_at": exc.reported_at.isoformat() if exc.reported_at else None},
+            )
+            ctx.say(
+                "\n".join(
+                    [
+                        ctx.t(
+                            "lost_investigating",
+                            number=shipment.tracking_number,
+                            reported=reported,
+                            reason=reason_part,
+                            reference=case.reference,
+                            next=wording.next_step(case, ctx.lang, clock.now()),
+                        ),
+                        _compensation(ctx, shipment),
+                    ]
+                )
+            )
             high_value = high_value or is_high_value(ctx, shipment)
             continue
         silent_days = parcels.days_without_scan(shipment)
         event = parcels.latest_scan(shipment)
         if event is not None and silent_days is not None and silent_days >= LOSS_CLAIM_AFTER_DAYS:
-            case, created = open_case(ctx, CaseType.LOSS_CLAIM, shipment, _summary(ctx, "no scan for days"),
-                                      {"days_without_scan": silent_days, "last_scan_location": event.location})
-            opened = ctx.t("lost_opened", number=shipment.tracking_number,
-                           time=texts.moment_text(ctx.lang, event.time), location=event.location or "—",
-                           days=silent_days, reference=case.reference,
-                           investigation=policy.loss_investigation(ctx.lang, ctx.settings),
-                           next=wording.next_step(case, ctx.lang, clock.now()))
+            case, created = open_case(
+                ctx,
+                CaseType.LOSS_CLAIM,
+                shipment,
+                _summary(ctx, "no scan for days"),
+                {"days_without_scan": silent_days, "last_scan_location": event.location},
+            )
+            opened = ctx.t(
+                "lost_opened",
+                number=shipment.tracking_number,
+                time=texts.moment_text(ctx.lang, event.time),
+                location=event.location or "—",
+                days=silent_days,
+                reference=case.reference,
+                investigation=policy.loss_investigation(ctx.lang, ctx.settings),
+                next=wording.next_step(case, ctx.lang, clock.now()),
+            )
             if not created:
                 opened = case_exists(ctx, shipment, case)
             ctx.say("\n".join([opened, _compensation(ctx, shipment)]))
@@ -212,10 +294,17 @@ def lost(ctx: Context, shipments: Shipments) -> list[EventType]:
         if event is None:
             ctx.say(parcels.tracking_block(ctx.lang, shipment))
             continue
-        ctx.say(ctx.t("lost_recent", number=shipment.tracking_number, time=texts.moment_text(ctx.lang, event.time),
-                      location=event.location or "—", description=mask_text(event.description), eta=eta))
-    return events + escalate_if_needed(ctx, shipments, exception_topic=True, high_value=high_value,
-                                       category="loss")
+        ctx.say(
+            ctx.t(
+                "lost_recent",
+                number=shipment.tracking_number,
+                time=texts.moment_text(ctx.lang, event.time),
+                location=event.location or "—",
+                description=mask_text(event.description),
+                eta=eta,
+            )
+        )
+    return events + escalate_if_needed(ctx, shipments, exception_topic=True, high_value=high_value, category="loss")
 
 
 class ActionSignedNotReceived(TopicAction):

@@ -8,16 +8,18 @@ payload the gateway routes to the agent console (docs/gateway-contract.md):
 
 and the slot `handed_off` is set so the conversation is never handed off twice.
 """
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, parcels, db, texts
+from actions import conversation, db, parcels, texts
 from actions.base import Context, ParcelAction, Shipments
 from actions.db import StoreError
 from bot.cases.vocabulary import label as case_label
@@ -29,8 +31,13 @@ from bot.store.tracking_numbers import find_tracking_numbers
 logger = logging.getLogger(__name__)
 
 REASONS = (
-    "customer_request", "complaint", "repeated_misunderstanding", "high_value_claim",
-    "urgent_medical", "verification_failed", "vip",
+    "customer_request",
+    "complaint",
+    "repeated_misunderstanding",
+    "high_value_claim",
+    "urgent_medical",
+    "verification_failed",
+    "vip",
 )
 CATEGORIES = ("delay", "damage", "loss", "refused", "address", "customs", "consultation", "complaint")
 PRIORITIES = ("normal", "high", "urgent")  # ascending
@@ -65,13 +72,49 @@ _TIER_RANK = {"regular": 0, "vip": 1, "enterprise": 2}
 # Threats to go to the regulator (12305 is the postal complaints line), the
 # consumer association, the media or court make a complaint urgent.
 ESCALATION_CUES = (
-    "12305", "12315", "消协", "消费者协会", "315", "媒体", "记者", "电视台", "律师", "起诉", "法院",
-    "曝光", "邮政局", "邮政管理局", "市场监管", "工商", "lawyer", "sue", "court", "media",
-    "journalist", "newspaper", "regulator", "consumer association",
+    "12305",
+    "12315",
+    "消协",
+    "消费者协会",
+    "315",
+    "媒体",
+    "记者",
+    "电视台",
+    "律师",
+    "起诉",
+    "法院",
+    "曝光",
+    "邮政局",
+    "邮政管理局",
+    "市场监管",
+    "工商",
+    "lawyer",
+    "sue",
+    "court",
+    "media",
+    "journalist",
+    "newspaper",
+    "regulator",
+    "consumer association",
 )
 MEDICAL_CUES = (
-    "药", "胰岛素", "救命", "医疗", "疫苗", "急救", "处方", "透析", "medicine", "medication",
-    "insulin", "vaccine", "medical", "prescription", "life-saving", "lifesaving", "drug",
+    "药",
+    "胰岛素",
+    "救命",
+    "医疗",
+    "疫苗",
+    "急救",
+    "处方",
+    "透析",
+    "medicine",
+    "medication",
+    "insulin",
+    "vaccine",
+    "medical",
+    "prescription",
+    "life-saving",
+    "lifesaving",
+    "drug",
 )
 
 
@@ -103,7 +146,7 @@ def mentions_medical(tracker: Tracker) -> bool:
     return any(_has_cue(text, MEDICAL_CUES) for text in conversation.recent_user_texts(tracker, 4))
 
 
-def _max_priority(*levels: Optional[str]) -> str:
+def _max_priority(*levels: str | None) -> str:
     ranked = [PRIORITIES.index(level) for level in levels if level in PRIORITIES]
     return PRIORITIES[max(ranked)] if ranked else "normal"
 
@@ -132,9 +175,10 @@ def _has_issue(shipment: Shipment) -> bool:
     return (shipment.exception is not None and not parcels.is_delivered(shipment)) or parcels.is_late(shipment)
 
 
-def priority_for(reason: str, tracker: Tracker, shipments: list[Shipment], category: str,
-                 minimum: Optional[str] = None) -> str:
-    levels: list[Optional[str]] = [minimum]
+def priority_for(
+    reason: str, tracker: Tracker, shipments: list[Shipment], category: str, minimum: str | None = None
+) -> str:
+    levels: list[str | None] = [minimum]
     if reason == "complaint":
         levels.append("urgent" if threatens_escalation(conversation.latest_text(tracker)) else "high")
     if reason in ("urgent_medical",):
@@ -160,11 +204,18 @@ def _parcel_summary(lang: str, shipment: Shipment) -> str:
     details = [t(lang, "sum_status", status=texts.status_label(lang, shipment.status))]
     if shipment.exception is not None:
         reason = parcels.exception_reason(shipment) or "—"
-        details.append(t(lang, "sum_exception", type=texts.exception_label(lang, shipment.exception.type),
-                         reason=reason))
+        details.append(
+            t(lang, "sum_exception", type=texts.exception_label(lang, shipment.exception.type), reason=reason)
+        )
     if parcels.is_delivered(shipment):
-        details.append(t(lang, "sum_delivered", time=parcels.delivered_time(lang, shipment),
-                         category=parcels.signed_category(lang, shipment)))
+        details.append(
+            t(
+                lang,
+                "sum_delivered",
+                time=parcels.delivered_time(lang, shipment),
+                category=parcels.signed_category(lang, shipment),
+            )
+        )
     else:
         eta = parcels.expected_delivery(shipment)
         if eta is not None:
@@ -173,11 +224,16 @@ def _parcel_summary(lang: str, shipment: Shipment) -> str:
             details.append(t(lang, "sum_promised", promised=texts.deadline_text(lang, shipment.promised_by)))
     if shipment.declared_value:
         details.append(t(lang, "sum_value", value=texts.money_text(shipment.declared_value, shipment.currency)))
-    return t(lang, "sum_parcel", number=shipment.tracking_number, carrier=parcels.carrier_name(shipment),
-             details=texts.sep(lang).join(details))
+    return t(
+        lang,
+        "sum_parcel",
+        number=shipment.tracking_number,
+        carrier=parcels.carrier_name(shipment),
+        details=texts.sep(lang).join(details),
+    )
 
 
-def _requests_summary(lang: str, conversation_id: str) -> Optional[str]:
+def _requests_summary(lang: str, conversation_id: str) -> str | None:
     try:
         cases = list(reversed(db.cases_for_conversation(conversation_id)))
     except StoreError:
@@ -193,11 +249,12 @@ def _requests_summary(lang: str, conversation_id: str) -> Optional[str]:
     return texts.t(lang, "sum_requests", refs=texts.join_list(lang, refs))
 
 
-def build_summary(lang: str, tracker: Tracker, reason: str, numbers: list[str],
-                  shipments: Shipments, tier: str, done: list[str]) -> str:
+def build_summary(
+    lang: str, tracker: Tracker, reason: str, numbers: list[str], shipments: Shipments, tier: str, done: list[str]
+) -> str:
     """One paragraph of facts for the agent: what the customer said, the parcels,
     what the bot already did, why it is handed over."""
-    quote = (lambda s: f"\"{s}\"") if lang == "en" else (lambda s: f"“{s}”")
+    quote = (lambda s: f'"{s}"') if lang == "en" else (lambda s: f"“{s}”")
     messages = [quote(mask_text(text.strip())[:200]) for text in conversation.recent_user_texts(tracker)]
     parts = [texts.t(lang, "sum_customer", messages=" / ".join(messages))] if messages else []
     if not numbers:
@@ -209,8 +266,11 @@ def build_summary(lang: str, tracker: Tracker, reason: str, numbers: list[str],
             parts.append(texts.t(lang, "sum_not_found", number=key))
         else:
             parts.append(_parcel_summary(lang, shipments[key]))
-    steps = [texts.label(texts.ACTION_STEP_LABELS, lang, name)
-             for name in conversation.bot_actions_run(tracker) if name in texts.ACTION_STEP_LABELS]
+    steps = [
+        texts.label(texts.ACTION_STEP_LABELS, lang, name)
+        for name in conversation.bot_actions_run(tracker)
+        if name in texts.ACTION_STEP_LABELS
+    ]
     steps += [step for step in done if step not in steps]
     if steps:
         parts.append(texts.t(lang, "sum_done", steps=texts.join_list(lang, steps)))
@@ -227,12 +287,12 @@ def build_handoff(
     lang: str,
     reason: str,
     *,
-    shipments: Optional[Shipments] = None,
-    numbers: Optional[list[str]] = None,
-    category: Optional[str] = None,
-    priority: Optional[str] = None,
-    done: Optional[list[str]] = None,
-    settings: Optional[Settings] = None,
+    shipments: Shipments | None = None,
+    numbers: list[str] | None = None,
+    category: str | None = None,
+    priority: str | None = None,
+    done: list[str] | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, Any]:
     """The handoff payload (the value of the "handoff" key) from the facts.
 
@@ -265,24 +325,38 @@ def hand_off(
     ctx: Context,
     reason: str,
     *,
-    shipments: Optional[Shipments] = None,
-    numbers: Optional[list[str]] = None,
-    category: Optional[str] = None,
-    priority: Optional[str] = None,
-    done: Optional[list[str]] = None,
+    shipments: Shipments | None = None,
+    numbers: list[str] | None = None,
+    category: str | None = None,
+    priority: str | None = None,
+    done: list[str] | None = None,
 ) -> list[EventType]:
     """Tell the customer a colleague takes over and emit the handoff payload, once
     per conversation (afterwards only reassure)."""
     if ctx.slot("handed_off"):
         ctx.say(ctx.t("handoff_already"))
         return []
-    payload = build_handoff(ctx.tracker, ctx.lang, reason, shipments=shipments, numbers=numbers,
-                            category=category, priority=priority, done=done, settings=ctx.settings)
+    payload = build_handoff(
+        ctx.tracker,
+        ctx.lang,
+        reason,
+        shipments=shipments,
+        numbers=numbers,
+        category=category,
+        priority=priority,
+        done=done,
+        settings=ctx.settings,
+    )
     joiner = " " if ctx.lang == "en" else ""
     text = joiner.join([ctx.t(f"handoff_lead_{reason}"), ctx.t("handoff_tail")])
     ctx.say(text, json_message={"handoff": payload})
-    logger.info("handoff %s: reason=%s category=%s priority=%s", ctx.conversation_id, reason,
-                payload["category"], payload["priority"])
+    logger.info(
+        "handoff %s: reason=%s category=%s priority=%s",
+        ctx.conversation_id,
+        reason,
+        payload["category"],
+        payload["priority"],
+    )
     return [SlotSet("handed_off", True)]
 
 
@@ -304,8 +378,8 @@ def escalate_if_needed(
     *,
     exception_topic: bool,
     high_value: bool = False,
-    category: Optional[str] = None,
-    done: Optional[list[str]] = None,
+    category: str | None = None,
+    done: list[str] | None = None,
 ) -> list[EventType]:
     """After an answer, the cases a colleague must take over, strongest first:
     urgent medical goods still on the way, a claim above the value threshold.

@@ -3,10 +3,10 @@
 Nothing here shows personal data: scan descriptions are masked (couriers' notes
 sometimes carry a phone number), signers appear as a category only.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional
 
 from actions import clock, texts
 from bot.pii import mask_text
@@ -16,7 +16,7 @@ CLOSED_STATUSES = ("returned", "cancelled")
 EXCEPTION_PRIORITY_TIERS = ("vip", "enterprise")
 
 
-def found(shipments: dict[str, Optional[Shipment]]) -> list[Shipment]:
+def found(shipments: dict[str, Shipment | None]) -> list[Shipment]:
     """The shipments that exist, in the customer's order."""
     return [s for s in shipments.values() if s is not None]
 
@@ -25,12 +25,12 @@ def carrier_name(shipment: Shipment) -> str:
     return shipment.carrier_name or shipment.carrier
 
 
-def latest_scan(shipment: Shipment) -> Optional[TrackingEvent]:
+def latest_scan(shipment: Shipment) -> TrackingEvent | None:
     return shipment.latest_event
 
 
 def scan_phrase(lang: str, shipment: Shipment) -> str:
-    """"今天 06:40【北京顺义转运中心】快件已到达" / "today at 06:40, Beijing hub — Arrived"."""
+    """ "今天 06:40【北京顺义转运中心】快件已到达" / "today at 06:40, Beijing hub — Arrived"."""
     event = latest_scan(shipment)
     if event is None:
         return "—" if lang == "en" else "暂无扫描记录"
@@ -60,7 +60,7 @@ def is_closed(shipment: Shipment) -> bool:
     return shipment.status in CLOSED_STATUSES
 
 
-def expected_delivery(shipment: Shipment) -> Optional[datetime]:
+def expected_delivery(shipment: Shipment) -> datetime | None:
     """The current expected delivery: the exception's new ETA, else the ETA."""
     if shipment.exception is not None and shipment.exception.new_eta is not None:
         return shipment.exception.new_eta
@@ -77,7 +77,7 @@ def is_overdue(shipment: Shipment) -> bool:
     return _on_its_way(shipment) and expected is not None and clock.now() > expected
 
 
-def upcoming_delivery(shipment: Shipment) -> Optional[datetime]:
+def upcoming_delivery(shipment: Shipment) -> datetime | None:
     """The expected delivery if it is still ahead (a passed ETA is no promise)."""
     expected = expected_delivery(shipment)
     return expected if expected is not None and clock.now() <= expected else None
@@ -94,7 +94,7 @@ def is_late(shipment: Shipment) -> bool:
     return is_past_promise(shipment) or is_overdue(shipment)
 
 
-def days_without_scan(shipment: Shipment) -> Optional[int]:
+def days_without_scan(shipment: Shipment) -> int | None:
     event = latest_scan(shipment)
     if event is None:
         return None
@@ -142,8 +142,9 @@ def tracking_block(lang: str, shipment: Shipment) -> str:
     lines.append(scan_line(lang, shipment))
     if is_delivered(shipment):
         lines.append(
-            texts.t(lang, "block_delivered", time=delivered_time(lang, shipment),
-                    category=signed_category(lang, shipment))
+            texts.t(
+                lang, "block_delivered", time=delivered_time(lang, shipment), category=signed_category(lang, shipment)
+            )
         )
     elif not is_closed(shipment):
         eta = expected_delivery(shipment)

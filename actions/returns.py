@@ -1,10 +1,11 @@
 """Returns: the steps, booking a courier pickup, and choosing a time window (for a
 return pickup or a redelivery)."""
+
 from __future__ import annotations
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, parcels, db, texts, windows
+from actions import conversation, db, parcels, texts, windows
 from actions.base import (
     Context,
     ParcelAction,
@@ -36,8 +37,13 @@ def return_goods(ctx: Context, shipments: Shipments) -> list[EventType]:
         elif parcels.is_delivered(shipment):
             returnable = True
         elif not parcels.is_closed(shipment):
-            ctx.say(ctx.t("return_not_delivered", number=shipment.tracking_number,
-                          status=texts.status_label(ctx.lang, shipment.status)))
+            ctx.say(
+                ctx.t(
+                    "return_not_delivered",
+                    number=shipment.tracking_number,
+                    status=texts.status_label(ctx.lang, shipment.status),
+                )
+            )
     if not returnable:
         return []
     ctx.say(ctx.t("return_offer_pickup"))
@@ -100,8 +106,7 @@ class ActionChooseTimeWindow(ParcelAction):
             ctx.say(ctx.t("window_unknown"), buttons=windows.buttons(ctx.lang))
             return []
         if windows.is_past(code):
-            ctx.say(ctx.t("window_past", window=windows.describe(ctx.lang, code)),
-                    buttons=windows.buttons(ctx.lang))
+            ctx.say(ctx.t("window_past", window=windows.describe(ctx.lang, code)), buttons=windows.buttons(ctx.lang))
             return []
         numbers = conversation.current_numbers(ctx.tracker)
         shipments = ctx.lookup(numbers) if numbers else {}
@@ -116,9 +121,15 @@ class ActionChooseTimeWindow(ParcelAction):
         kind, message = _BOOKINGS[awaiting]
         window = windows.bounds(code)
         for shipment in targets:
-            case, created = db.open_case(kind, [shipment], ctx.conversation_id, language=ctx.lang,
-                                                   summary=f"{kind} {code}", details={"time_window": code},
-                                                   window=window)
+            case, created = db.open_case(
+                kind,
+                [shipment],
+                ctx.conversation_id,
+                language=ctx.lang,
+                summary=f"{kind} {code}",
+                details={"time_window": code},
+                window=window,
+            )
             ctx.announce_case(case, created)
             ctx.say(ctx.t(message, window=windows.describe(ctx.lang, code), reference=case.reference))
         return [SlotSet("awaiting", None)]

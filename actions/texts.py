@@ -6,17 +6,17 @@ English ("en"). Chinese is the voice of a warm, professional service agent:
 acknowledge, explain with the facts, offer the next step. All times are shown in
 Asia/Shanghai.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from actions import clock
 
 LANGUAGES = ("zh", "en")
 
 
-def norm_lang(lang: Optional[str]) -> str:
+def norm_lang(lang: str | None) -> str:
     return lang if lang in LANGUAGES else "zh"
 
 
@@ -102,7 +102,10 @@ ACTION_STEP_LABELS: dict[str, tuple[str, str]] = {
     "action_track_parcel": ("查询物流状态", "looked up the tracking status"),
     "action_ask_eta": ("告知预计送达时间", "gave the expected delivery time"),
     "action_explain_delay": ("解释延误情况", "explained the delay"),
-    "action_signed_not_received": ("核实签收记录并给出寻找建议", "checked the delivery record and suggested where to look"),
+    "action_signed_not_received": (
+        "核实签收记录并给出寻找建议",
+        "checked the delivery record and suggested where to look",
+    ),
     "action_return_goods": ("说明退货流程", "explained the return steps"),
     "action_damaged_goods": ("说明破损理赔所需材料", "listed the evidence for a damage claim"),
     "action_lost_parcel": ("核查包裹下落", "looked into the missing parcel"),
@@ -143,7 +146,7 @@ FALLBACK_TOPICS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def label(table: dict[str, tuple[str, str]], lang: str, code: Optional[str]) -> str:
+def label(table: dict[str, tuple[str, str]], lang: str, code: str | None) -> str:
     """The plain-word label of `code`; an unknown code is shown as it is."""
     if not code:
         return ""
@@ -153,19 +156,19 @@ def label(table: dict[str, tuple[str, str]], lang: str, code: Optional[str]) -> 
     return pair[1] if norm_lang(lang) == "en" else pair[0]
 
 
-def status_label(lang: str, status: Optional[str]) -> str:
+def status_label(lang: str, status: str | None) -> str:
     return label(STATUS_LABELS, lang, status)
 
 
-def exception_label(lang: str, exception_type: Optional[str]) -> str:
+def exception_label(lang: str, exception_type: str | None) -> str:
     return label(EXCEPTION_LABELS, lang, exception_type)
 
 
-def customs_label(lang: str, status: Optional[str]) -> str:
+def customs_label(lang: str, status: str | None) -> str:
     return label(CUSTOMS_LABELS, lang, status)
 
 
-def signed_by_category(signed_by: Optional[str]) -> str:
+def signed_by_category(signed_by: str | None) -> str:
     """The category of whoever signed (never the raw text, which may be a name)."""
     text = (signed_by or "").lower()
     for category, cues in _SIGNED_BY_CUES:
@@ -174,7 +177,7 @@ def signed_by_category(signed_by: Optional[str]) -> str:
     return "other"
 
 
-def signed_by_label(lang: str, signed_by: Optional[str]) -> str:
+def signed_by_label(lang: str, signed_by: str | None) -> str:
     return label(SIGNED_BY_LABELS, lang, signed_by_category(signed_by))
 
 
@@ -185,7 +188,7 @@ _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _relative(lang: str, day: date, today: date) -> Optional[str]:
+def _relative(lang: str, day: date, today: date) -> str | None:
     delta = (day - today).days
     if norm_lang(lang) == "en":
         return {0: "today", 1: "tomorrow", -1: "yesterday"}.get(delta)
@@ -251,7 +254,7 @@ def window_text(lang: str, start: datetime, end: datetime) -> str:
     return f"{day}, {span}" if norm_lang(lang) == "en" else f"{day} {span}"
 
 
-def money_text(amount: float, currency: Optional[str]) -> str:
+def money_text(amount: float, currency: str | None) -> str:
     value = f"{amount:,.2f}".rstrip("0").rstrip(".") if amount % 1 else f"{amount:,.0f}"
     return f"{value} {currency or 'CNY'}"
 
@@ -270,7 +273,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "internal_error": {
         "zh": "抱歉，刚才处理时出了点小问题，麻烦您再发一次；如果仍然不行，回复“转人工”由同事为您处理。",
-        "en": "Sorry, something went wrong on my side. Could you send that again? If it still doesn't work, type \"agent\" and a colleague will help.",
+        "en": 'Sorry, something went wrong on my side. Could you send that again? If it still doesn\'t work, type "agent" and a colleague will help.',
     },
     "ask_number": {
         "zh": "好的，麻烦您发一下运单号，我马上帮您{purpose}。运单号印在快递面单上，比如 SF1402345678901。",
@@ -293,7 +296,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "block_header": {"zh": "📦 运单 {number}（{carrier}）", "en": "📦 {number} ({carrier})"},
     "block_route": {"zh": "线路：{origin} → {destination}", "en": "Route: {origin} → {destination}"},
     "block_status": {"zh": "状态：{status}", "en": "Status: {status}"},
-    "block_scan": {"zh": "最新轨迹：{time}【{location}】{description}", "en": "Latest scan: {time}, {location} — {description}"},
+    "block_scan": {
+        "zh": "最新轨迹：{time}【{location}】{description}",
+        "en": "Latest scan: {time}, {location} — {description}",
+    },
     "block_scan_no_place": {"zh": "最新轨迹：{time} {description}", "en": "Latest scan: {time} — {description}"},
     "block_no_scans": {
         "zh": "最新轨迹：暂无扫描记录（可能还在等待揽收）",
@@ -365,7 +371,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "delay_follow": {
         "zh": "如果到时还没收到，随时找我，或回复“转人工”由专员为您催办。",
-        "en": "If it hasn't arrived by then, message me any time or type \"agent\" and a colleague will chase it for you.",
+        "en": 'If it hasn\'t arrived by then, message me any time or type "agent" and a colleague will chase it for you.',
     },
     "delay_late_unrecorded": {
         "zh": "非常抱歉，运单 {number} 原本承诺{promised}送达，现在已经超时了，系统里暂时还没有登记具体的延误原因。最新轨迹：{scan}。",
@@ -377,7 +383,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "delay_offer_escalate": {
         "zh": "需要我帮您转给专员催查吗？回复“需要”即可。",
-        "en": "Would you like me to pass this to a colleague to chase it? Just reply \"yes\".",
+        "en": 'Would you like me to pass this to a colleague to chase it? Just reply "yes".',
     },
     "delay_on_time": {
         "zh": "请放心，运单 {number} 目前运输正常（{status}），预计{eta}送达，在承诺时效内。",
@@ -397,19 +403,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "next_step_lost": {
         "zh": "我可以帮您查询丢件调查进度，说“查丢件”就行。",
-        "en": "I can check the loss investigation for you — just say \"lost parcel\".",
+        "en": 'I can check the loss investigation for you — just say "lost parcel".',
     },
     "next_step_damaged": {
         "zh": "我可以帮您登记破损理赔，说“包裹破损”就行。",
-        "en": "I can register a damage claim for you — just say \"damaged parcel\".",
+        "en": 'I can register a damage claim for you — just say "damaged parcel".',
     },
     "next_step_delivery": {
         "zh": "我可以帮您安排自取、再次派送或改地址，说“派送失败”就行。",
-        "en": "I can arrange a self-pickup, a redelivery or a new address — just say \"delivery failed\".",
+        "en": 'I can arrange a self-pickup, a redelivery or a new address — just say "delivery failed".',
     },
     "next_step_customs": {
         "zh": "我可以帮您查看清关需要的材料和税费，说“清关”就行。",
-        "en": "I can show what customs needs from you — just say \"customs\".",
+        "en": 'I can show what customs needs from you — just say "customs".',
     },
     # ---- signed but not received
     "snr_not_delivered": {
@@ -518,7 +524,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "verify_no_digits": {
         "zh": "请直接发送收件人手机号的后4位数字，例如“尾号1234”。",
-        "en": "Please send just the last 4 digits of the recipient's phone number, e.g. \"last 4: 1234\".",
+        "en": 'Please send just the last 4 digits of the recipient\'s phone number, e.g. "last 4: 1234".',
     },
     "verify_failed_retry": {
         "zh": "抱歉，您提供的尾号和运单登记的信息不一致，请再核对一下（还可以再试 {left} 次）。",
@@ -535,7 +541,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "verify_unavailable": {
         "zh": "抱歉，运单 {number} 没有登记可供核验的手机号，我没办法在线验证。回复“转人工”，同事会帮您核实身份后继续办理。",
-        "en": "Sorry, {number} has no phone number on file that I can check, so I can't verify you online. Type \"agent\" and a colleague will verify you and continue.",
+        "en": 'Sorry, {number} has no phone number on file that I can check, so I can\'t verify you online. Type "agent" and a colleague will verify you and continue.',
     },
     "pickup_details": {
         "zh": "取件信息如下：\n取件码：{code}\n存放位置：{location}\n签收时间：{time}\n请尽快去取件哦。",
@@ -627,7 +633,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "customs_duty": {
         "zh": "应缴税费：{amount}。缴纳方式：缴税链接会以短信发送到收件人手机，也可以在官网或App的“税费支付”中输入运单号支付；支付完成后一般1–2个工作日放行。",
-        "en": "Duties due: {amount}. How to pay: a payment link is texted to the recipient's phone, or enter the tracking number under \"Pay duties\" on our website or app. Release usually follows within 1–2 working days of payment.",
+        "en": 'Duties due: {amount}. How to pay: a payment link is texted to the recipient\'s phone, or enter the tracking number under "Pay duties" on our website or app. Release usually follows within 1–2 working days of payment.',
     },
     "customs_docs": {
         "zh": "需要提供的材料：{docs}。{upload}",
@@ -657,7 +663,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "deny_escalate": {
         "zh": "好的。包裹有新的物流进展时，您随时问我就能查到；需要专员催办时回复“转人工”即可。",
-        "en": "Okay. Ask me any time for the latest tracking; if you'd like a colleague to chase it, just type \"agent\".",
+        "en": 'Okay. Ask me any time for the latest tracking; if you\'d like a colleague to chase it, just type "agent".',
     },
     "fallback_first": {
         "zh": "不好意思，我没太理解您的意思 🙏 能换个说法再说一次吗？也可以选择下面的常见问题：",
@@ -722,7 +728,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def t(lang: Optional[str], key: str, **values: object) -> str:
+def t(lang: str | None, key: str, **values: object) -> str:
     """The phrase `key` in `lang` ("zh" or "en"), with `values` filled in."""
     entry = MESSAGES[key]
     template = entry.get(norm_lang(lang)) or entry["zh"]

@@ -1,5 +1,6 @@
 """Where is my parcel, when does it arrive, why is it late; receiving a tracking
 number; detecting the conversation language."""
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,9 @@ def track(ctx: Context, shipments: Shipments) -> list[EventType]:
     found = parcels.found(shipments)
     blocks: list[str] = []
     for key, shipment in shipments.items():
-        blocks.append(parcels.tracking_block(ctx.lang, shipment) if shipment is not None
-                      else ctx.t("not_found", number=key))
+        blocks.append(
+            parcels.tracking_block(ctx.lang, shipment) if shipment is not None else ctx.t("not_found", number=key)
+        )
     if not found:
         for block in blocks:
             ctx.say(block)
@@ -68,25 +70,38 @@ def _eta_answer(lang: str, shipment: Shipment) -> str:
     number = shipment.tracking_number
     status = texts.status_label(lang, shipment.status)
     if parcels.is_delivered(shipment):
-        return texts.t(lang, "eta_delivered", number=number, time=parcels.delivered_time(lang, shipment),
-                       category=parcels.signed_category(lang, shipment))
+        return texts.t(
+            lang,
+            "eta_delivered",
+            number=number,
+            time=parcels.delivered_time(lang, shipment),
+            category=parcels.signed_category(lang, shipment),
+        )
     if parcels.is_closed(shipment):
         return texts.t(lang, "eta_closed", number=number, status=status)
     exc = shipment.exception
     upcoming = parcels.upcoming_delivery(shipment)
     if exc is not None and exc.new_eta is not None and exc.reason and upcoming is not None:
-        return texts.t(lang, "eta_delayed", number=number, type=texts.exception_label(lang, exc.type),
-                       reason=parcels.exception_reason(shipment),
-                       new_eta=texts.deadline_text(lang, exc.new_eta))
+        return texts.t(
+            lang,
+            "eta_delayed",
+            number=number,
+            type=texts.exception_label(lang, exc.type),
+            reason=parcels.exception_reason(shipment),
+            new_eta=texts.deadline_text(lang, exc.new_eta),
+        )
     if upcoming is not None:
-        return texts.t(lang, "eta_expected", number=number, status=status,
-                       eta=texts.deadline_text(lang, upcoming))
+        return texts.t(lang, "eta_expected", number=number, status=status, eta=texts.deadline_text(lang, upcoming))
     expected = parcels.expected_delivery(shipment)
     if expected is not None:  # the expected time has passed
-        return texts.t(lang, "eta_overdue", number=number, eta=texts.deadline_text(lang, expected),
-                       scan=parcels.scan_phrase(lang, shipment))
-    return texts.t(lang, "eta_unknown", number=number, status=status,
-                   scan=parcels.scan_phrase(lang, shipment))
+        return texts.t(
+            lang,
+            "eta_overdue",
+            number=number,
+            eta=texts.deadline_text(lang, expected),
+            scan=parcels.scan_phrase(lang, shipment),
+        )
+    return texts.t(lang, "eta_unknown", number=number, status=status, scan=parcels.scan_phrase(lang, shipment))
 
 
 @topic(conversation.ETA)
@@ -107,8 +122,13 @@ def _delay_answer(ctx: Context, shipment: Shipment) -> tuple[str, bool]:
     lang, number = ctx.lang, shipment.tracking_number
     status = texts.status_label(lang, shipment.status)
     if parcels.is_delivered(shipment):
-        return texts.t(lang, "delay_delivered", number=number, time=parcels.delivered_time(lang, shipment),
-                       category=parcels.signed_category(lang, shipment)), False
+        return texts.t(
+            lang,
+            "delay_delivered",
+            number=number,
+            time=parcels.delivered_time(lang, shipment),
+            category=parcels.signed_category(lang, shipment),
+        ), False
     exc = shipment.exception
     if exc is not None and exc.type in DELAY_LIKE:
         reason = parcels.exception_reason(shipment)
@@ -123,33 +143,53 @@ def _delay_answer(ctx: Context, shipment: Shipment) -> tuple[str, bool]:
             solution = texts.t(lang, "delay_eta_overdue", new_eta=texts.deadline_text(lang, exc.new_eta))
             follow_up = texts.t(lang, "delay_offer_escalate")
         else:
-            solution = (texts.t(lang, "delay_new_eta", new_eta=texts.deadline_text(lang, exc.new_eta))
-                        if exc.new_eta is not None else texts.t(lang, "delay_no_new_eta"))
+            solution = (
+                texts.t(lang, "delay_new_eta", new_eta=texts.deadline_text(lang, exc.new_eta))
+                if exc.new_eta is not None
+                else texts.t(lang, "delay_no_new_eta")
+            )
             follow_up = texts.t(lang, "delay_follow")
         return texts.paragraph(lang, [texts.t(lang, "delay_ack", number=number), cause, solution, follow_up]), overdue
     if exc is not None:
         reason = parcels.exception_reason(shipment)
         reason_part = (f" ({reason})" if lang == "en" else f"（{reason}）") if reason else ""
-        return texts.t(lang, "delay_other_issue", number=number, type=texts.exception_label(lang, exc.type),
-                       reason=reason_part, next_step=texts.t(lang, _NEXT_STEP.get(exc.type, "next_step_lost"))), False
+        return texts.t(
+            lang,
+            "delay_other_issue",
+            number=number,
+            type=texts.exception_label(lang, exc.type),
+            reason=reason_part,
+            next_step=texts.t(lang, _NEXT_STEP.get(exc.type, "next_step_lost")),
+        ), False
     if parcels.is_past_promise(shipment):
         assert shipment.promised_by is not None
-        late = texts.t(lang, "delay_late_unrecorded", number=number,
-                       promised=texts.deadline_text(lang, shipment.promised_by),
-                       scan=parcels.scan_phrase(lang, shipment))
+        late = texts.t(
+            lang,
+            "delay_late_unrecorded",
+            number=number,
+            promised=texts.deadline_text(lang, shipment.promised_by),
+            scan=parcels.scan_phrase(lang, shipment),
+        )
         return texts.paragraph(lang, [late, texts.t(lang, "delay_offer_escalate")]), True
     if parcels.is_overdue(shipment):
         expected = parcels.expected_delivery(shipment)
         assert expected is not None
-        late = texts.t(lang, "delay_overdue_unrecorded", number=number,
-                       eta=texts.deadline_text(lang, expected), scan=parcels.scan_phrase(lang, shipment))
+        late = texts.t(
+            lang,
+            "delay_overdue_unrecorded",
+            number=number,
+            eta=texts.deadline_text(lang, expected),
+            scan=parcels.scan_phrase(lang, shipment),
+        )
         return texts.paragraph(lang, [late, texts.t(lang, "delay_offer_escalate")]), True
     expected = parcels.upcoming_delivery(shipment)
     if expected is not None:
-        return texts.t(lang, "delay_on_time", number=number, status=status,
-                       eta=texts.deadline_text(lang, expected)), False
-    return texts.t(lang, "delay_on_time_no_eta", number=number, status=status,
-                   scan=parcels.scan_phrase(lang, shipment)), False
+        return texts.t(
+            lang, "delay_on_time", number=number, status=status, eta=texts.deadline_text(lang, expected)
+        ), False
+    return texts.t(
+        lang, "delay_on_time_no_eta", number=number, status=status, scan=parcels.scan_phrase(lang, shipment)
+    ), False
 
 
 @topic(conversation.DELAY)
@@ -232,8 +272,7 @@ class ActionDetectLanguage(Action):
     def name(self) -> str:
         return "action_detect_language"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: DomainDict) -> list[dict[str, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         current = tracker.get_slot("language")
         current = current if current in texts.LANGUAGES else "zh"
         try:

@@ -1,10 +1,10 @@
 """Phone verification: the last 4 digits of the recipient's phone unlock the
 recipient's personal data (pickup code, delivery place) and address changes."""
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import Optional
 
 from rasa_sdk.events import EventType, SlotSet
 
@@ -27,8 +27,13 @@ def pickup_details(ctx: Context, shipment: Shipment) -> str:
     time = parcels.delivered_time(ctx.lang, shipment)
     if delivery is not None and delivery.pickup_code:
         return ctx.t("pickup_details", code=delivery.pickup_code, location=location, time=time)
-    return ctx.t("pickup_no_code", number=shipment.tracking_number, location=location, time=time,
-                 category=parcels.signed_category(ctx.lang, shipment))
+    return ctx.t(
+        "pickup_no_code",
+        number=shipment.tracking_number,
+        location=location,
+        time=time,
+        category=parcels.signed_category(ctx.lang, shipment),
+    )
 
 
 def ask_verification(ctx: Context, purpose: str) -> list[EventType]:
@@ -41,7 +46,7 @@ def ask_new_address(ctx: Context) -> list[EventType]:
     return [SlotSet("awaiting", NEW_ADDRESS), SlotSet("verification_purpose", None)]
 
 
-def _last4(phone: Optional[str]) -> Optional[str]:
+def _last4(phone: str | None) -> str | None:
     digits = re.sub(r"\D", "", phone or "")
     return digits[-4:] if len(digits) >= 4 else None
 
@@ -58,8 +63,12 @@ class ActionVerifyPhone(ParcelAction):
         numbers = conversation.current_numbers(ctx.tracker)
         if not numbers:
             if purpose:
-                return ask_for_number(ctx, conversation.CHANGE_ADDRESS if purpose == PURPOSE_ADDRESS_CHANGE
-                                      else conversation.SIGNED_NOT_RECEIVED)
+                return ask_for_number(
+                    ctx,
+                    conversation.CHANGE_ADDRESS
+                    if purpose == PURPOSE_ADDRESS_CHANGE
+                    else conversation.SIGNED_NOT_RECEIVED,
+                )
             ctx.say(ctx.t("verify_not_needed"))
             return []
         shipments = ctx.lookup(numbers)
@@ -82,8 +91,11 @@ class ActionVerifyPhone(ParcelAction):
         verified = conversation.verified_numbers(ctx.tracker)
         verified += [s.tracking_key for s in matched if s.tracking_key not in verified]
         log_masked(logger, "recipient verified for %s", ", ".join(s.tracking_number for s in matched))
-        events: list[EventType] = [SlotSet("verified_numbers", verified), SlotSet("verification_attempts", 0),
-                                   SlotSet("verification_purpose", None)]
+        events: list[EventType] = [
+            SlotSet("verified_numbers", verified),
+            SlotSet("verification_attempts", 0),
+            SlotSet("verification_purpose", None),
+        ]
         if purpose == PURPOSE_PICKUP_CODE:
             ctx.say("\n".join([ctx.t("verify_ok")] + [pickup_details(ctx, s) for s in matched]))
             return events
@@ -98,8 +110,11 @@ class ActionVerifyPhone(ParcelAction):
         limit = max(1, ctx.settings.max_verification_attempts)
         log_masked(logger, "recipient verification failed (%d/%d)", attempts, limit)
         if attempts >= limit:
-            events: list[EventType] = [SlotSet("verification_attempts", attempts),
-                                       SlotSet("verification_purpose", None), SlotSet("awaiting", None)]
+            events: list[EventType] = [
+                SlotSet("verification_attempts", attempts),
+                SlotSet("verification_purpose", None),
+                SlotSet("awaiting", None),
+            ]
             return events + hand_off(ctx, "verification_failed", shipments=shipments)
         ctx.say(ctx.t("verify_failed_retry", left=limit - attempts))
         return [SlotSet("verification_attempts", attempts)]

@@ -1,10 +1,10 @@
 """Time windows for a return pickup or a redelivery, in Asia/Shanghai."""
+
 from __future__ import annotations
 
 import json
 import re
 from datetime import datetime, time, timedelta
-from typing import Optional
 
 from rasa_sdk import Tracker
 
@@ -55,13 +55,15 @@ def describe(lang: str, code: str) -> str:
 
 def buttons(lang: str) -> list[dict[str, str]]:
     return [
-        {"title": describe(lang, code),
-         "payload": "/choose_time_window" + json.dumps({"time_window": code}, separators=(",", ":"))}
+        {
+            "title": describe(lang, code),
+            "payload": "/choose_time_window" + json.dumps({"time_window": code}, separators=(",", ":")),
+        }
         for code in available()
     ]
 
 
-def chosen(tracker: Tracker) -> Optional[str]:
+def chosen(tracker: Tracker) -> str | None:
     """The window the customer picked: the time_window entity, else words in the text."""
     for value in tracker.get_latest_entity_values("time_window"):
         if value in WINDOWS:

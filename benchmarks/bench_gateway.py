@@ -11,6 +11,7 @@ resolved again so the queue is left as it was)
 Self-contained (gateway overhead only: in-process gateway + a scripted fake Rasa):
     python benchmarks/bench_gateway.py --self-contained -n 200
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import aiohttp
 
@@ -41,12 +42,16 @@ def percentile(values: list[float], p: float) -> float:
 
 def report(name: str, seconds: list[float]) -> None:
     ms = [s * 1000 for s in seconds]
-    print(f"{name:<38} n={len(ms):<4} p50={percentile(ms, 50):8.1f} ms  p95={percentile(ms, 95):8.1f} ms  "
-          f"mean={statistics.fmean(ms):8.1f} ms  max={max(ms):8.1f} ms", flush=True)
+    print(
+        f"{name:<38} n={len(ms):<4} p50={percentile(ms, 50):8.1f} ms  p95={percentile(ms, 95):8.1f} ms  "
+        f"mean={statistics.fmean(ms):8.1f} ms  max={max(ms):8.1f} ms",
+        flush=True,
+    )
 
 
-async def round_trips(http: aiohttp.ClientSession, base: str, n: int, messages: list[str],
-                      turns_per_conversation: int) -> list[float]:
+async def round_trips(
+    http: aiohttp.ClientSession, base: str, n: int, messages: list[str], turns_per_conversation: int
+) -> list[float]:
     times: list[float] = []
     sender = ""
     for i in range(n):
@@ -79,13 +84,15 @@ async def close_bench_items(http: aiohttp.ClientSession, base: str, token: str) 
         if item["sender_id"].startswith("bench-"):
             async with http.post(f"{base}/api/handoffs/{item['handoff_id']}/claim", headers=headers) as claim:
                 if claim.status == 200:
-                    async with http.post(f"{base}/api/conversations/{item['conversation_id']}/resolve",
-                                         headers=headers):
+                    async with http.post(
+                        f"{base}/api/conversations/{item['conversation_id']}/resolve", headers=headers
+                    ):
                         pass
 
 
-async def handoffs(http: aiohttp.ClientSession, base: str, token: str, count: int,
-                   lead_in: Optional[str]) -> tuple[list[float], list[float]]:
+async def handoffs(
+    http: aiohttp.ClientSession, base: str, token: str, count: int, lead_in: str | None
+) -> tuple[list[float], list[float]]:
     headers = {"Authorization": f"Bearer {token}"}
     ws_times: list[float] = []
     queue_times: list[float] = []
@@ -103,8 +110,9 @@ async def handoffs(http: aiohttp.ClientSession, base: str, token: str, count: in
                 except asyncio.TimeoutError:
                     break
             started = time.perf_counter()
-            post = asyncio.create_task(http.post(f"{base}/webhooks/rest/webhook",
-                                                 json={"sender": sender, "message": "转人工"}))
+            post = asyncio.create_task(
+                http.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": "转人工"})
+            )
 
             async def websocket_event() -> float:
                 while True:
@@ -129,8 +137,9 @@ async def handoffs(http: aiohttp.ClientSession, base: str, token: str, count: in
             # Leave the queue as it was: take the item and close it.
             async with http.post(f"{base}/api/handoffs/{item['handoff_id']}/claim", headers=headers) as claim:
                 if claim.status == 200:
-                    async with http.post(f"{base}/api/conversations/{item['conversation_id']}/resolve",
-                                         headers=headers):
+                    async with http.post(
+                        f"{base}/api/conversations/{item['conversation_id']}/resolve", headers=headers
+                    ):
                         pass
     return ws_times, queue_times
 
@@ -138,7 +147,13 @@ async def handoffs(http: aiohttp.ClientSession, base: str, token: str, count: in
 async def run(args: argparse.Namespace) -> None:
     base = args.base_url.rstrip("/")
     # Questions the bot answers itself (no handoff: a queued conversation would skip Rasa).
-    messages = args.message or ["SF1402345678901 到哪了", "你好", "我的快递什么时候到", "谢谢", "SF1402345678901 什么时候送到"]
+    messages = args.message or [
+        "SF1402345678901 到哪了",
+        "你好",
+        "我的快递什么时候到",
+        "谢谢",
+        "SF1402345678901 什么时候送到",
+    ]
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(timeout=timeout) as http:
         async with http.get(f"{base}/health") as response:
@@ -168,10 +183,14 @@ async def self_contained(args: argparse.Namespace) -> None:
     fake = await FakeRasa(delay_s=args.fake_delay).start()
     data_dir = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     port = free_port()
-    settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'gateway.db'}", rasa_url=fake.url,
-                        staffed_hours="00:00-24:00", gateway_port=port)
-    add_agent("bench", "bench-password", role="supervisor", tier=3, max_chats=1000,
-              database_url=settings.database_url)
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=f"sqlite:///{data_dir / 'gateway.db'}",
+        rasa_url=fake.url,
+        staffed_hours="00:00-24:00",
+        gateway_port=port,
+    )
+    add_agent("bench", "bench-password", role="supervisor", tier=3, max_chats=1000, database_url=settings.database_url)
     _warm_up_masking()  # load the masker first (in a server it loads before the first request)
     runner = web.AppRunner(create_app(settings), access_log=None)
     await runner.setup()
@@ -195,12 +214,17 @@ def main() -> int:
     parser.add_argument("--agent", help="agent username for the handoff figure")
     parser.add_argument("--password-stdin", action="store_true", help="read the agent's password from stdin")
     parser.add_argument("--handoffs", type=int, default=10)
-    parser.add_argument("--lead-in", default="我的快递 SF1402345678901 一直没更新",
-                        help="message sent before each handoff (gives the handoff a parcel)")
+    parser.add_argument(
+        "--lead-in",
+        default="我的快递 SF1402345678901 一直没更新",
+        help="message sent before each handoff (gives the handoff a parcel)",
+    )
     parser.add_argument("--self-contained", action="store_true", help="in-process gateway + fake Rasa")
     parser.add_argument("--fake-delay", type=float, default=0.0, help="fake Rasa reply delay (s)")
     args = parser.parse_args()
-    args.password = sys.stdin.readline().rstrip("\n") if args.password_stdin else os.environ.get("BENCH_AGENT_PASSWORD", "")
+    args.password = (
+        sys.stdin.readline().rstrip("\n") if args.password_stdin else os.environ.get("BENCH_AGENT_PASSWORD", "")
+    )
     if args.agent and not args.password:
         parser.error("give the agent's password with --password-stdin or BENCH_AGENT_PASSWORD")
     import logging

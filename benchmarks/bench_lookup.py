@@ -11,6 +11,7 @@
 3. Imports --import-lines demo records with the real importer into the same
    database (inserts), then again (updates), and prints records/s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,15 @@ from bot.store.repository import get_shipment
 CHUNK = 20_000
 EVENTS_PER_SHIPMENT = 4
 # (carrier, key template): every key fits CARRIER_PATTERNS of its carrier.
-TEMPLATES = (("SF", "SF9{:012d}"), ("JD", "JDX{:012d}"), ("YTO", "YT9{:012d}"), ("ZTO", "ZTO76{:010d}"),
-             ("YUNDA", "YD3{:012d}"), ("CNPOST", "9{:012d}"), ("STO", "268{:012d}"))
+TEMPLATES = (
+    ("SF", "SF9{:012d}"),
+    ("JD", "JDX{:012d}"),
+    ("YTO", "YT9{:012d}"),
+    ("ZTO", "ZTO76{:010d}"),
+    ("YUNDA", "YD3{:012d}"),
+    ("CNPOST", "9{:012d}"),
+    ("STO", "268{:012d}"),
+)
 STATUSES = ("in_transit", "delivered", "out_for_delivery", "arrived_at_hub", "picked_up", "exception")
 
 
@@ -53,31 +61,86 @@ def _chunk_rows(start: int, stop: int, base: datetime) -> dict[Any, list[dict[st
         carrier, key = synthetic_key(i)
         status = STATUSES[i % len(STATUSES)]
         shipped = base - timedelta(minutes=i % 10_000)
-        shipments.append({
-            "id": i + 1, "tracking_key": key, "tracking_number": key, "carrier": carrier, "carrier_name": None,
-            "service": "standard", "order_id": None, "status": status, "origin": "深圳", "destination": "北京市朝阳区",
-            "cross_border": i % 20 == 0, "sender_name": "张伟", "sender_phone": "13800000000",
-            "sender_address": "深圳市南山区科技园南路1号", "recipient_name": "李娜", "recipient_phone": "13812345678",
-            "recipient_address": "北京市朝阳区望京街1号", "customer_tier": "regular", "declared_value": float(i % 5000),
-            "currency": "CNY", "weight_kg": 1.0, "shipped_at": shipped, "promised_by": shipped + timedelta(days=3),
-            "eta": shipped + timedelta(days=3), "extra": None, "created_at": now, "updated_at": now,
-        })
+        shipments.append(
+            {
+                "id": i + 1,
+                "tracking_key": key,
+                "tracking_number": key,
+                "carrier": carrier,
+                "carrier_name": None,
+                "service": "standard",
+                "order_id": None,
+                "status": status,
+                "origin": "深圳",
+                "destination": "北京市朝阳区",
+                "cross_border": i % 20 == 0,
+                "sender_name": "张伟",
+                "sender_phone": "13800000000",
+                "sender_address": "深圳市南山区科技园南路1号",
+                "recipient_name": "李娜",
+                "recipient_phone": "13812345678",
+                "recipient_address": "北京市朝阳区望京街1号",
+                "customer_tier": "regular",
+                "declared_value": float(i % 5000),
+                "currency": "CNY",
+                "weight_kg": 1.0,
+                "shipped_at": shipped,
+                "promised_by": shipped + timedelta(days=3),
+                "eta": shipped + timedelta(days=3),
+                "extra": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         for seq in range(EVENTS_PER_SHIPMENT):
-            events.append({"shipment_id": i + 1, "seq": seq, "time": shipped + timedelta(hours=6 * seq),
-                           "location": "深圳市", "status": "in_transit",
-                           "description": "【深圳转运中心】已发出，下一站【北京转运中心】"})
+            events.append(
+                {
+                    "shipment_id": i + 1,
+                    "seq": seq,
+                    "time": shipped + timedelta(hours=6 * seq),
+                    "location": "深圳市",
+                    "status": "in_transit",
+                    "description": "【深圳转运中心】已发出，下一站【北京转运中心】",
+                }
+            )
         if status == "exception" or i % 10 == 0:
-            exceptions.append({"shipment_id": i + 1, "type": "delay", "reason": "中转场爆仓，快件积压",
-                               "reported_at": shipped, "new_eta": shipped + timedelta(days=4)})
+            exceptions.append(
+                {
+                    "shipment_id": i + 1,
+                    "type": "delay",
+                    "reason": "中转场爆仓，快件积压",
+                    "reported_at": shipped,
+                    "new_eta": shipped + timedelta(days=4),
+                }
+            )
         if status == "delivered":
-            deliveries.append({"shipment_id": i + 1, "signed_at": shipped + timedelta(days=2), "signed_by": "快递柜",
-                               "location": "丰巢快递柜(朝阳路店)", "pickup_code": f"{i % 1_000_000:06d}"})
+            deliveries.append(
+                {
+                    "shipment_id": i + 1,
+                    "signed_at": shipped + timedelta(days=2),
+                    "signed_by": "快递柜",
+                    "location": "丰巢快递柜(朝阳路店)",
+                    "pickup_code": f"{i % 1_000_000:06d}",
+                }
+            )
         if i % 20 == 0:
-            customs.append({"shipment_id": i + 1, "status": "cleared", "duty_amount": 0.0, "duty_currency": "CNY",
-                            "required_documents": None, "note": None})
-    return {Shipment.__table__: shipments, TrackingEvent.__table__: events,
-            ShipmentException.__table__: exceptions, ProofOfDelivery.__table__: deliveries,
-            CustomsRecord.__table__: customs}
+            customs.append(
+                {
+                    "shipment_id": i + 1,
+                    "status": "cleared",
+                    "duty_amount": 0.0,
+                    "duty_currency": "CNY",
+                    "required_documents": None,
+                    "note": None,
+                }
+            )
+    return {
+        Shipment.__table__: shipments,
+        TrackingEvent.__table__: events,
+        ShipmentException.__table__: exceptions,
+        ProofOfDelivery.__table__: deliveries,
+        CustomsRecord.__table__: customs,
+    }
 
 
 def build(engine: Engine, count: int) -> float:
@@ -101,9 +164,9 @@ def build(engine: Engine, count: int) -> float:
 def typed_like_a_customer(key: str, rng: random.Random) -> str:
     text = key.lower() if rng.random() < 0.3 else key
     if rng.random() < 0.3:
-        text = " ".join(text[i:i + 4] for i in range(0, len(text), 4))
+        text = " ".join(text[i : i + 4] for i in range(0, len(text), 4))
     elif rng.random() < 0.3:
-        text = "-".join(text[i:i + 5] for i in range(0, len(text), 5))
+        text = "-".join(text[i : i + 5] for i in range(0, len(text), 5))
     return text
 
 
@@ -167,17 +230,22 @@ def main(argv: list[str] | None = None) -> int:
     init_db(engine)
     try:
         seconds = build(engine, args.count)
-        print(f"build: {args.count:,} shipments ({args.count * EVENTS_PER_SHIPMENT:,} scans) in {seconds:.1f} s "
-              f"({args.count / seconds:,.0f} shipments/s), file {db_path.stat().st_size / 2**20:,.0f} MiB")
+        print(
+            f"build: {args.count:,} shipments ({args.count * EVENTS_PER_SHIPMENT:,} scans) in {seconds:.1f} s "
+            f"({args.count / seconds:,.0f} shipments/s), file {db_path.stat().st_size / 2**20:,.0f} MiB"
+        )
         wall, cpu = time_lookups(engine, args.count, args.lookups, args.seed)
-        print(f"lookup: {args.lookups} random get_shipment: median {statistics.median(wall):.2f} ms, "
-              f"p95 {percentile(wall, 0.95):.2f} ms, max {max(wall):.2f} ms "
-              f"(CPU time: median {statistics.median(cpu):.2f} ms, p95 {percentile(cpu, 0.95):.2f} ms)")
+        print(
+            f"lookup: {args.lookups} random get_shipment: median {statistics.median(wall):.2f} ms, "
+            f"p95 {percentile(wall, 0.95):.2f} ms, max {max(wall):.2f} ms "
+            f"(CPU time: median {statistics.median(cpu):.2f} ms, p95 {percentile(cpu, 0.95):.2f} ms)"
+        )
         (new, new_cpu), (again, again_cpu) = time_import(engine, args.import_lines, workdir)
-        print(f"import: {args.import_lines:,} demo lines: {new:,.0f} records/s new, {again:,.0f} records/s "
-              f"re-imported/updated (per CPU second: {new_cpu:,.0f} and {again_cpu:,.0f})")
-        print(f"load average while running: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
-              f"on {os.cpu_count()} CPUs")
+        print(
+            f"import: {args.import_lines:,} demo lines: {new:,.0f} records/s new, {again:,.0f} records/s "
+            f"re-imported/updated (per CPU second: {new_cpu:,.0f} and {again_cpu:,.0f})"
+        )
+        print(f"load average while running: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     finally:
         engine.dispose()
         if not args.keep:

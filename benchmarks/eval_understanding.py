@@ -17,6 +17,7 @@ Prints: containment of routine conversations, handoff recall/precision, intent a
 tracking-number F1, feeling and urgency detection, per wording; with --baseline each cell
 reads "before -> now"; -v lists every conversation that failed with the bot's replies.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,16 +53,21 @@ async def _run_with_stack(args: argparse.Namespace) -> tuple[dict[str, Any], lis
     from bot.config import Settings
     from bot.gateway.app import create_app
     from bot.gateway.cli import add_agent
-    from bot.training import model_path
     from bot.serve import build_processes
+    from bot.training import model_path
 
     model = Path(args.model) if args.model else model_path()
     if not model.exists():
         raise SystemExit(f"no trained model at {model}: run `python -m bot train` first")
     data_dir = Path(tempfile.mkdtemp(prefix="eval-understanding-"))
-    env = {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'parcel.db'}",
-           "RASA_PORT": str(_free_port()), "ACTIONS_PORT": str(_free_port()), "GATEWAY_PORT": str(_free_port()),
-           "BIND_HOST": "127.0.0.1"}
+    env = {
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{data_dir / 'parcel.db'}",
+        "RASA_PORT": str(_free_port()),
+        "ACTIONS_PORT": str(_free_port()),
+        "GATEWAY_PORT": str(_free_port()),
+        "BIND_HOST": "127.0.0.1",
+    }
     os.environ.update(env)
     os.environ.pop("RASA_URL", None)
     settings = Settings()
@@ -70,7 +76,7 @@ async def _run_with_stack(args: argparse.Namespace) -> tuple[dict[str, Any], lis
     add_agent(AGENT, password, role="supervisor", tier=3, max_chats=1000, database_url=settings.database_url)
     processes = [p for p in build_processes(settings, model) if p.name != "gateway"]
     started = time.monotonic()
-    runner: Optional[web.AppRunner] = None
+    runner: web.AppRunner | None = None
     try:
         for proc in processes:
             proc.start()
@@ -84,10 +90,19 @@ async def _run_with_stack(args: argparse.Namespace) -> tuple[dict[str, Any], lis
         base = f"http://127.0.0.1:{settings.gateway_port}"
         started = time.monotonic()
         scores, conversations, parses = await evaluation.evaluate(
-            base, settings.rasa_url, AGENT, password, rasa_token=getattr(settings, "rasa_token", None) or None,
-            only=args.only, concurrency=args.concurrency)
-        meta = {"model": model.name, "stack_ready_s": round(ready_s, 1),
-                "evaluation_s": round(time.monotonic() - started, 1)}
+            base,
+            settings.rasa_url,
+            AGENT,
+            password,
+            rasa_token=getattr(settings, "rasa_token", None) or None,
+            only=args.only,
+            concurrency=args.concurrency,
+        )
+        meta = {
+            "model": model.name,
+            "stack_ready_s": round(ready_s, 1),
+            "evaluation_s": round(time.monotonic() - started, 1),
+        }
         return scores, conversations, parses, meta
     finally:
         if runner is not None:
@@ -113,13 +128,14 @@ def main() -> int:
     if args.verbose:
         print(evaluation.failures_text(conversations))
         print()
-    print(f"model {meta['model']}; stack ready in {meta['stack_ready_s']} s; "
-          f"evaluation {meta['evaluation_s']} s")
+    print(f"model {meta['model']}; stack ready in {meta['stack_ready_s']} s; evaluation {meta['evaluation_s']} s")
     print(evaluation.format_report(scores, baseline))
     if args.save:
         Path(args.save).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.save).write_text(json.dumps(evaluation.results_json(scores, conversations, parses, **meta),
-                                              ensure_ascii=False, indent=1), encoding="utf-8")
+        Path(args.save).write_text(
+            json.dumps(evaluation.results_json(scores, conversations, parses, **meta), ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )
         print(f"saved to {args.save}")
     if args.save_summary:
         Path(args.save_summary).parent.mkdir(parents=True, exist_ok=True)

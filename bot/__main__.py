@@ -1,11 +1,12 @@
 """Command line: `python -m bot <command>`.
 
-  shipments import FILE.jsonl     load shipments (upsert by tracking number)
-  shipments demo --count N        generate realistic demo shipments
-  agents add USERNAME             create/update an agent (password on stdin)
-  train [--force]                 train the Rasa model if its data changed
-  serve                           start actions + Rasa (+ gateway) and wait
+shipments import FILE.jsonl     load shipments (upsert by tracking number)
+shipments demo --count N        generate realistic demo shipments
+agents add USERNAME             create/update an agent (password on stdin)
+train [--force]                 train the Rasa model if its data changed
+serve                           start actions + Rasa (+ gateway) and wait
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,8 +14,9 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     from bot.store import cli as shipments_cli

@@ -1,4 +1,5 @@
 """The one place where configuration is read: environment variables with defaults."""
+
 from __future__ import annotations
 
 import os
@@ -49,9 +50,11 @@ class Settings:
     staffed_hours: str = field(default_factory=lambda: _env("STAFFED_HOURS", "08:00-22:00"))
     staffed_tz: str = field(default_factory=lambda: _env("STAFFED_TZ", "Asia/Shanghai"))
     # First-response SLA in minutes per handoff category ("category=minutes,...").
-    sla_minutes_spec: str = field(default_factory=lambda: _env(
-        "SLA_MINUTES",
-        "delay=15,damage=15,loss=15,refused=15,address=15,customs=15,consultation=30,complaint=30"))
+    sla_minutes_spec: str = field(
+        default_factory=lambda: _env(
+            "SLA_MINUTES", "delay=15,damage=15,loss=15,refused=15,address=15,customs=15,consultation=30,complaint=30"
+        )
+    )
     sla_default_minutes: int = field(default_factory=lambda: _env_int("SLA_DEFAULT_MINUTES", 30))
     # Average minutes an agent needs per chat, for the customer's wait estimate.
     queue_avg_handle_minutes: float = field(default_factory=lambda: _env_float("QUEUE_AVG_HANDLE_MINUTES", 6.0))

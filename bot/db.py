@@ -3,12 +3,14 @@
 SQLAlchemy is the only way to the database. SQLite (a file under DATA_DIR) is the
 default; any SQLAlchemy URL (e.g. postgresql+psycopg2://...) works via DATABASE_URL.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from sqlalchemy import DateTime, create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -25,14 +27,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
-    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
@@ -70,13 +72,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def init_db(engine: Engine) -> None:
     """Create every table that does not exist yet (all models register on Base)."""
-    import bot.store.models  # noqa: F401  (registers tables)
+    import bot.store.models
 
     try:
-        import bot.gateway.models  # noqa: F401
+        import bot.gateway.models
     except ImportError:
         pass
     import bot.cases.models  # noqa: F401
+
     Base.metadata.create_all(engine)
 
 

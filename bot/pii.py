@@ -3,6 +3,7 @@
 `mask_text` masks phones, pickup codes, addresses and names found by the spaCy
 rules in free text (logs, transcripts shown to unverified viewers); the `mask_*`
 helpers mask known values (fields of a shipment)."""
+
 from __future__ import annotations
 
 import logging
@@ -57,7 +58,7 @@ def mask_text(text: str) -> str:
     out: list[str] = []
     cursor = 0
     for match in find_personal_data(text):
-        out.append(text[cursor:match.start])
+        out.append(text[cursor : match.start])
         out.append(_MASKERS[match.label](match.text))
         cursor = match.end
     out.append(text[cursor:])

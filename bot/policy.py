@@ -4,10 +4,10 @@ loss, address changes and their deadlines is written. The bot's messages
 these paragraphs, and the deadlines in them come from the case SLA (bot/cases/sla.py,
 setting CASE_SLA), so the bot, the agents and the case desk cannot disagree
 (tests/cases/test_policy.py checks it)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Optional
 
 from bot.cases.sla import sla_for
 from bot.cases.vocabulary import DAMAGE_CHECKLIST, CaseType, label
@@ -20,7 +20,7 @@ LOSS_CLAIM_AFTER_DAYS = 3
 
 
 def duration_text(value: timedelta, lang: str) -> str:
-    """"15分钟" / "1小时" / "3天"; en "15 minutes" / "1 hour" / "3 days"."""
+    """ "15分钟" / "1小时" / "3天"; en "15 minutes" / "1 hour" / "3 days"."""
     minutes = int(value.total_seconds() // 60)
     if minutes % (24 * 60) == 0 and minutes >= 48 * 60:
         amount, zh, en = minutes // (24 * 60), "天", "day"
@@ -64,53 +64,79 @@ def return_steps(lang: str) -> str:
 def damage_checklist(lang: str) -> str:
     """The evidence a damage claim needs: the seeds' full list, numbered, plus keeping the packaging."""
     lines = [f"{n}. {label('evidence_items', item, lang)}" for n, item in enumerate(DAMAGE_CHECKLIST, 1)]
-    lines.append(_pick(lang, f"{len(lines) + 1}. 保留原包装和物品，理赔完成前请先不要丢弃",
-                       f"{len(lines) + 1}. Please keep the original packaging and the item until the claim is settled"))
+    lines.append(
+        _pick(
+            lang,
+            f"{len(lines) + 1}. 保留原包装和物品，理赔完成前请先不要丢弃",
+            f"{len(lines) + 1}. Please keep the original packaging and the item until the claim is settled",
+        )
+    )
     return "\n".join(lines)
 
 
-def damage_deadlines(lang: str, settings: Optional[Settings] = None) -> str:
+def damage_deadlines(lang: str, settings: Settings | None = None) -> str:
     settings = settings or load_settings()
     respond, resolve = _respond(settings, CaseType.DAMAGE_CLAIM, lang), _resolve(settings, CaseType.DAMAGE_CLAIM, lang)
-    return _pick(lang, f"理赔专员会在{respond}内联系您，{resolve}内给出处理意见（非服务时间提交的，从客服上班时起算）。",
-                 f"A claims specialist contacts you within {respond} and gives you a decision within {resolve} "
-                 "(counted from the next opening when submitted outside service hours).")
+    return _pick(
+        lang,
+        f"理赔专员会在{respond}内联系您，{resolve}内给出处理意见（非服务时间提交的，从客服上班时起算）。",
+        f"A claims specialist contacts you within {respond} and gives you a decision within {resolve} "
+        "(counted from the next opening when submitted outside service hours).",
+    )
 
 
 def compensation_rules(lang: str) -> str:
-    return _pick(lang, "关于赔偿：如果最终确认丢失或损毁，已保价的包裹按声明价值赔付；未保价的按运费的一定倍数赔付，具体以服务条款为准。",
-                 "On compensation: if the parcel is confirmed lost or destroyed, insured parcels are compensated at "
-                 "their declared value, and uninsured ones at a multiple of the shipping fee, as set out in our terms of service.")
+    return _pick(
+        lang,
+        "关于赔偿：如果最终确认丢失或损毁，已保价的包裹按声明价值赔付；未保价的按运费的一定倍数赔付，具体以服务条款为准。",
+        "On compensation: if the parcel is confirmed lost or destroyed, insured parcels are compensated at "
+        "their declared value, and uninsured ones at a multiple of the shipping fee, as set out in our terms of service.",
+    )
 
 
-def loss_investigation(lang: str, settings: Optional[Settings] = None) -> str:
+def loss_investigation(lang: str, settings: Settings | None = None) -> str:
     settings = settings or load_settings()
     resolve = _resolve(settings, CaseType.LOSS_CLAIM, lang)
-    return _pick(lang, f"网点会核查各环节的扫描和监控记录，一般{resolve}内会有调查结果。",
-                 f"The branches check every scan and camera record; there is usually a result within {resolve}.")
+    return _pick(
+        lang,
+        f"网点会核查各环节的扫描和监控记录，一般{resolve}内会有调查结果。",
+        f"The branches check every scan and camera record; there is usually a result within {resolve}.",
+    )
 
 
-def non_receipt_investigation(lang: str, settings: Optional[Settings] = None) -> str:
+def non_receipt_investigation(lang: str, settings: Settings | None = None) -> str:
     settings = settings or load_settings()
     resolve = _resolve(settings, CaseType.NOT_RECEIVED, lang)
-    return _pick(lang, f"专员会调取派送记录和签收凭证核实，一般{resolve}内给出结果。",
-                 f"A specialist checks the delivery records and proof of delivery; there is usually a result within {resolve}.")
+    return _pick(
+        lang,
+        f"专员会调取派送记录和签收凭证核实，一般{resolve}内给出结果。",
+        f"A specialist checks the delivery records and proof of delivery; there is usually a result within {resolve}.",
+    )
 
 
-def address_change(lang: str, settings: Optional[Settings] = None) -> str:
+def address_change(lang: str, settings: Settings | None = None) -> str:
     settings = settings or load_settings()
     resolve = _resolve(settings, CaseType.ADDRESS_CHANGE, lang)
-    return _pick(lang, f"改址一般在{resolve}内生效，送达时间可能会稍有推迟；已经签收、退回或取消的包裹不能再改址。",
-                 f"An address change usually takes effect within {resolve} and may delay the delivery slightly; "
-                 "parcels already delivered, returned or cancelled can no longer be redirected.")
+    return _pick(
+        lang,
+        f"改址一般在{resolve}内生效，送达时间可能会稍有推迟；已经签收、退回或取消的包裹不能再改址。",
+        f"An address change usually takes effect within {resolve} and may delay the delivery slightly; "
+        "parcels already delivered, returned or cancelled can no longer be redirected.",
+    )
 
 
 def address_change_verification(lang: str) -> str:
-    return _pick(lang, "为保护收件人信息，改址前需要先核实收件人手机号后4位，再提供新的详细地址（省、市、区和门牌号）。",
-                 "To protect the recipient, an address change first needs the last 4 digits of the recipient's phone "
-                 "number, then the full new address (city, district and street address).")
+    return _pick(
+        lang,
+        "为保护收件人信息，改址前需要先核实收件人手机号后4位，再提供新的详细地址（省、市、区和门牌号）。",
+        "To protect the recipient, an address change first needs the last 4 digits of the recipient's phone "
+        "number, then the full new address (city, district and street address).",
+    )
 
 
 def self_pickup_hold(lang: str) -> str:
-    return _pick(lang, f"包裹一般在自提点保留{SELF_PICKUP_HOLD_DAYS}天。",
-                 f"The pickup point usually keeps the parcel for {SELF_PICKUP_HOLD_DAYS} days.")
+    return _pick(
+        lang,
+        f"包裹一般在自提点保留{SELF_PICKUP_HOLD_DAYS}天。",
+        f"The pickup point usually keeps the parcel for {SELF_PICKUP_HOLD_DAYS} days.",
+    )

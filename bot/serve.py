@@ -1,5 +1,6 @@
 """`python -m bot serve`: start the action server, the Rasa server (and the gateway
 when present), wait until each answers, print where to chat, stop all on Ctrl-C."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO
 
 from sqlalchemy.engine import make_url
 
@@ -28,15 +29,20 @@ class ManagedProcess:
     ready_url: str
     log_path: Path
     env: dict[str, str]
-    process: Optional[subprocess.Popen] = None
-    _log: Optional[IO[bytes]] = field(default=None, repr=False)
+    process: subprocess.Popen | None = None
+    _log: IO[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            self.cmd, cwd=ROOT_DIR, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            self.cmd,
+            cwd=ROOT_DIR,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
 
     def alive(self) -> bool:
@@ -79,19 +85,34 @@ class ManagedProcess:
 def rasa_endpoints_yaml(settings: Settings) -> str:
     """Action server, tracker store (same database server; SQLite file by default)
     and lock store (Redis when REDIS_URL is set, for several Rasa instances)."""
-    lines = ["action_endpoint:", f'  url: "http://127.0.0.1:{settings.actions_port}/webhook"', "tracker_store:", "  type: SQL"]
+    lines = [
+        "action_endpoint:",
+        f'  url: "http://127.0.0.1:{settings.actions_port}/webhook"',
+        "tracker_store:",
+        "  type: SQL",
+    ]
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         lines += ["  dialect: sqlite", f'  db: "{settings.data_dir / "rasa_tracker.db"}"']
     else:
-        lines += [f"  dialect: {url.get_backend_name()}", f'  url: "{url.host or "localhost"}"',
-                  f"  port: {url.port or 5432}", f'  username: "{url.username or ""}"',
-                  f'  password: "{url.password or ""}"', f'  db: "{url.database}"']
+        lines += [
+            f"  dialect: {url.get_backend_name()}",
+            f'  url: "{url.host or "localhost"}"',
+            f"  port: {url.port or 5432}",
+            f'  username: "{url.username or ""}"',
+            f'  password: "{url.password or ""}"',
+            f'  db: "{url.database}"',
+        ]
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         r = make_url(redis_url)
-        lines += ["lock_store:", "  type: redis", f'  url: "{r.host or "localhost"}"', f"  port: {r.port or 6379}",
-                  f"  db: {r.database or 0}"]
+        lines += [
+            "lock_store:",
+            "  type: redis",
+            f'  url: "{r.host or "localhost"}"',
+            f"  port: {r.port or 6379}",
+            f"  db: {r.database or 0}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -137,14 +158,20 @@ def ensure_demo_agent(settings: Settings) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(password + "\n")
         path.chmod(0o600)
-    add_agent(DEMO_AGENT, password, role="supervisor", tier=3, display_name="演示主管",
-              database_url=settings.database_url)
+    add_agent(
+        DEMO_AGENT, password, role="supervisor", tier=3, display_name="演示主管", database_url=settings.database_url
+    )
     return password
 
 
 def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT_DIR), "DATABASE_URL": settings.database_url,
-           "TF_CPP_MIN_LOG_LEVEL": "2", "SANIC_HOST": settings.host}  # rasa_sdk binds SANIC_HOST
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT_DIR),
+        "DATABASE_URL": settings.database_url,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SANIC_HOST": settings.host,
+    }  # rasa_sdk binds SANIC_HOST
     rasa_dir = settings.data_dir / "rasa"
     rasa_dir.mkdir(parents=True, exist_ok=True)
     endpoints = rasa_dir / "endpoints.yml"
@@ -156,18 +183,44 @@ def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
         ManagedProcess(
             "action server",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
-            f"http://127.0.0.1:{settings.actions_port}/health", logs / "actions.log", {**env, "ACTIONS_WARM_UP": "1"}),
+            f"http://127.0.0.1:{settings.actions_port}/health",
+            logs / "actions.log",
+            {**env, "ACTIONS_WARM_UP": "1"},
+        ),
         ManagedProcess(
             "Rasa server",
-            [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(settings.rasa_port),
-             "--interface", "127.0.0.1", "--enable-api", "--endpoints", str(endpoints),
-             "--credentials", str(credentials)],
-            f"http://127.0.0.1:{settings.rasa_port}/status", logs / "rasa.log", env),
+            [
+                sys.executable,
+                "-m",
+                "rasa",
+                "run",
+                "--model",
+                str(model),
+                "--port",
+                str(settings.rasa_port),
+                "--interface",
+                "127.0.0.1",
+                "--enable-api",
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(credentials),
+            ],
+            f"http://127.0.0.1:{settings.rasa_port}/status",
+            logs / "rasa.log",
+            env,
+        ),
     ]
     if (ROOT_DIR / "bot" / "gateway" / "__main__.py").exists():
-        processes.append(ManagedProcess(
-            "gateway", [sys.executable, "-m", "bot.gateway"],
-            f"http://127.0.0.1:{settings.gateway_port}/health", logs / "gateway.log", env))
+        processes.append(
+            ManagedProcess(
+                "gateway",
+                [sys.executable, "-m", "bot.gateway"],
+                f"http://127.0.0.1:{settings.gateway_port}/health",
+                logs / "gateway.log",
+                env,
+            )
+        )
     return processes
 
 
@@ -216,7 +269,7 @@ def serve(settings: Settings, seed_demo: bool = True) -> int:
         print("==> Stopped.", flush=True)
 
 
-def print_urls(settings: Settings, processes: list[ManagedProcess], demo_password: Optional[str] = None) -> None:
+def print_urls(settings: Settings, processes: list[ManagedProcess], demo_password: str | None = None) -> None:
     names = {p.name for p in processes}
     print("\n=== Parcel assistant is running (Ctrl-C to stop) ===", flush=True)
     if "gateway" in names:
@@ -226,14 +279,23 @@ def print_urls(settings: Settings, processes: list[ManagedProcess], demo_passwor
         print(f"  REST endpoint:           POST {base}/webhooks/rest/webhook", flush=True)
         print(f"  Agent API:               {base}/api/...  (docs/gateway-contract.md)", flush=True)
         if demo_password:
-            print(f"  Demo console login:      {DEMO_AGENT} / {demo_password}  (supervisor; more agents: "
-                  "python -m bot agents add NAME)", flush=True)
+            print(
+                f"  Demo console login:      {DEMO_AGENT} / {demo_password}  (supervisor; more agents: "
+                "python -m bot agents add NAME)",
+                flush=True,
+            )
     else:
         print(f"  REST endpoint:  POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook", flush=True)
-        print("  e.g. curl -s -XPOST -d '{\"sender\":\"me\",\"message\":\"SF1402345678901 到哪了\"}' "
-              f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook", flush=True)
-    print(f"  Rasa server:   http://127.0.0.1:{settings.rasa_port}   Action server: "
-          f"http://127.0.0.1:{settings.actions_port}", flush=True)
+        print(
+            '  e.g. curl -s -XPOST -d \'{"sender":"me","message":"SF1402345678901 到哪了"}\' '
+            f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook",
+            flush=True,
+        )
+    print(
+        f"  Rasa server:   http://127.0.0.1:{settings.rasa_port}   Action server: "
+        f"http://127.0.0.1:{settings.actions_port}",
+        flush=True,
+    )
     print(f"  Database:      {make_url(settings.database_url).render_as_string(hide_password=True)}", flush=True)
     print(f"  Logs:          {settings.data_dir / 'logs'}\n", flush=True)
 

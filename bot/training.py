@@ -1,5 +1,6 @@
 """The trained Rasa model: a fingerprint of everything that shapes it, and training
 only when that fingerprint has no model yet (`python -m bot train`)."""
+
 from __future__ import annotations
 
 import argparse
@@ -44,9 +45,20 @@ def ensure_model(force: bool = False) -> Path:
     print(f"==> Training the Rasa model (data changed) -> {target}", flush=True)
     started = time.monotonic()
     cmd = [
-        sys.executable, "-m", "rasa", "train",
-        "--config", "config.yml", "--domain", "domain.yml", "--data", "nlu_data",
-        "--out", str(target.parent), "--fixed-model-name", target.name[: -len(".tar.gz")],
+        sys.executable,
+        "-m",
+        "rasa",
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--data",
+        "nlu_data",
+        "--out",
+        str(target.parent),
+        "--fixed-model-name",
+        target.name[: -len(".tar.gz")],
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT_DIR)}
     subprocess.run(cmd, cwd=ROOT_DIR, env=env, check=True)

@@ -37,8 +37,10 @@ MSG
 fi
 
 # Bump ENV_LAYOUT when the way the venv is built changes (not needed for dependency edits).
-ENV_LAYOUT=1
-DEPS_HASH="$( (echo "$ENV_LAYOUT"; cat "$ROOT/pyproject.toml") | sha256sum | cut -c1-12)"
+# The venv is keyed by the [project] tables of pyproject.toml (dependencies and extras:
+# everything above the first [tool.*] table), so tool settings can change without a rebuild.
+ENV_LAYOUT=2
+DEPS_HASH="$( (echo "$ENV_LAYOUT"; sed '/^\[tool\./,$d' "$ROOT/pyproject.toml") | sha256sum | cut -c1-12)"
 CACHE_HOME="${PARCEL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/parcel-assistant}"
 VENV="${VENV_DIR:-$CACHE_HOME/venv-$DEPS_HASH}"
 export VENV
@@ -56,14 +58,15 @@ if [ ! -f "$VENV/.complete" ]; then
         return "$status"
     }
     quiet_pip --upgrade "pip>=23.3,<25" "setuptools<70" wheel
-    # Dependencies come from pyproject.toml; the project itself is not installed
-    # (commands run from the checkout, so several clones can share the venv).
+    # Dependencies and the `test` extra come from pyproject.toml; the project itself is
+    # not installed (commands run from the checkout, so several clones can share the venv).
     "$VENV/bin/python" - "$ROOT/pyproject.toml" > "$VENV/requirements.txt" <<'PYEOF'
 import sys
 from pip._vendor import tomli
 with open(sys.argv[1], "rb") as fh:
-    for dep in tomli.load(fh)["project"]["dependencies"]:
-        print(dep)
+    project = tomli.load(fh)["project"]
+for dep in project["dependencies"] + project["optional-dependencies"]["test"]:
+    print(dep)
 PYEOF
     quiet_pip -r "$VENV/requirements.txt"
     touch "$VENV/.complete"

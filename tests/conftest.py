@@ -1,10 +1,12 @@
 """Shared test configuration."""
+
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -50,16 +52,21 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
     temporary DATA_DIR (SQLite) holding the demo shipments, like `python -m bot serve`
     (the gateway itself runs in-process in the tests). Fails without a trained model."""
     from bot.config import Settings
-    from bot.training import model_path
     from bot.serve import build_processes, seed_demo_if_empty
+    from bot.training import model_path
 
     model = model_path()
     if not model.exists():
         pytest.fail(f"no trained Rasa model at {model}: run `python -m bot train` (the test command trains first)")
     data_dir = tmp_path_factory.mktemp("rasa-stack")
-    env = {"DATA_DIR": str(data_dir), "DATABASE_URL": f"sqlite:///{data_dir / 'parcel.db'}",
-           "RASA_PORT": str(_free_port()), "ACTIONS_PORT": str(_free_port()), "GATEWAY_PORT": str(_free_port()),
-           "BIND_HOST": "127.0.0.1"}
+    env = {
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{data_dir / 'parcel.db'}",
+        "RASA_PORT": str(_free_port()),
+        "ACTIONS_PORT": str(_free_port()),
+        "GATEWAY_PORT": str(_free_port()),
+        "BIND_HOST": "127.0.0.1",
+    }
     patch = pytest.MonkeyPatch()
     for key, value in env.items():
         patch.setenv(key, value)

@@ -2,6 +2,7 @@
 an attachment. A link carries what it opens and until when, signed with HMAC-SHA256
 (LINK_SECRET, or a random key kept under DATA_DIR), so it cannot be forged or extended
 and needs no table; an expired or altered link is refused."""
+
 from __future__ import annotations
 
 import base64
@@ -13,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from bot.config import Settings
 
@@ -63,12 +64,22 @@ class LinkSigner:
         self._secret = secret
 
     def sign(self, purpose: str, subject: int, expires_at: datetime, **extra: Any) -> str:
-        body = _b64(json.dumps({"p": purpose, "s": int(subject), "e": int(expires_at.timestamp()), "x": extra,
-                                "n": secrets.token_hex(4)}, separators=(",", ":")).encode("utf-8"))
+        body = _b64(
+            json.dumps(
+                {
+                    "p": purpose,
+                    "s": int(subject),
+                    "e": int(expires_at.timestamp()),
+                    "x": extra,
+                    "n": secrets.token_hex(4),
+                },
+                separators=(",", ":"),
+            ).encode("utf-8")
+        )
         mac = hmac.new(self._secret, body.encode("ascii"), hashlib.sha256).digest()
         return f"{body}.{_b64(mac[:20])}"
 
-    def verify(self, token: str, purpose: str, now: datetime) -> Optional[LinkClaims]:
+    def verify(self, token: str, purpose: str, now: datetime) -> LinkClaims | None:
         """The claims of a valid, unexpired link for `purpose`; None otherwise."""
         if not isinstance(token, str) or len(token) > 1024 or token.count(".") != 1:
             return None

@@ -3,10 +3,10 @@ investigations, bookings, address changes, after-hours messages, callbacks), the
 conversations and parcels it concerns, its timeline, its evidence and the customer's
 rating. Parcels are linked by tracking key (not by shipment row) so a case survives
 re-imports and may name a parcel the store does not know."""
+
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Optional
 
 from sqlalchemy import (
     JSON,
@@ -68,14 +68,16 @@ class Case(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
-    conversations = relationship("CaseConversation", back_populates="case", cascade="all, delete-orphan",
-                                 order_by="CaseConversation.linked_at")
-    parcels = relationship("CaseParcel", back_populates="case", cascade="all, delete-orphan",
-                           order_by="CaseParcel.position")
-    events = relationship("CaseEvent", back_populates="case", cascade="all, delete-orphan",
-                          order_by="CaseEvent.id")
-    attachments = relationship("CaseAttachment", back_populates="case", cascade="all, delete-orphan",
-                               order_by="CaseAttachment.id")
+    conversations = relationship(
+        "CaseConversation", back_populates="case", cascade="all, delete-orphan", order_by="CaseConversation.linked_at"
+    )
+    parcels = relationship(
+        "CaseParcel", back_populates="case", cascade="all, delete-orphan", order_by="CaseParcel.position"
+    )
+    events = relationship("CaseEvent", back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id")
+    attachments = relationship(
+        "CaseAttachment", back_populates="case", cascade="all, delete-orphan", order_by="CaseAttachment.id"
+    )
 
     __table_args__ = (
         Index("ix_cases_status_due", "status", "due_at"),
@@ -87,11 +89,11 @@ class Case(Base):
     )
 
     @property
-    def amount(self) -> Optional[Decimal]:
+    def amount(self) -> Decimal | None:
         return None if self.amount_cents is None else (Decimal(self.amount_cents) / 100).quantize(Decimal("0.01"))
 
     @amount.setter
-    def amount(self, value: Optional[Decimal]) -> None:
+    def amount(self, value: Decimal | None) -> None:
         self.amount_cents = None if value is None else int((Decimal(value) * 100).to_integral_value())
 
     @property

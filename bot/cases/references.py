@@ -5,12 +5,12 @@ the transaction that creates the case: on PostgreSQL `INSERT … ON CONFLICT DO 
 RETURNING` (the row lock serialises concurrent creators until they commit), on SQLite
 the same upsert takes the database's write lock, so the read that follows sees this
 transaction's own number. Two gateways or action servers never hand out one number twice."""
+
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from typing import Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -75,6 +75,6 @@ def find_references(text: str) -> list[str]:
     return found
 
 
-def normalise(text: str) -> Optional[str]:
+def normalise(text: str) -> str | None:
     found = find_references(text)
     return found[0] if len(found) == 1 else None

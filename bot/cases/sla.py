@@ -5,12 +5,12 @@ Defaults come from the seeds: parcel exceptions get a first response within 15 m
 and are handled within 24 hours; damage claims are contacted within 1 hour. Bookings
 with a time window are due when the window ends. Clocks start when the desk is staffed
 (a case opened at night counts from the next opening)."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
 
 from bot.cases.vocabulary import CaseType
 from bot.config import Settings
@@ -19,7 +19,7 @@ from bot.gateway.hours import next_staffed
 
 @dataclass(frozen=True)
 class Sla:
-    respond: Optional[timedelta]  # None: no separate first contact (the work itself is the answer)
+    respond: timedelta | None  # None: no separate first contact (the work itself is the answer)
     resolve: timedelta
 
 
@@ -43,7 +43,7 @@ _UNITS = {"": _M, "m": _M, "h": _H, "d": _D}
 
 
 def parse_duration(text: str) -> timedelta:
-    """"15m", "24h", "3d", "90" (minutes) -> timedelta; ValueError otherwise."""
+    """ "15m", "24h", "3d", "90" (minutes) -> timedelta; ValueError otherwise."""
     match = _DURATION.match(text or "")
     if not match:
         raise ValueError(f"bad duration {text!r} (use e.g. 15m, 24h, 3d)")
@@ -84,8 +84,9 @@ class Deadlines:
     resolve_by: datetime
 
 
-def deadlines(settings: Settings, case_type: str, now: datetime,
-              window: Optional[tuple[datetime, datetime]] = None) -> Deadlines:
+def deadlines(
+    settings: Settings, case_type: str, now: datetime, window: tuple[datetime, datetime] | None = None
+) -> Deadlines:
     """First-contact and done deadlines of a case opened `now` (a window's end is the appointment)."""
     sla = sla_for(settings, case_type)
     start = next_staffed(now, settings.staffed_hours, settings.staffed_tz)

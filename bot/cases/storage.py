@@ -2,6 +2,7 @@
 DATA_DIR/evidence (`local:/some/dir` elsewhere); the interface (`put`, `read`, `delete`)
 is all the case desk uses, so an S3-compatible store can take its place with the same
 keys (`<case id>/<random>.<ext>`)."""
+
 from __future__ import annotations
 
 import os
@@ -61,5 +62,5 @@ def evidence_store(settings: Settings) -> EvidenceStore:
     if spec == "local":
         return LocalEvidenceStore(Path(settings.data_dir) / "evidence")
     if spec.startswith("local:"):
-        return LocalEvidenceStore(Path(spec[len("local:"):]))
+        return LocalEvidenceStore(Path(spec[len("local:") :]))
     raise ValueError(f"EVIDENCE_STORAGE={spec!r}: only 'local' or 'local:/dir' are built in")

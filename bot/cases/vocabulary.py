@@ -2,6 +2,7 @@
 transitions, the claim stages of the seeds' claims flow, remedies, timeline event kinds,
 evidence checklist items. Each code has a Chinese and an English label (served to the
 console by `GET /api/labels` and used in what customers are told)."""
+
 from __future__ import annotations
 
 from enum import Enum
@@ -90,11 +91,16 @@ class EvidenceItem(str, Enum):
 
 CLAIM_TYPES = frozenset({CaseType.DAMAGE_CLAIM, CaseType.LOSS_CLAIM, CaseType.NOT_RECEIVED})
 # Types whose case collects evidence from the customer (upload link, WeChat images).
-EVIDENCE_TYPES = frozenset({CaseType.DAMAGE_CLAIM, CaseType.LOSS_CLAIM, CaseType.NOT_RECEIVED,
-                            CaseType.CUSTOMS_DOCUMENTS, CaseType.TICKET})
+EVIDENCE_TYPES = frozenset(
+    {CaseType.DAMAGE_CLAIM, CaseType.LOSS_CLAIM, CaseType.NOT_RECEIVED, CaseType.CUSTOMS_DOCUMENTS, CaseType.TICKET}
+)
 # The evidence a damage claim needs (the seeds' full list), in the order it is asked for.
-DAMAGE_CHECKLIST = (EvidenceItem.OUTER_PACKAGING, EvidenceItem.CONTENTS, EvidenceItem.UNBOXING_VIDEO,
-                    EvidenceItem.PROOF_OF_PURCHASE)
+DAMAGE_CHECKLIST = (
+    EvidenceItem.OUTER_PACKAGING,
+    EvidenceItem.CONTENTS,
+    EvidenceItem.UNBOXING_VIDEO,
+    EvidenceItem.PROOF_OF_PURCHASE,
+)
 CHECKLISTS: dict[CaseType, tuple[EvidenceItem, ...]] = {
     CaseType.DAMAGE_CLAIM: DAMAGE_CHECKLIST,
     CaseType.LOSS_CLAIM: (EvidenceItem.PROOF_OF_PURCHASE,),
@@ -110,8 +116,9 @@ SLA_STATUSES = frozenset({CaseStatus.OPEN, CaseStatus.IN_PROGRESS})
 # open → in_progress → waiting_customer → resolved → closed, with the ways back a real desk needs:
 # a customer's answer resumes the work, a resolved or closed case can be reopened.
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    CaseStatus.OPEN: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CUSTOMER, CaseStatus.RESOLVED,
-                                CaseStatus.CLOSED}),
+    CaseStatus.OPEN: frozenset(
+        {CaseStatus.IN_PROGRESS, CaseStatus.WAITING_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED}
+    ),
     CaseStatus.IN_PROGRESS: frozenset({CaseStatus.WAITING_CUSTOMER, CaseStatus.RESOLVED, CaseStatus.CLOSED}),
     CaseStatus.WAITING_CUSTOMER: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED, CaseStatus.CLOSED}),
     CaseStatus.RESOLVED: frozenset({CaseStatus.IN_PROGRESS, CaseStatus.CLOSED}),
@@ -217,10 +224,19 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         ActorType.SYSTEM: ("系统", "system"),
     },
     "evidence_items": {
-        EvidenceItem.OUTER_PACKAGING: ("外包装照片（含面单和破损处）", "outer packaging photos (label and damage visible)"),
-        EvidenceItem.CONTENTS: ("内物照片（破损的商品和内部填充）", "contents photos (the damaged item and inner packing)"),
+        EvidenceItem.OUTER_PACKAGING: (
+            "外包装照片（含面单和破损处）",
+            "outer packaging photos (label and damage visible)",
+        ),
+        EvidenceItem.CONTENTS: (
+            "内物照片（破损的商品和内部填充）",
+            "contents photos (the damaged item and inner packing)",
+        ),
         EvidenceItem.UNBOXING_VIDEO: ("开箱视频", "unboxing video"),
-        EvidenceItem.PROOF_OF_PURCHASE: ("购买凭证（订单截图或发票）", "proof of purchase (order screenshot or invoice)"),
+        EvidenceItem.PROOF_OF_PURCHASE: (
+            "购买凭证（订单截图或发票）",
+            "proof of purchase (order screenshot or invoice)",
+        ),
         EvidenceItem.CUSTOMS_DOCUMENT: ("清关材料", "customs document"),
         EvidenceItem.OTHER: ("其他材料", "other"),
     },
@@ -240,5 +256,7 @@ def label(table: str, code: object, lang: str = "zh") -> str:
 
 def labels_json() -> dict[str, dict[str, dict[str, str]]]:
     """{table: {code: {"zh", "en"}}} for the console."""
-    return {table: {member.value: {"zh": zh, "en": en} for member, (zh, en) in entries.items()}
-            for table, entries in LABELS.items()}
+    return {
+        table: {member.value: {"zh": zh, "en": en} for member, (zh, en) in entries.items()}
+        for table, entries in LABELS.items()
+    }

@@ -2,11 +2,11 @@
 "how is my claim going?") and the gateway (news when an agent changes a case or
 replies, the satisfaction question): the case in plain words, what happens next and by
 when. Every time promised here is a deadline stored on the case."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from typing import Optional
 
 from bot.cases.models import Case
 from bot.cases.vocabulary import CLAIM_TYPES, CaseStatus, CaseType, ClaimStage, label
@@ -68,31 +68,43 @@ def next_step(case: Case, lang: str, now: datetime) -> str:
     en = lang == "en"
     status = case.status
     if status == CaseStatus.WAITING_CUSTOMER.value:
-        return ("We need a little more information from you — please see our colleague's message and reply here; "
-                "we continue as soon as we have it." if en else
-                "需要您补充一些信息：请查看专员给您的留言并在这里回复，收到后我们马上继续处理。")
+        return (
+            "We need a little more information from you — please see our colleague's message and reply here; "
+            "we continue as soon as we have it."
+            if en
+            else "需要您补充一些信息：请查看专员给您的留言并在这里回复，收到后我们马上继续处理。"
+        )
     if status == CaseStatus.RESOLVED.value:
         remedy = label("remedies", case.remedy, lang) if case.remedy else ""
         if en:
-            return f"It has been resolved{f' ({remedy})' if remedy else ''}. If anything is still not right, just tell me."
+            return (
+                f"It has been resolved{f' ({remedy})' if remedy else ''}. If anything is still not right, just tell me."
+            )
         return f"已处理完成{f'（处理方式：{remedy}）' if remedy else ''}。如果还有问题，直接告诉我就好。"
     if status == CaseStatus.CLOSED.value:
-        return ("It is closed. If you need anything else about it, just tell me." if en else
-                "该事项已关闭。如还需要帮助，直接告诉我就好。")
+        return (
+            "It is closed. If you need anything else about it, just tell me."
+            if en
+            else "该事项已关闭。如还需要帮助，直接告诉我就好。"
+        )
     if case.type in _BOOKINGS and case.window_start is not None:
         window = _window(case, lang, now)
         if case.type == CaseType.CALLBACK.value:
             return f"We will call you {window} (Beijing time)." if en else f"我们会在{window}（北京时间）给您回电。"
-        return (f"It is booked for {window}; the courier calls before arriving." if en else
-                f"已预约{window}，快递员上门前会先电话联系您。")
+        return (
+            f"It is booked for {window}; the courier calls before arriving."
+            if en
+            else f"已预约{window}，快递员上门前会先电话联系您。"
+        )
     if case.first_response_at is None and case.respond_by < case.resolve_by:
         deadline = by_text(lang, case.respond_by, now)
-        return (f"A specialist will contact you {deadline}." if en else f"专员会在{deadline}与您联系。")
+        return f"A specialist will contact you {deadline}." if en else f"专员会在{deadline}与您联系。"
     deadline = by_text(lang, case.resolve_by, now)
     if case.type in {t.value for t in CLAIM_TYPES} and case.stage == ClaimStage.CUSTOMER_CONFIRMATION.value:
-        return ("The compensation proposal is waiting for your confirmation." if en else
-                "赔偿方案已经给到您，等待您确认。")
-    return (f"We expect to finish {deadline}." if en else f"预计{deadline}处理完成。")
+        return (
+            "The compensation proposal is waiting for your confirmation." if en else "赔偿方案已经给到您，等待您确认。"
+        )
+    return f"We expect to finish {deadline}." if en else f"预计{deadline}处理完成。"
 
 
 def status_answer(case: Case, lang: str, now: datetime, *, with_parcels: bool = True) -> str:
@@ -121,21 +133,26 @@ def reply_notice(case: Case, lang: str, text: str) -> str:
 
 def csat_question(case: Case, lang: str) -> str:
     if lang == "en":
-        return (f"Your {case_name(case, lang)} has been resolved. How satisfied are you with how we handled it "
-                "(1-5, 5 = very satisfied)?")
+        return (
+            f"Your {case_name(case, lang)} has been resolved. How satisfied are you with how we handled it "
+            "(1-5, 5 = very satisfied)?"
+        )
     return f"您的{case_name(case, lang)}已处理完成。请为本次处理打分（1-5 分，5 分为非常满意）："
 
 
 def csat_thanks(lang: str) -> str:
-    return ("Thank you for your rating!" if lang == "en" else "感谢您的评分，祝您生活愉快！")
+    return "Thank you for your rating!" if lang == "en" else "感谢您的评分，祝您生活愉快！"
 
 
 def upload_invitation(case: Case, lang: str, url: str, minutes: int, wechat: bool = False) -> str:
     """The signed evidence upload link, with how long it works."""
     direct = ""
     if wechat:
-        direct = (" You can also send photos or videos right here in the chat." if lang == "en" else
-                  "也可以直接在对话里发送图片或视频。")
+        direct = (
+            " You can also send photos or videos right here in the chat."
+            if lang == "en"
+            else "也可以直接在对话里发送图片或视频。"
+        )
     if lang == "en":
         return f"📎 Upload photos, videos or documents for {case.reference}: {url} (the link works for {minutes} minutes).{direct}"
     return f"📎 上传照片、视频或凭证（{case.reference}）：{url}（链接{minutes}分钟内有效）。{direct}"

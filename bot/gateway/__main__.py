@@ -1,4 +1,5 @@
 """`python -m bot.gateway`: run the gateway on GATEWAY_PORT (BIND_HOST)."""
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,14 @@ def main() -> int:
 
     app = create_app(settings)
     logging.getLogger(__name__).info("gateway listening on http://%s:%s", settings.host, settings.gateway_port)
-    web.run_app(app, host=settings.host, port=settings.gateway_port, access_log_class=PathOnlyAccessLogger,
-                print=None, handle_signals=True)
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.gateway_port,
+        access_log_class=PathOnlyAccessLogger,
+        print=None,
+        handle_signals=True,
+    )
     return 0
 
 

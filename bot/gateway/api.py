@@ -1,13 +1,15 @@
 """The agent API (docs/gateway-contract.md): JSON routes under /api and the agents'
 websocket. Every route but login needs `Authorization: Bearer <token>`."""
+
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any
 
 from aiohttp import WSMsgType, web
 from sqlalchemy import select
@@ -15,6 +17,14 @@ from sqlalchemy import select
 from bot.cases import service as case_service
 from bot.cases.service import CaseError
 from bot.gateway import auth as authn
+from bot.gateway.db import (
+    active_handoff,
+    assigned_count,
+    current_handoff,
+    last_customer_texts,
+    latest_csat,
+    waiting_handoffs,
+)
 from bot.gateway.hub import Viewer
 from bot.gateway.inputs import bad_request, clean_text, is_clean_id, is_uuid, parse_db_int, read_json_object
 from bot.gateway.keys import DB_KEY, HUB_KEY, QUEUE_KEY, SETTINGS_KEY, THROTTLE_KEY
@@ -29,15 +39,6 @@ from bot.gateway.models import (
     Note,
 )
 from bot.gateway.queue import QueueError, can_view
-from bot.gateway.db import (
-    active_handoff,
-    assigned_count,
-    current_handoff,
-    last_customer_texts,
-    latest_csat,
-    waiting_handoffs,
-)
-from bot.gateway.texts import canned_replies
 from bot.gateway.serializers import (
     agent_view,
     conversation_view,
@@ -48,6 +49,7 @@ from bot.gateway.serializers import (
     note_view,
     queue_item,
 )
+from bot.gateway.texts import canned_replies
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +62,12 @@ MAX_TRANSCRIPT = 1000
 json_response = partial(web.json_response, dumps=partial(json.dumps, ensure_ascii=False))
 
 
-def _now(request: web.Request) -> "datetime":
+def _now(request: web.Request) -> datetime:
     """The gateway's clock (injectable in tests)."""
     return request.app[QUEUE_KEY].clock()
 
 
-def error(status: int, code: str, detail: Optional[str] = None) -> web.Response:
+def error(status: int, code: str, detail: str | None = None) -> web.Response:
     body: dict[str, Any] = {"error": code}
     if detail:
         body["detail"] = detail
@@ -94,8 +96,9 @@ def bearer_token(request: web.Request) -> str:
 
 
 @web.middleware
-async def api_auth_middleware(request: web.Request,
-                              handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+async def api_auth_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     """Bearer token for /api/* (but login; the websocket checks its own ?token=), JSON errors."""
     if not request.path.startswith("/api/"):
         return await handler(request)
@@ -127,11 +130,17 @@ async def api_auth_middleware(request: web.Request,
 
 # --- login ----------------------------------------------------------------
 
+
 async def login(request: web.Request) -> web.Response:
     body = await read_json(request)
     username, password = body.get("username"), body.get("password")
-    if not is_clean_id(username, 64) or not isinstance(password, str) or not password or len(password) > 256 \
-            or password != clean_text(password):
+    if (
+        not is_clean_id(username, 64)
+        or not isinstance(password, str)
+        or not password
+        or len(password) > 256
+        or password != clean_text(password)
+    ):
         return error(400, "bad_request", "'username' and 'password' are required strings")
     throttle = request.app[THROTTLE_KEY]
     keys = (f"user:{username.lower()}", f"addr:{request.remote}")
@@ -141,7 +150,7 @@ async def login(request: web.Request) -> web.Response:
 
     now = _now(request)
 
-    def check() -> Optional[tuple[str, Agent]]:
+    def check() -> tuple[str, Agent] | None:
         with db.session() as session:
             agent = authn.authenticate_password(session, username, password)
             if agent is None:
@@ -170,11 +179,13 @@ async def me(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
     with request.app[DB_KEY].session() as session:
         assigned = assigned_count(session, agent.id)
-    return json_response({"agent": agent_view(agent), "assigned": assigned,
-                          "max_chats": agent.max_chats or settings.agent_max_chats})
+    return json_response(
+        {"agent": agent_view(agent), "assigned": assigned, "max_chats": agent.max_chats or settings.agent_max_chats}
+    )
 
 
 # --- queue and conversations ------------------------------------------------
+
 
 async def get_queue(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
@@ -182,11 +193,14 @@ async def get_queue(request: web.Request) -> web.Response:
     with request.app[DB_KEY].session() as session:
         handoffs = waiting_handoffs(session, None if agent.role == "supervisor" else agent.tier)
         ids = [h.conversation_id for h in handoffs]
-        conversations = {c.id: c for c in session.execute(
-            select(Conversation).where(Conversation.id.in_(ids))).scalars()} if ids else {}
+        conversations = (
+            {c.id: c for c in session.execute(select(Conversation).where(Conversation.id.in_(ids))).scalars()}
+            if ids
+            else {}
+        )
         previews = last_customer_texts(session, ids)
         overdue_cases = case_service.count_overdue(session, now, None if agent.role == "supervisor" else agent.id)
-    pairs: list[tuple[Optional[str], bool]] = []
+    pairs: list[tuple[str | None, bool]] = []
     for handoff in handoffs:
         verified = bool(conversations[handoff.conversation_id].verified)
         pairs += [(handoff.summary, verified), (previews.get(handoff.conversation_id), verified)]
@@ -200,15 +214,22 @@ async def get_queue(request: web.Request) -> web.Response:
     return json_response({"items": items, "overdue_cases": overdue_cases})
 
 
-async def _conversation_rows(session: Any, agent: Agent) -> list[tuple[Conversation, Optional[Handoff]]]:
+async def _conversation_rows(session: Any, agent: Agent) -> list[tuple[Conversation, Handoff | None]]:
     if agent.role == "supervisor":
-        conversations = session.execute(
-            select(Conversation).where(Conversation.state != CLOSED)
-            .order_by(Conversation.updated_at.desc()).limit(200)
-        ).scalars().all()
+        conversations = (
+            session.execute(
+                select(Conversation)
+                .where(Conversation.state != CLOSED)
+                .order_by(Conversation.updated_at.desc())
+                .limit(200)
+            )
+            .scalars()
+            .all()
+        )
         return [(c, current_handoff(session, c.id)) for c in conversations]
     rows = session.execute(
-        select(Conversation, Handoff).join(Handoff, Handoff.conversation_id == Conversation.id)
+        select(Conversation, Handoff)
+        .join(Handoff, Handoff.conversation_id == Conversation.id)
         .where(Handoff.agent_id == agent.id, Handoff.status == ASSIGNED)
         .order_by(Handoff.claimed_at)
     ).all()
@@ -223,9 +244,13 @@ async def list_conversations(request: web.Request) -> web.Response:
         previews = last_customer_texts(session, [c.id for c, _ in rows])
         agent_names = dict(session.execute(select(Agent.id, Agent.display_name)).all())
     masked = await mask_each(
-        pair for conversation, handoff in rows
-        for pair in ((previews.get(conversation.id), bool(conversation.verified)),
-                     (handoff.summary if handoff else None, bool(conversation.verified))))
+        pair
+        for conversation, handoff in rows
+        for pair in (
+            (previews.get(conversation.id), bool(conversation.verified)),
+            (handoff.summary if handoff else None, bool(conversation.verified)),
+        )
+    )
     items = []
     for index, (conversation, handoff) in enumerate(rows):
         preview, summary = masked[2 * index], masked[2 * index + 1]
@@ -247,8 +272,11 @@ def _may_view(session: Any, agent: Agent, conversation: Conversation) -> bool:
     # An agent keeps (read) access to the chat they resolved, to see the customer's
     # rating arrive, and to the one they handed back while it is open.
     latest = current_handoff(session, conversation.id)
-    if latest is not None and latest.agent_id == agent.id and (latest.status == RESOLVED or
-                                                               conversation.state != CLOSED):
+    if (
+        latest is not None
+        and latest.agent_id == agent.id
+        and (latest.status == RESOLVED or conversation.state != CLOSED)
+    ):
         return True
     # The owner of a case reads the conversations it came from.
     return any(case.owner_id == agent.id for case in case_service.cases_for_conversations(session, [conversation.id]))
@@ -265,11 +293,23 @@ async def get_conversation(request: web.Request) -> web.Response:
         if not _may_view(session, agent, conversation):
             return error(403, "forbidden")
         handoff = current_handoff(session, conversation.id)
-        messages = list(reversed(session.execute(
-            select(Message).where(Message.conversation_id == conversation.id)
-            .order_by(Message.id.desc()).limit(MAX_TRANSCRIPT)).scalars().all()))
-        notes = session.execute(select(Note).where(Note.conversation_id == conversation.id)
-                                .order_by(Note.id)).scalars().all()
+        messages = list(
+            reversed(
+                session.execute(
+                    select(Message)
+                    .where(Message.conversation_id == conversation.id)
+                    .order_by(Message.id.desc())
+                    .limit(MAX_TRANSCRIPT)
+                )
+                .scalars()
+                .all()
+            )
+        )
+        notes = (
+            session.execute(select(Note).where(Note.conversation_id == conversation.id).order_by(Note.id))
+            .scalars()
+            .all()
+        )
         names = dict(session.execute(select(Agent.id, Agent.display_name)).all())
         csat = latest_csat(session, conversation.id)
     verified = conversation.verified
@@ -286,8 +326,14 @@ async def get_conversation(request: web.Request) -> web.Response:
         handoff_item["summary"] = masked[-1]
     view = conversation_view(conversation)
     view["csat"] = csat
-    return json_response({"conversation": view, "handoff": handoff_item,
-                          "messages": message_items, "notes": [note_view(n, names) for n in notes]})
+    return json_response(
+        {
+            "conversation": view,
+            "handoff": handoff_item,
+            "messages": message_items,
+            "notes": [note_view(n, names) for n in notes],
+        }
+    )
 
 
 async def claim(request: web.Request) -> web.Response:
@@ -369,6 +415,7 @@ async def get_canned_replies(request: web.Request) -> web.Response:
 
 
 # --- websocket --------------------------------------------------------------
+
 
 async def websocket(request: web.Request) -> web.StreamResponse:
     token = request.query.get("token") or bearer_token(request)

@@ -1,13 +1,14 @@
 """The gateway application: customer channels (REST, socket.io, WeChat when present) in
 front of the Rasa bot, the queue of handoffs to human agents, the agent API and the
 static pages (customer widget at /, agent console at /console)."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, Optional
 
 from aiohttp import web
 
@@ -17,7 +18,7 @@ from bot.gateway import api, case_api
 from bot.gateway.auth import LoginThrottle
 from bot.gateway.channels import rest as rest_channel
 from bot.gateway.channels import socketio as socketio_channel
-from bot.gateway.outbound import ChannelRegistry
+from bot.gateway.db import Database
 from bot.gateway.hub import Hub
 from bot.gateway.keys import (
     CHANNELS_KEY,
@@ -32,10 +33,10 @@ from bot.gateway.keys import (
     THROTTLE_KEY,
 )
 from bot.gateway.locks import KeyedLocks
+from bot.gateway.outbound import ChannelRegistry
 from bot.gateway.queue import QueueService
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.router import Router
-from bot.gateway.db import Database
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +64,9 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 
 
 @web.middleware
-async def error_middleware(request: web.Request,
-                           handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+async def error_middleware(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     """Unexpected errors become a JSON 500 (logged with the path only, no bodies)."""
     try:
         return await handler(request)
@@ -80,8 +82,9 @@ async def error_middleware(request: web.Request,
 def _page(path: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handler(request: web.Request) -> web.StreamResponse:
         if not path.is_file():
-            return web.json_response({"error": "not_found", "detail": f"{path.relative_to(STATIC_DIR)} is missing"},
-                                     status=404)
+            return web.json_response(
+                {"error": "not_found", "detail": f"{path.relative_to(STATIC_DIR)} is missing"}, status=404
+            )
         return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
 
     return handler
@@ -105,8 +108,9 @@ async def rasa_webchat_bundle(request: web.Request) -> web.StreamResponse:
     path = request.app[SETTINGS_KEY].webchat_js
     if not path or not Path(path).is_file():
         raise web.HTTPNotFound()
-    return web.FileResponse(path, headers={"Content-Type": "application/javascript",
-                                           "Cache-Control": "public, max-age=3600"})
+    return web.FileResponse(
+        path, headers={"Content-Type": "application/javascript", "Cache-Control": "public, max-age=3600"}
+    )
 
 
 async def health(request: web.Request) -> web.Response:
@@ -123,8 +127,9 @@ def _warm_up_masking() -> None:
         logger.warning("could not pre-load the personal data masker", exc_info=True)
 
 
-def create_app(settings: Optional[Settings] = None, clock: Callable[[], datetime] = utcnow,
-               monitor: bool = True) -> web.Application:
+def create_app(
+    settings: Settings | None = None, clock: Callable[[], datetime] = utcnow, monitor: bool = True
+) -> web.Application:
     settings = settings or load_settings()
     app = web.Application(middlewares=[error_middleware, api.api_auth_middleware], client_max_size=MAX_BODY_BYTES)
     db = Database(settings.database_url)

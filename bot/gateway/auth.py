@@ -1,5 +1,6 @@
 """Agent passwords (PBKDF2-HMAC-SHA256, per-user salt) and bearer tokens (only their
 SHA-256 is stored)."""
+
 from __future__ import annotations
 
 import base64
@@ -9,7 +10,6 @@ import secrets
 import time
 from collections import deque
 from datetime import datetime, timedelta
-from typing import Optional
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from bot.gateway.models import Agent, AgentToken
 PBKDF2_ITERATIONS = 260_000
 _SCHEME = "pbkdf2_sha256"
 # Verified against when the username is unknown, so timing does not reveal which users exist.
-_DUMMY_HASH: Optional[str] = None
+_DUMMY_HASH: str | None = None
 
 
 def hash_password(password: str, iterations: int = PBKDF2_ITERATIONS) -> str:
@@ -48,7 +48,7 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH
 
 
-def authenticate_password(session: Session, username: str, password: str) -> Optional[Agent]:
+def authenticate_password(session: Session, username: str, password: str) -> Agent | None:
     agent = session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
     if agent is None or not agent.active:
         verify_password(password, _dummy_hash())
@@ -60,7 +60,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(session: Session, agent: Agent, ttl: timedelta, now: Optional[datetime] = None) -> str:
+def issue_token(session: Session, agent: Agent, ttl: timedelta, now: datetime | None = None) -> str:
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     session.add(AgentToken(token_hash=token_digest(token), agent_id=agent.id, created_at=now, expires_at=now + ttl))
@@ -68,12 +68,13 @@ def issue_token(session: Session, agent: Agent, ttl: timedelta, now: Optional[da
     return token
 
 
-def agent_for_token(session: Session, token: str, now: Optional[datetime] = None) -> Optional[Agent]:
+def agent_for_token(session: Session, token: str, now: datetime | None = None) -> Agent | None:
     if not token or len(token) > 200 or not token.isascii():
         return None
     now = now or utcnow()
     row = session.execute(
-        select(Agent).join(AgentToken, AgentToken.agent_id == Agent.id)
+        select(Agent)
+        .join(AgentToken, AgentToken.agent_id == Agent.id)
         .where(AgentToken.token_hash == token_digest(token), AgentToken.expires_at > now, Agent.active.is_(True))
     ).scalar_one_or_none()
     return row
@@ -86,8 +87,12 @@ def revoke_token(session: Session, token: str) -> None:
 def touch_agent(session: Session, agent: Agent, now: datetime, min_interval_s: float = 2.0) -> None:
     """Record that the agent is around (throttled to spare writes)."""
     if agent.last_seen_at is None or (now - agent.last_seen_at).total_seconds() >= min_interval_s:
-        session.execute(update(Agent).where(Agent.id == agent.id).values(last_seen_at=now)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(Agent)
+            .where(Agent.id == agent.id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
         agent.last_seen_at = now
 
 

@@ -8,10 +8,11 @@ POST /api/cases/{id}/reply            {"text"}  reaches the customer on their ch
 POST /api/cases/{id}/notes            {"text"}  internal
 GET  /files/{token}                   an attachment (signed, short-lived link from GET /api/cases/{id})
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Optional
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
@@ -42,7 +43,7 @@ def _now(request: web.Request):  # type: ignore[no-untyped-def]
     return request.app[QUEUE_KEY].clock()
 
 
-def _csv(request: web.Request, name: str, allowed: set[str]) -> Optional[list[str]]:
+def _csv(request: web.Request, name: str, allowed: set[str]) -> list[str] | None:
     raw = request.query.get(name)
     if raw is None or raw == "":
         return None
@@ -72,7 +73,7 @@ async def list_cases(request: web.Request) -> web.Response:
         statuses = sorted(set(statuses) - {"active"} | {"open", "in_progress", "waiting_customer"})
     types = _csv(request, "type", _TYPES)
     owner = request.query.get("owner", "")
-    owner_id: Optional[int] = None
+    owner_id: int | None = None
     unowned = False
     if owner == "me":
         owner_id = agent.id
@@ -91,10 +92,17 @@ async def list_cases(request: web.Request) -> web.Response:
 
     limit = parse_db_int(request.query.get("limit", "200")) or 200
     with request.app[DB_KEY].session() as session:
-        cases = service.list_cases(session, now, statuses=statuses, types=types, owner_id=owner_id,
-                                   unowned=unowned, overdue=overdue,
-                                   tracking_key=normalize(tracking)[:40] if tracking else None,
-                                   limit=min(limit, MAX_LIST))
+        cases = service.list_cases(
+            session,
+            now,
+            statuses=statuses,
+            types=types,
+            owner_id=owner_id,
+            unowned=unowned,
+            overdue=overdue,
+            tracking_key=normalize(tracking)[:40] if tracking else None,
+            limit=min(limit, MAX_LIST),
+        )
         names = _names(session)
     masked = await mask_each((c.summary, may_see_personal_data(agent, c)) for c in cases)
     items = []
@@ -112,18 +120,28 @@ async def get_case(request: web.Request) -> web.Response:
     case_id = _case_id(request)
     with request.app[DB_KEY].session() as session:
         case = desk.load(session, case_id)
-        events = session.execute(select(CaseEvent).where(CaseEvent.case_id == case_id)
-                                 .order_by(CaseEvent.id)).scalars().all()
-        attachments = session.execute(select(CaseAttachment).where(CaseAttachment.case_id == case_id)
-                                      .order_by(CaseAttachment.id)).scalars().all()
-        csat = session.execute(select(CaseCsat.score).where(CaseCsat.case_id == case_id, CaseCsat.score.isnot(None))
-                               .order_by(CaseCsat.id.desc()).limit(1)).scalar_one_or_none()
+        events = (
+            session.execute(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
+            .scalars()
+            .all()
+        )
+        attachments = (
+            session.execute(select(CaseAttachment).where(CaseAttachment.case_id == case_id).order_by(CaseAttachment.id))
+            .scalars()
+            .all()
+        )
+        csat = session.execute(
+            select(CaseCsat.score)
+            .where(CaseCsat.case_id == case_id, CaseCsat.score.isnot(None))
+            .order_by(CaseCsat.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
         names = _names(session)
         customer = desk.customer_conversation(session, case)
     trusted = may_see_personal_data(agent, case)
     texts = [case.summary] + [e.text for e in events] + [v for v in (case.details or {}).values() if isinstance(v, str)]
     masked = await mask_each((t, trusted) for t in texts)
-    summary, event_texts, detail_texts = masked[0], masked[1:1 + len(events)], iter(masked[1 + len(events):])
+    summary, event_texts, detail_texts = masked[0], masked[1 : 1 + len(events)], iter(masked[1 + len(events) :])
     view = case_detail(case, now, names)
     view["summary"] = summary
     view["details"] = {k: (next(detail_texts) if isinstance(v, str) else v) for k, v in (case.details or {}).items()}
@@ -136,15 +154,22 @@ async def get_case(request: web.Request) -> web.Response:
     files = []
     for attachment in attachments:
         url = "/files/" + desk.signer.sign("file", attachment.id, expires, a=agent.id)
-        thumb = ("/files/" + desk.signer.sign("file", attachment.id, expires, a=agent.id, t=1)
-                 if attachment.thumbnail_key else None)
+        thumb = (
+            "/files/" + desk.signer.sign("file", attachment.id, expires, a=agent.id, t=1)
+            if attachment.thumbnail_key
+            else None
+        )
         files.append(attachment_view(attachment, url, thumb))
     transcript = None
     if customer is not None:
-        transcript = {"conversation_id": customer.id, "channel": customer.channel,
-                      "url": f"/api/conversations/{customer.id}"}
-    return json_response({"case": view, "timeline": timeline, "attachments": files, "transcript": transcript,
-                          "csat": csat})
+        transcript = {
+            "conversation_id": customer.id,
+            "channel": customer.channel,
+            "url": f"/api/conversations/{customer.id}",
+        }
+    return json_response(
+        {"case": view, "timeline": timeline, "attachments": files, "transcript": transcript, "csat": csat}
+    )
 
 
 async def assign(request: web.Request) -> web.Response:
@@ -168,12 +193,20 @@ async def change_status(request: web.Request) -> web.Response:
             raise CaseError("bad_request", 400, f"'{name}' must be a string")
     note = _text_field(body, "note", required=False) or None
     amount = body.get("amount")
-    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float, str))
-                               or len(str(amount)) > 16):
+    if amount is not None and (
+        isinstance(amount, bool) or not isinstance(amount, (int, float, str)) or len(str(amount)) > 16
+    ):
         raise CaseError("bad_request", 400, "'amount' must be a number")
-    delivered = await _desk(request).change(request[AGENT], _case_id(request), status=status or None,
-                                            stage=stage or None, note=note, amount=amount, currency=currency,
-                                            remedy=remedy or None)
+    delivered = await _desk(request).change(
+        request[AGENT],
+        _case_id(request),
+        status=status or None,
+        stage=stage or None,
+        note=note,
+        amount=amount,
+        currency=currency,
+        remedy=remedy or None,
+    )
     response = await get_case(request)
     return _with(response, {"delivered": delivered})
 
@@ -218,10 +251,16 @@ async def get_file(request: web.Request) -> web.StreamResponse:
         data = store.read(key)
     except FileNotFoundError:
         return error(404, "not_found", "the file is missing from the evidence storage")
-    return web.Response(body=data, content_type=media_type,
-                        headers={"Cache-Control": "private, max-age=600", "X-Content-Type-Options": "nosniff",
-                                 "Content-Disposition": "inline",
-                                 "Content-Security-Policy": "default-src 'none'; sandbox"})
+    return web.Response(
+        body=data,
+        content_type=media_type,
+        headers={
+            "Cache-Control": "private, max-age=600",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "inline",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 @web.middleware

@@ -2,12 +2,14 @@
 the customer on their own channel (the conversation the case came from, or the
 customer's current one there); the bot's new cases and the overdue ones reach the
 consoles live; the satisfaction question when a case is resolved."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Optional
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,12 +21,12 @@ from bot.cases.vocabulary import EVIDENCE_TYPES, CaseEventKind, CaseStatus, Case
 from bot.config import Settings
 from bot.db import utcnow
 from bot.gateway import texts
-from bot.gateway.outbound import ChannelRegistry
+from bot.gateway.db import Database, active_handoff, add_message, open_conversation
 from bot.gateway.hub import Hub
 from bot.gateway.locks import KeyedLocks
 from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import CLOSED, Agent, Conversation, Message
-from bot.gateway.db import Database, active_handoff, add_message, open_conversation
+from bot.gateway.outbound import ChannelRegistry
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +50,22 @@ class _Delivery:
 
 
 class CaseDesk:
-    def __init__(self, settings: Settings, db: Database, registry: ChannelRegistry, hub: Hub, locks: KeyedLocks,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        registry: ChannelRegistry,
+        hub: Hub,
+        locks: KeyedLocks,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.registry = registry
         self.hub = hub
         self.locks = locks
         self.clock = clock
-        self._signer: Optional[links.LinkSigner] = None
+        self._signer: links.LinkSigner | None = None
 
     @property
     def signer(self) -> links.LinkSigner:
@@ -87,8 +96,9 @@ class CaseDesk:
     def upload_link(self, case: Case, conversation_id: str, now: datetime) -> str:
         return links.upload_link(self.signer, self.settings, case.id, conversation_id, now)
 
-    def bot_case_messages(self, session: Session, conversation: Conversation, announced: list[dict[str, Any]],
-                          now: datetime) -> list[OutboundMessage]:
+    def bot_case_messages(
+        self, session: Session, conversation: Conversation, announced: list[dict[str, Any]], now: datetime
+    ) -> list[OutboundMessage]:
         """After the bot opened (or found) cases: the signed upload link of those collecting evidence."""
         out: list[OutboundMessage] = []
         for item in announced:
@@ -101,8 +111,13 @@ class CaseDesk:
             if case.type not in {t.value for t in EVIDENCE_TYPES}:
                 continue
             url = self.upload_link(case, conversation.id, now)
-            text = wording.upload_invitation(case, conversation.language, url, self.settings.upload_link_ttl_minutes,
-                                             wechat=conversation.channel in WECHAT_CHANNELS)
+            text = wording.upload_invitation(
+                case,
+                conversation.language,
+                url,
+                self.settings.upload_link_ttl_minutes,
+                wechat=conversation.channel in WECHAT_CHANNELS,
+            )
             out.append(OutboundMessage(role="system", text=text))
         return out
 
@@ -112,14 +127,20 @@ class CaseDesk:
     def link_earlier_cases(self, session: Session, conversation: Conversation, now: datetime) -> None:
         """A customer's new conversation joins their open cases from earlier ones on the same channel, so
         they can ask about them and hear about them here."""
-        earlier = [cid for (cid,) in session.execute(
-            select(Conversation.id).where(Conversation.channel == conversation.channel,
-                                          Conversation.channel_user_id == conversation.channel_user_id,
-                                          Conversation.id != conversation.id)).all()]
+        earlier = [
+            cid
+            for (cid,) in session.execute(
+                select(Conversation.id).where(
+                    Conversation.channel == conversation.channel,
+                    Conversation.channel_user_id == conversation.channel_user_id,
+                    Conversation.id != conversation.id,
+                )
+            ).all()
+        ]
         for case in service.cases_for_conversations(session, earlier, include_done=False):
             service.link_conversation(session, case, conversation.id, now)
 
-    def waiting_case(self, session: Session, conversation_id: str) -> Optional[Case]:
+    def waiting_case(self, session: Session, conversation_id: str) -> Case | None:
         """The case of this conversation that waits for the customer's answer, if any."""
         for case in service.cases_for_conversations(session, [conversation_id], include_done=False):
             if case.status == CaseStatus.WAITING_CUSTOMER.value:
@@ -130,19 +151,23 @@ class CaseDesk:
         """The customer's message while the case waits for them: it goes to the case (and its owner)."""
         service.add_event(session, case, CaseEventKind.CUSTOMER_MESSAGE, service.CUSTOMER, now, text=text)
         service.change_status(session, case, CaseStatus.IN_PROGRESS.value, service.CUSTOMER, now)
-        return OutboundMessage(role="system", text=texts.text("case_answer_received", case.language,
-                                                              case=wording.case_name(case, case.language)))
+        return OutboundMessage(
+            role="system",
+            text=texts.text("case_answer_received", case.language, case=wording.case_name(case, case.language)),
+        )
 
-    def pending_csat(self, session: Session, conversation_id: str, now: datetime) -> Optional[CaseCsat]:
+    def pending_csat(self, session: Session, conversation_id: str, now: datetime) -> CaseCsat | None:
         row = session.execute(
-            select(CaseCsat).where(CaseCsat.conversation_id == conversation_id, CaseCsat.score.is_(None),
-                                   CaseCsat.skipped.is_(False)).order_by(CaseCsat.id.desc()).limit(1)
+            select(CaseCsat)
+            .where(CaseCsat.conversation_id == conversation_id, CaseCsat.score.is_(None), CaseCsat.skipped.is_(False))
+            .order_by(CaseCsat.id.desc())
+            .limit(1)
         ).scalar_one_or_none()
         if row is None or now - row.asked_at > CSAT_WINDOW:
             return None
         return row
 
-    def record_csat(self, session: Session, row: CaseCsat, score: Optional[int], now: datetime) -> None:
+    def record_csat(self, session: Session, row: CaseCsat, score: int | None, now: datetime) -> None:
         case = session.get(Case, row.case_id)
         if score is None:
             row.skipped = True
@@ -151,8 +176,14 @@ class CaseDesk:
         if case is not None:
             service.add_event(session, case, CaseEventKind.CSAT, service.CUSTOMER, now, to_value=str(score))
 
-    def open_ticket_case(self, session: Session, conversation: Conversation, summary: Optional[str],
-                         tracking_numbers: list[str], now: datetime) -> Case:
+    def open_ticket_case(
+        self,
+        session: Session,
+        conversation: Conversation,
+        summary: str | None,
+        tracking_numbers: list[str],
+        now: datetime,
+    ) -> Case:
         """Outside staffed hours: the customer's request becomes a ticket case (one per conversation)."""
         for case in service.cases_for_conversations(session, [conversation.id], include_done=False):
             if case.type == CaseType.TICKET.value:
@@ -160,9 +191,17 @@ class CaseDesk:
         from bot.store.tracking_numbers import normalize
 
         case, _ = service.open_case(
-            session, self.settings, CaseType.TICKET.value, now, conversation_id=conversation.id,
-            parcels=[(normalize(n), n) for n in tracking_numbers if normalize(n)], summary=summary,
-            language=conversation.language, actor=service.SYSTEM, reuse_open=False)
+            session,
+            self.settings,
+            CaseType.TICKET.value,
+            now,
+            conversation_id=conversation.id,
+            parcels=[(normalize(n), n) for n in tracking_numbers if normalize(n)],
+            summary=summary,
+            language=conversation.language,
+            actor=service.SYSTEM,
+            reuse_open=False,
+        )
         return case
 
     def ticket_message(self, session: Session, case: Case, text: str, now: datetime) -> None:
@@ -170,7 +209,7 @@ class CaseDesk:
 
     # --- agent actions -----------------------------------------------------------
 
-    async def assign(self, agent: Agent, case_id: int, owner_id: Optional[int]) -> None:
+    async def assign(self, agent: Agent, case_id: int, owner_id: int | None) -> None:
         now = self.clock()
         with self.db.session() as session:
             case = self.load(session, case_id)
@@ -194,9 +233,18 @@ class CaseDesk:
             service.add_note(session, case, service.agent(agent.id), now, text)
         await self.hub.broadcast({"type": "case_updated", "case_id": case_id})
 
-    async def change(self, agent: Agent, case_id: int, *, status: Optional[str], stage: Optional[str],
-                     note: Optional[str], amount: Any = None, currency: Optional[str] = None,
-                     remedy: Optional[str] = None) -> bool:
+    async def change(
+        self,
+        agent: Agent,
+        case_id: int,
+        *,
+        status: str | None,
+        stage: str | None,
+        note: str | None,
+        amount: Any = None,
+        currency: str | None = None,
+        remedy: str | None = None,
+    ) -> bool:
         """Status / stage / claim facts; the customer hears about a new status or stage. Returns
         whether the news reached the customer's channel."""
         now = self.clock()
@@ -205,13 +253,17 @@ class CaseDesk:
             self._take_or_check(session, case, agent, now)
             actor = service.agent(agent.id)
             events = service.update_claim(session, case, actor, now, amount=amount, currency=currency, remedy=remedy)
-            moved = service.change_status(session, case, status, actor, now, stage=stage, note=note) \
-                if status or stage or note else []
+            moved = (
+                service.change_status(session, case, status, actor, now, stage=stage, note=note)
+                if status or stage or note
+                else []
+            )
             if not events and not moved:
                 raise CaseError("bad_request", 400, "nothing to change")
             news = any(e.customer_visible for e in moved)
-            resolved = any(e.kind == CaseEventKind.STATUS.value and e.to_value == CaseStatus.RESOLVED.value
-                           for e in moved)
+            resolved = any(
+                e.kind == CaseEventKind.STATUS.value and e.to_value == CaseStatus.RESOLVED.value for e in moved
+            )
             delivery = None
             if news:
                 text = wording.update_notice(case, case.language, now)
@@ -220,8 +272,15 @@ class CaseDesk:
                     service.record_contact(case, now)
             csat = None
             if resolved:
-                csat = self._store_for_customer(session, case, wording.csat_question(case, case.language), "system",
-                                                None, now, buttons=texts.csat_buttons(case.language))
+                csat = self._store_for_customer(
+                    session,
+                    case,
+                    wording.csat_question(case, case.language),
+                    "system",
+                    None,
+                    now,
+                    buttons=texts.csat_buttons(case.language),
+                )
                 if csat is not None:
                     session.add(CaseCsat(case_id=case.id, conversation_id=csat.conversation.id, asked_at=now))
         delivered = await self._deliver(case_id, delivery)
@@ -229,15 +288,23 @@ class CaseDesk:
         await self.hub.broadcast({"type": "case_updated", "case_id": case_id})
         return delivered
 
-    async def reply(self, agent: Agent, case_id: int, text: str) -> tuple[Optional[Message], bool]:
+    async def reply(self, agent: Agent, case_id: int, text: str) -> tuple[Message | None, bool]:
         now = self.clock()
         with self.db.session() as session:
             case = self.load(session, case_id)
             self._take_or_check(session, case, agent, now)
-            delivery = self._store_for_customer(session, case, wording.reply_notice(case, case.language, text),
-                                                "agent", agent.id, now)
-            service.add_event(session, case, CaseEventKind.REPLY, service.agent(agent.id), now, text=text,
-                              customer_visible=delivery is not None)
+            delivery = self._store_for_customer(
+                session, case, wording.reply_notice(case, case.language, text), "agent", agent.id, now
+            )
+            service.add_event(
+                session,
+                case,
+                CaseEventKind.REPLY,
+                service.agent(agent.id),
+                now,
+                text=text,
+                customer_visible=delivery is not None,
+            )
             if delivery is not None:
                 service.record_contact(case, now)
         delivered = await self._deliver(case_id, delivery, agent.display_name)
@@ -246,7 +313,7 @@ class CaseDesk:
 
     # --- reaching the customer -----------------------------------------------------
 
-    def customer_conversation(self, session: Session, case: Case) -> Optional[Conversation]:
+    def customer_conversation(self, session: Session, case: Case) -> Conversation | None:
         """Where the customer is now: their current conversation on the channel of the case's latest one."""
         ids = case.conversation_ids
         if not ids:
@@ -258,12 +325,26 @@ class CaseDesk:
         current = open_conversation(session, latest.channel, latest.channel_user_id)
         return current or latest
 
-    def _store_for_customer(self, session: Session, case: Case, text: str, role: str, agent_id: Optional[int],
-                            now: datetime, buttons: Optional[list[dict[str, str]]] = None) -> Optional[_Delivery]:
+    def _store_for_customer(
+        self,
+        session: Session,
+        case: Case,
+        text: str,
+        role: str,
+        agent_id: int | None,
+        now: datetime,
+        buttons: list[dict[str, str]] | None = None,
+    ) -> _Delivery | None:
         conversation = self.customer_conversation(session, case)
         if conversation is None:
-            service.add_event(session, case, CaseEventKind.DELIVERY_FAILED, service.SYSTEM, now,
-                              text="no conversation to reach the customer in")
+            service.add_event(
+                session,
+                case,
+                CaseEventKind.DELIVERY_FAILED,
+                service.SYSTEM,
+                now,
+                text="no conversation to reach the customer in",
+            )
             return None
         if conversation.id not in case.conversation_ids:
             service.link_conversation(session, case, conversation.id, now)
@@ -271,7 +352,7 @@ class CaseDesk:
         row = add_message(session, conversation, role, text, payload, agent_id=agent_id, pushed=True, now=now)
         return _Delivery(conversation, row)
 
-    async def _deliver(self, case_id: int, delivery: Optional[_Delivery], agent_name: Optional[str] = None) -> bool:
+    async def _deliver(self, case_id: int, delivery: _Delivery | None, agent_name: str | None = None) -> bool:
         if delivery is None:
             return False
         conversation = delivery.conversation
@@ -282,8 +363,14 @@ class CaseDesk:
             if not ok:
                 case = session.get(Case, case_id)
                 if case is not None:
-                    service.add_event(session, case, CaseEventKind.DELIVERY_FAILED, service.SYSTEM, self.clock(),
-                                      text=f"{conversation.channel}: not delivered now; kept in the conversation")
+                    service.add_event(
+                        session,
+                        case,
+                        CaseEventKind.DELIVERY_FAILED,
+                        service.SYSTEM,
+                        self.clock(),
+                        text=f"{conversation.channel}: not delivered now; kept in the conversation",
+                    )
         await self.hub.message(delivery.message, conversation.verified, handoff, agent_name)
         return ok
 
@@ -294,9 +381,17 @@ class CaseDesk:
         now = self.clock()
         with self.db.session() as session:
             flagged = service.mark_overdue(session, now)
-            items = [{"id": c.id, "reference": c.reference, "type": c.type, "priority": c.priority,
-                      "owner_id": c.owner_id, "due_at": c.due_at.isoformat().replace("+00:00", "Z")}
-                     for c in flagged]
+            items = [
+                {
+                    "id": c.id,
+                    "reference": c.reference,
+                    "type": c.type,
+                    "priority": c.priority,
+                    "owner_id": c.owner_id,
+                    "due_at": c.due_at.isoformat().replace("+00:00", "Z"),
+                }
+                for c in flagged
+            ]
         if not items:
             return 0
         for item in items:
@@ -304,18 +399,17 @@ class CaseDesk:
         await self.hub.broadcast({"type": "cases_changed"})
         return len(items)
 
-    def resolve_conversation_tickets(self, session: Session, conversation_id: str, agent: Agent,
-                                     now: datetime) -> None:
+    def resolve_conversation_tickets(self, session: Session, conversation_id: str, agent: Agent, now: datetime) -> None:
         """The agent resolved the chat: the customer's ticket cases of it were answered there."""
         for case in service.cases_for_conversations(session, [conversation_id], include_done=False):
             if case.type == CaseType.TICKET.value and case.owner_id in (None, agent.id):
                 service.assign(session, case, agent.id, service.agent(agent.id), now)
                 service.record_contact(case, now)
-                service.change_status(session, case, CaseStatus.RESOLVED.value, service.agent(agent.id), now,
-                                      note="answered in the chat")
+                service.change_status(
+                    session, case, CaseStatus.RESOLVED.value, service.agent(agent.id), now, note="answered in the chat"
+                )
 
-    def assign_conversation_tickets(self, session: Session, conversation_id: str, agent: Agent,
-                                    now: datetime) -> None:
+    def assign_conversation_tickets(self, session: Session, conversation_id: str, agent: Agent, now: datetime) -> None:
         """An agent claimed the chat: its unowned ticket cases are theirs."""
         for case in service.cases_for_conversations(session, [conversation_id], include_done=False):
             if case.type == CaseType.TICKET.value and case.owner_id is None:

@@ -1,5 +1,6 @@
 """`python -m bot agents add USERNAME [--role agent|supervisor] [--tier 1|2|3]
 [--display-name X] [--max-chats N]` — the password is read from stdin (one line)."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,13 +11,19 @@ from sqlalchemy import select
 from bot.config import load_settings
 
 
-def add_agent(username: str, password: str, role: str = "agent", tier: int = 1,
-              display_name: str | None = None, max_chats: int | None = None,
-              database_url: str | None = None) -> tuple[int, bool]:
+def add_agent(
+    username: str,
+    password: str,
+    role: str = "agent",
+    tier: int = 1,
+    display_name: str | None = None,
+    max_chats: int | None = None,
+    database_url: str | None = None,
+) -> tuple[int, bool]:
     """Create or update an agent; returns (agent id, created)."""
     from bot.gateway.auth import hash_password
-    from bot.gateway.models import Agent
     from bot.gateway.db import Database
+    from bot.gateway.models import Agent
 
     db = Database(database_url or load_settings().database_url)
     db.init()
@@ -58,8 +65,9 @@ def _add(args: argparse.Namespace) -> int:
     if args.max_chats is not None and args.max_chats < 1:
         print("--max-chats must be at least 1", file=sys.stderr)
         return 2
-    agent_id, created = add_agent(username, password, role=args.role, tier=args.tier,
-                                  display_name=args.display_name, max_chats=args.max_chats)
+    agent_id, created = add_agent(
+        username, password, role=args.role, tier=args.tier, display_name=args.display_name, max_chats=args.max_chats
+    )
     print(f"{'created' if created else 'updated'} {args.role} {username} (id {agent_id}, tier {args.tier})")
     return 0
 

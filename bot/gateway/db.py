@@ -3,10 +3,12 @@
 The gateway runs its (short) SQLAlchemy calls directly on the event loop: with
 SQLite they take well under a millisecond or two, and a single thread of database
 work keeps the ordering guarantees of the router simple."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ContextManager, Optional, Sequence
+from typing import Any, ContextManager
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Engine
@@ -34,7 +36,7 @@ def priority_order() -> Any:
 
 
 class Database:
-    def __init__(self, url: str, engine: Optional[Engine] = None) -> None:
+    def __init__(self, url: str, engine: Engine | None = None) -> None:
         # Connects lazily. SQL parameters (customer text) stay out of error messages and logs.
         self.engine = engine or make_engine(url, hide_parameters=True)
         self.factory: sessionmaker = make_session_factory(self.engine)
@@ -53,54 +55,78 @@ class Database:
 
 # --- conversations ---------------------------------------------------------
 
-def open_conversation(session: Session, channel: str, channel_user_id: str) -> Optional[Conversation]:
+
+def open_conversation(session: Session, channel: str, channel_user_id: str) -> Conversation | None:
     """The customer's current (not closed) conversation on this channel."""
     return session.execute(
         select(Conversation)
-        .where(Conversation.channel == channel, Conversation.channel_user_id == channel_user_id,
-               Conversation.state != CLOSED)
+        .where(
+            Conversation.channel == channel,
+            Conversation.channel_user_id == channel_user_id,
+            Conversation.state != CLOSED,
+        )
         .order_by(Conversation.created_at.desc())
         .limit(1)
     ).scalar_one_or_none()
 
 
-def current_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
+def current_handoff(session: Session, conversation_id: str) -> Handoff | None:
     """The conversation's latest handoff."""
     return session.execute(
         select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.id.desc()).limit(1)
     ).scalar_one_or_none()
 
 
-def active_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
+def active_handoff(session: Session, conversation_id: str) -> Handoff | None:
     """The conversation's waiting or assigned handoff, if any."""
     return session.execute(
         select(Handoff)
         .where(Handoff.conversation_id == conversation_id, Handoff.status.in_((WAITING, ASSIGNED)))
-        .order_by(Handoff.id.desc()).limit(1)
+        .order_by(Handoff.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
-def resolved_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
+def resolved_handoff(session: Session, conversation_id: str) -> Handoff | None:
     """The conversation's latest resolved handoff (whose agent awaits the rating)."""
     return session.execute(
-        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status == RESOLVED)
-        .order_by(Handoff.id.desc()).limit(1)
+        select(Handoff)
+        .where(Handoff.conversation_id == conversation_id, Handoff.status == RESOLVED)
+        .order_by(Handoff.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
-def latest_csat(session: Session, conversation_id: str) -> Optional[int]:
+def latest_csat(session: Session, conversation_id: str) -> int | None:
     """The customer's satisfaction score for the conversation, if they answered."""
     return session.execute(
-        select(CsatAnswer.score).where(CsatAnswer.conversation_id == conversation_id)
-        .order_by(CsatAnswer.id.desc()).limit(1)
+        select(CsatAnswer.score)
+        .where(CsatAnswer.conversation_id == conversation_id)
+        .order_by(CsatAnswer.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
-def add_message(session: Session, conversation: Conversation, role: str, text: Optional[str],
-                payload: Optional[dict[str, Any]] = None, agent_id: Optional[int] = None,
-                pushed: bool = False, now: Optional[datetime] = None) -> Message:
-    row = Message(conversation_id=conversation.id, role=role, text=text, payload=payload,
-                  channel=conversation.channel, agent_id=agent_id, pushed=pushed, created_at=now or utcnow())
+def add_message(
+    session: Session,
+    conversation: Conversation,
+    role: str,
+    text: str | None,
+    payload: dict[str, Any] | None = None,
+    agent_id: int | None = None,
+    pushed: bool = False,
+    now: datetime | None = None,
+) -> Message:
+    row = Message(
+        conversation_id=conversation.id,
+        role=role,
+        text=text,
+        payload=payload,
+        channel=conversation.channel,
+        agent_id=agent_id,
+        pushed=pushed,
+        created_at=now or utcnow(),
+    )
     session.add(row)
     session.flush()
     return row
@@ -108,13 +134,12 @@ def add_message(session: Session, conversation: Conversation, role: str, text: O
 
 # --- queue -----------------------------------------------------------------
 
-def waiting_handoffs(session: Session, max_tier: Optional[int] = None) -> Sequence[Handoff]:
+
+def waiting_handoffs(session: Session, max_tier: int | None = None) -> Sequence[Handoff]:
     query = select(Handoff).where(Handoff.status == WAITING)
     if max_tier is not None:
         query = query.where(Handoff.tier <= max_tier)
-    return session.execute(
-        query.order_by(priority_order(), Handoff.waiting_since, Handoff.id)
-    ).scalars().all()
+    return session.execute(query.order_by(priority_order(), Handoff.waiting_since, Handoff.id)).scalars().all()
 
 
 def queue_position(session: Session, handoff: Handoff) -> int:
@@ -125,24 +150,32 @@ def queue_position(session: Session, handoff: Handoff) -> int:
             Handoff.status == WAITING,
             Handoff.id != handoff.id,
             (priority_order() < rank)
-            | (and_(priority_order() == rank,
+            | (
+                and_(
+                    priority_order() == rank,
                     (Handoff.waiting_since < handoff.waiting_since)
-                    | and_(Handoff.waiting_since == handoff.waiting_since, Handoff.id < handoff.id))),
+                    | and_(Handoff.waiting_since == handoff.waiting_since, Handoff.id < handoff.id),
+                )
+            ),
         )
     ).scalar_one()
     return int(ahead) + 1
 
 
 def assigned_count(session: Session, agent_id: int) -> int:
-    return int(session.execute(
-        select(func.count(Handoff.id)).where(Handoff.agent_id == agent_id, Handoff.status == ASSIGNED)
-    ).scalar_one())
+    return int(
+        session.execute(
+            select(func.count(Handoff.id)).where(Handoff.agent_id == agent_id, Handoff.status == ASSIGNED)
+        ).scalar_one()
+    )
 
 
 def online_agents(session: Session, since: datetime) -> int:
-    return int(session.execute(
-        select(func.count(Agent.id)).where(Agent.active.is_(True), Agent.last_seen_at >= since)
-    ).scalar_one())
+    return int(
+        session.execute(
+            select(func.count(Agent.id)).where(Agent.active.is_(True), Agent.last_seen_at >= since)
+        ).scalar_one()
+    )
 
 
 def last_customer_texts(session: Session, conversation_ids: Sequence[str]) -> dict[str, str]:

@@ -1,4 +1,5 @@
 """Staffed hours: when human agents answer (e.g. "08:00-22:00" Asia/Shanghai)."""
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone, tzinfo

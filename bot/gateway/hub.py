@@ -3,12 +3,14 @@
 Events: {"type": "queue_changed"}, {"type": "message", "conversation_id", "message"},
 {"type": "conversation_updated", "conversation_id", "state"}. An open websocket
 keeps its agent "seen" (no grace-period return of their chats)."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from aiohttp import WSCloseCode, web
 
@@ -25,7 +27,7 @@ class Viewer:
     tier: int
 
 
-def audience_filter(handoff: Optional[Handoff]):  # type: ignore[no-untyped-def]
+def audience_filter(handoff: Handoff | None):  # type: ignore[no-untyped-def]
     """Who hears about a conversation: supervisors, the agent holding it (or who
     resolved it: they see the satisfaction rating arrive, or handed it back), and
     while it waits every agent of its tier or above."""
@@ -84,8 +86,9 @@ class Hub:
     async def queue_changed(self) -> None:
         await self.broadcast({"type": "queue_changed"})
 
-    async def conversation_updated(self, conversation_id: str, state: str, handoff: Optional[Handoff],
-                                   csat: Optional[int] = None) -> None:
+    async def conversation_updated(
+        self, conversation_id: str, state: str, handoff: Handoff | None, csat: int | None = None
+    ) -> None:
         """State change of a conversation; `csat` when it closed with the customer's rating."""
         allowed = audience_filter(handoff)
         viewers = [v for v in self._viewers.values() if allowed(v)]
@@ -94,8 +97,9 @@ class Hub:
             event["csat"] = csat
         await self._send(viewers, event)
 
-    async def message(self, message: Message, verified: bool, handoff: Optional[Handoff],
-                      agent_name: Optional[str] = None) -> None:
+    async def message(
+        self, message: Message, verified: bool, handoff: Handoff | None, agent_name: str | None = None
+    ) -> None:
         allowed = audience_filter(handoff)
         viewers = [v for v in self._viewers.values() if allowed(v)]
         if not viewers:
@@ -104,8 +108,7 @@ class Hub:
             (text,) = await mask_many([message.text], verified)
             view = message_view(message, agent_names={message.agent_id: agent_name} if message.agent_id else None)
             view["text"] = text
-            await self._send(viewers, {"type": "message", "conversation_id": message.conversation_id,
-                                       "message": view})
+            await self._send(viewers, {"type": "message", "conversation_id": message.conversation_id, "message": view})
 
     async def case_overdue(self, item: dict[str, Any]) -> None:
         """A case passed its due time: supervisors and its owner hear it at once."""

@@ -1,11 +1,12 @@
 """Untrusted input, checked once for every route and channel: JSON bodies, free text,
 ids. Nothing a client sends may turn into a 500 (or reach the database in a form
 SQLite or PostgreSQL refuses: NUL characters, lone surrogates, integers past 64 bits)."""
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Optional
+from typing import Any
 
 from aiohttp import web
 
@@ -15,7 +16,7 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Ids chosen by clients (REST sender, usernames): printable, no separators or controls.
 _UNSAFE_ID = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-MAX_DB_INT = 2 ** 63 - 1
+MAX_DB_INT = 2**63 - 1
 
 
 def clean_text(text: str) -> str:
@@ -32,7 +33,7 @@ def is_uuid(value: str) -> bool:
     return bool(_UUID.match(value))
 
 
-def parse_db_int(value: Any) -> Optional[int]:
+def parse_db_int(value: Any) -> int | None:
     """A non-negative integer that fits a database INTEGER, else None."""
     try:
         number = int(value)
@@ -42,8 +43,9 @@ def parse_db_int(value: Any) -> Optional[int]:
 
 
 def bad_request(detail: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(text=json.dumps({"error": "bad_request", "detail": detail}),
-                              content_type="application/json")
+    return web.HTTPBadRequest(
+        text=json.dumps({"error": "bad_request", "detail": detail}), content_type="application/json"
+    )
 
 
 async def read_json_object(request: web.Request, hint: str = "") -> dict[str, Any]:

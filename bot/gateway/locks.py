@@ -3,11 +3,12 @@ created on demand and dropped when nobody holds or waits for it.
 
 asyncio.Lock wakes its waiters first-in first-out, so messages of one customer are
 processed, and answered, in the order they arrived."""
+
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Hashable
 
 
 class KeyedLocks:

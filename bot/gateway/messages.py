@@ -1,9 +1,10 @@
 """`OutboundMessage`: what the gateway sends to a customer, whatever the channel."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from bot.gateway.models import Message
 
@@ -11,14 +12,14 @@ from bot.gateway.models import Message
 @dataclass
 class OutboundMessage:
     role: str  # bot | agent | system
-    text: Optional[str] = None
+    text: str | None = None
     buttons: list[dict[str, str]] = field(default_factory=list)  # [{"title", "payload"}]
-    image: Optional[str] = None  # url
-    custom: Optional[dict[str, Any]] = None
-    id: Optional[int] = None  # gw_messages.id once stored
-    created_at: Optional[datetime] = None
+    image: str | None = None  # url
+    custom: dict[str, Any] | None = None
+    id: int | None = None  # gw_messages.id once stored
+    created_at: datetime | None = None
 
-    def payload(self) -> Optional[dict[str, Any]]:
+    def payload(self) -> dict[str, Any] | None:
         """The non-text parts, as stored in Message.payload."""
         data: dict[str, Any] = {}
         if self.buttons:
@@ -30,11 +31,17 @@ class OutboundMessage:
         return data or None
 
     @classmethod
-    def from_row(cls, row: Message) -> "OutboundMessage":
+    def from_row(cls, row: Message) -> OutboundMessage:
         payload = row.payload or {}
-        return cls(role=row.role, text=row.text, buttons=list(payload.get("buttons") or []),
-                   image=payload.get("image"), custom=payload.get("custom"), id=row.id,
-                   created_at=row.created_at)
+        return cls(
+            role=row.role,
+            text=row.text,
+            buttons=list(payload.get("buttons") or []),
+            image=payload.get("image"),
+            custom=payload.get("custom"),
+            id=row.id,
+            created_at=row.created_at,
+        )
 
 
 def _clean_buttons(raw: Any) -> list[dict[str, str]]:
@@ -47,7 +54,7 @@ def _clean_buttons(raw: Any) -> list[dict[str, str]]:
     return buttons
 
 
-def from_rasa_reply(item: dict[str, Any]) -> Optional[OutboundMessage]:
+def from_rasa_reply(item: dict[str, Any]) -> OutboundMessage | None:
     """One element of Rasa's REST reply list -> a bot OutboundMessage (None if empty)."""
     if not isinstance(item, dict):
         return None

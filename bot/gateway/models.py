@@ -4,6 +4,7 @@ Everything the gateway knows lives here (messages left outside staffed hours are
 cases: bot/cases), so a restart loses nothing: open
 conversations, the queue and the assignments come back from the database.
 """
+
 from __future__ import annotations
 
 import uuid

@@ -1,5 +1,6 @@
 """Pushing later messages (agent replies, queue notices, the CSAT question) to the
 customer's channel."""
+
 from __future__ import annotations
 
 import logging

@@ -1,25 +1,33 @@
 """The human side: handoffs waiting in the queue, claims, agents' replies, escalation,
 resolution with the satisfaction question, hand-back to the bot, and the background
 monitor (grace period of vanished agents, SLA breaches)."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import math
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, AsyncIterator, Callable, Optional
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.cases.models import Case
 from bot.config import Settings
 from bot.db import utcnow
-from bot.cases.models import Case
 from bot.gateway import texts
 from bot.gateway.case_desk import CaseDesk
-from bot.gateway.outbound import ChannelRegistry
+from bot.gateway.db import (
+    Database,
+    active_handoff,
+    add_message,
+    online_agents,
+    queue_position,
+)
 from bot.gateway.hours import is_staffed
 from bot.gateway.hub import Hub
 from bot.gateway.locks import KeyedLocks
@@ -42,14 +50,8 @@ from bot.gateway.models import (
     Message,
     Note,
 )
+from bot.gateway.outbound import ChannelRegistry
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
-from bot.gateway.db import (
-    Database,
-    active_handoff,
-    add_message,
-    online_agents,
-    queue_position,
-)
 from bot.gateway.serializers import sla_breached
 
 logger = logging.getLogger(__name__)
@@ -72,18 +74,18 @@ class HandoffInfo:
     category: str = "consultation"
     priority: str = "normal"
     tracking_numbers: list[str] = field(default_factory=list)
-    summary: Optional[str] = None
-    language: Optional[str] = None
-    customer_tier: Optional[str] = None
-    sla_minutes: Optional[int] = None
+    summary: str | None = None
+    language: str | None = None
+    customer_tier: str | None = None
+    sla_minutes: int | None = None
     verified: bool = False
     tier: int = 1
 
     @classmethod
-    def parse(cls, raw: Any) -> "HandoffInfo":
+    def parse(cls, raw: Any) -> HandoffInfo:
         data = raw if isinstance(raw, dict) else {}
 
-        def text(name: str, limit: int) -> Optional[str]:
+        def text(name: str, limit: int) -> str | None:
             value = data.get(name)
             return str(value)[:limit] if isinstance(value, (str, int, float)) and str(value) else None
 
@@ -97,11 +99,13 @@ class HandoffInfo:
             category=data.get("category") if data.get("category") in CATEGORIES else "consultation",
             priority=data.get("priority") if data.get("priority") in PRIORITIES else "normal",
             tracking_numbers=[str(n)[:40] for n in numbers if isinstance(n, (str, int))][:10]
-            if isinstance(numbers, list) else [],
+            if isinstance(numbers, list)
+            else [],
             summary=text("summary", 2000),
             language=data.get("language") if data.get("language") in ("zh", "en") else None,
             customer_tier=text("customer_tier", 32),
-            sla_minutes=int(sla) if isinstance(sla, (int, float)) and not isinstance(sla, bool) and 0 < sla <= 7 * 24 * 60
+            sla_minutes=int(sla)
+            if isinstance(sla, (int, float)) and not isinstance(sla, bool) and 0 < sla <= 7 * 24 * 60
             else None,
             verified=data.get("verified") is True,
             tier=int(tier) if isinstance(tier, int) and not isinstance(tier, bool) and 1 <= tier <= 3 else 1,
@@ -115,7 +119,7 @@ def can_take(agent: Agent, handoff: Handoff) -> bool:
     return agent.role == "supervisor" or handoff.tier <= agent.tier
 
 
-def can_view(agent: Agent, handoff: Optional[Handoff]) -> bool:
+def can_view(agent: Agent, handoff: Handoff | None) -> bool:
     """Supervisors see everything; an agent sees waiting items of their tier or below
     and the chats assigned to them."""
     if agent.role == "supervisor":
@@ -138,9 +142,7 @@ def claim_handoff(session: Session, handoff_id: int, agent_id: int, cap: int, no
         # claims of one agent racing on different items must not both pass the cap.
         session.execute(select(Agent.id).where(Agent.id == agent_id).with_for_update())
     held = (
-        select(func.count(Handoff.id))
-        .where(Handoff.agent_id == agent_id, Handoff.status == ASSIGNED)
-        .scalar_subquery()
+        select(func.count(Handoff.id)).where(Handoff.agent_id == agent_id, Handoff.status == ASSIGNED).scalar_subquery()
     )
     result = session.execute(
         update(Handoff)
@@ -160,9 +162,17 @@ class Pushed:
 
 
 class QueueService:
-    def __init__(self, settings: Settings, db: Database, registry: ChannelRegistry, hub: Hub,
-                 rasa: RasaClient, locks: KeyedLocks, clock: Callable[[], datetime] = utcnow,
-                 cases: Optional[CaseDesk] = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        registry: ChannelRegistry,
+        hub: Hub,
+        rasa: RasaClient,
+        locks: KeyedLocks,
+        clock: Callable[[], datetime] = utcnow,
+        cases: CaseDesk | None = None,
+    ) -> None:
         self.cases = cases or CaseDesk(settings, db, registry, hub, locks, clock)
         self.settings = settings
         self.db = db
@@ -175,7 +185,7 @@ class QueueService:
 
     # --- helpers ----------------------------------------------------------
 
-    def staffed(self, now: Optional[datetime] = None) -> bool:
+    def staffed(self, now: datetime | None = None) -> bool:
         return is_staffed(now or self.clock(), self.settings.staffed_hours, self.settings.staffed_tz)
 
     def estimate(self, session: Session, handoff: Handoff, now: datetime) -> tuple[int, int]:
@@ -189,15 +199,23 @@ class QueueService:
     def conversation_key(conversation: Conversation) -> tuple[str, str]:
         return conversation.channel, conversation.channel_user_id
 
-    def _push(self, session: Session, conversation: Conversation, text: str,
-              buttons: Optional[list[dict[str, str]]] = None, role: str = "system",
-              agent_id: Optional[int] = None, now: Optional[datetime] = None) -> Pushed:
+    def _push(
+        self,
+        session: Session,
+        conversation: Conversation,
+        text: str,
+        buttons: list[dict[str, str]] | None = None,
+        role: str = "system",
+        agent_id: int | None = None,
+        now: datetime | None = None,
+    ) -> Pushed:
         payload = {"buttons": buttons} if buttons else None
         row = add_message(session, conversation, role, text, payload, agent_id=agent_id, pushed=True, now=now)
         return Pushed(conversation, row)
 
-    async def _deliver(self, items: list[Pushed], handoff: Optional[Handoff] = None,
-                       agent_name: Optional[str] = None) -> None:
+    async def _deliver(
+        self, items: list[Pushed], handoff: Handoff | None = None, agent_name: str | None = None
+    ) -> None:
         for item in items:
             await self.registry.deliver(item.conversation, OutboundMessage.from_row(item.message))
             await self.hub.message(item.message, item.conversation.verified, handoff, agent_name)
@@ -212,24 +230,30 @@ class QueueService:
         async with self.locks.hold(key):
             yield
 
-    async def _announce(self, conversation: Conversation, handoff: Optional[Handoff]) -> None:
+    async def _announce(self, conversation: Conversation, handoff: Handoff | None) -> None:
         await self.hub.queue_changed()
         await self.hub.conversation_updated(conversation.id, conversation.state, handoff)
 
     # --- from the router (caller holds the conversation's lock) -------------
 
-    def enqueue(self, session: Session, conversation: Conversation, info: HandoffInfo,
-                now: datetime) -> Handoff:
+    def enqueue(self, session: Session, conversation: Conversation, info: HandoffInfo, now: datetime) -> Handoff:
         """Put the conversation in the queue (or return its already open handoff)."""
         existing = active_handoff(session, conversation.id)
         if existing is not None:
             return existing
         minutes = info.sla_minutes or self.settings.sla_minutes(info.category)
         handoff = Handoff(
-            conversation_id=conversation.id, reason=info.reason, category=info.category,
-            priority=info.priority, tier=info.tier, tracking_numbers=info.tracking_numbers,
-            summary=info.summary, customer_tier=info.customer_tier, status=WAITING,
-            waiting_since=now, sla_due_at=now + timedelta(minutes=minutes),
+            conversation_id=conversation.id,
+            reason=info.reason,
+            category=info.category,
+            priority=info.priority,
+            tier=info.tier,
+            tracking_numbers=info.tracking_numbers,
+            summary=info.summary,
+            customer_tier=info.customer_tier,
+            status=WAITING,
+            waiting_since=now,
+            sla_due_at=now + timedelta(minutes=minutes),
         )
         session.add(handoff)
         conversation.state = QUEUED
@@ -241,8 +265,14 @@ class QueueService:
         session.flush()
         return handoff
 
-    def open_ticket(self, session: Session, conversation: Conversation, info: HandoffInfo,
-                    now: datetime, first_text: Optional[str] = None) -> Case:
+    def open_ticket(
+        self,
+        session: Session,
+        conversation: Conversation,
+        info: HandoffInfo,
+        now: datetime,
+        first_text: str | None = None,
+    ) -> Case:
         """Outside staffed hours: the customer may leave a message (state ticket); the request
         becomes a ticket case that an agent answers when the desk opens."""
         conversation.state = TICKET
@@ -265,13 +295,13 @@ class QueueService:
 
     # --- agent actions ----------------------------------------------------
 
-    def _load(self, session: Session, conversation_id: str) -> tuple[Conversation, Optional[Handoff]]:
+    def _load(self, session: Session, conversation_id: str) -> tuple[Conversation, Handoff | None]:
         conversation = session.get(Conversation, conversation_id)
         if conversation is None:
             raise QueueError("not_found", 404)
         return conversation, active_handoff(session, conversation_id)
 
-    def _owned(self, agent: Agent, handoff: Optional[Handoff]) -> Handoff:
+    def _owned(self, agent: Agent, handoff: Handoff | None) -> Handoff:
         if handoff is None or handoff.status != ASSIGNED:
             raise QueueError("not_assigned", 409)
         if handoff.agent_id != agent.id and agent.role != "supervisor":
@@ -301,9 +331,14 @@ class QueueService:
                 conversation.state = AGENT
                 conversation.updated_at = now
                 self.cases.assign_conversation_tickets(session, conversation.id, agent, now)
-                pushed = [self._push(session, conversation,
-                                     texts.text("agent_joined", conversation.language, name=agent.display_name),
-                                     now=now)]
+                pushed = [
+                    self._push(
+                        session,
+                        conversation,
+                        texts.text("agent_joined", conversation.language, name=agent.display_name),
+                        now=now,
+                    )
+                ]
             await self._deliver(pushed, handoff)
             await self._announce(conversation, handoff)
         return handoff
@@ -326,8 +361,13 @@ class QueueService:
     def add_note(self, agent: Agent, conversation_id: str, text: str) -> Note:
         with self.db.session() as session:
             conversation, handoff = self._load(session, conversation_id)
-            note = Note(conversation_id=conversation.id, handoff_id=handoff.id if handoff else None,
-                        agent_id=agent.id, text=text, created_at=self.clock())
+            note = Note(
+                conversation_id=conversation.id,
+                handoff_id=handoff.id if handoff else None,
+                agent_id=agent.id,
+                text=text,
+                created_at=self.clock(),
+            )
             session.add(note)
             session.flush()
             return note
@@ -349,8 +389,15 @@ class QueueService:
                 conversation.updated_at = now
                 conversation.last_notice_at = now
                 label = f"升级 {old_tier} → {handoff.tier} 级（{agent.display_name}）"
-                session.add(Note(conversation_id=conversation.id, handoff_id=handoff.id, agent_id=agent.id,
-                                 text=f"{label}：{note}" if note else label, created_at=now))
+                session.add(
+                    Note(
+                        conversation_id=conversation.id,
+                        handoff_id=handoff.id,
+                        agent_id=agent.id,
+                        text=f"{label}：{note}" if note else label,
+                        created_at=now,
+                    )
+                )
                 pushed = [self._push(session, conversation, texts.text("escalated", conversation.language), now=now)]
             await self._deliver(pushed, handoff)
             await self._announce(conversation, handoff)
@@ -369,8 +416,15 @@ class QueueService:
                 conversation.state = CSAT_PENDING
                 conversation.updated_at = now
                 language = conversation.language
-                pushed = [self._push(session, conversation, texts.text("csat_question", language),
-                                     buttons=texts.csat_buttons(language), now=now)]
+                pushed = [
+                    self._push(
+                        session,
+                        conversation,
+                        texts.text("csat_question", language),
+                        buttons=texts.csat_buttons(language),
+                        now=now,
+                    )
+                ]
             await self._deliver(pushed, handoff)
             await self._announce(conversation, handoff)
         return conversation, handoff
@@ -410,14 +464,17 @@ class QueueService:
         cutoff = now - timedelta(seconds=self.settings.agent_grace_s)
         with self.db.session() as session:
             if connected:
-                session.execute(update(Agent).where(Agent.id.in_(connected)).values(last_seen_at=now)
-                                .execution_options(synchronize_session=False))
+                session.execute(
+                    update(Agent)
+                    .where(Agent.id.in_(connected))
+                    .values(last_seen_at=now)
+                    .execution_options(synchronize_session=False)
+                )
             rows = session.execute(
                 select(Handoff.id, Handoff.agent_id, Conversation.channel, Conversation.channel_user_id)
                 .join(Agent, Agent.id == Handoff.agent_id)
                 .join(Conversation, Conversation.id == Handoff.conversation_id)
-                .where(Handoff.status == ASSIGNED,
-                       (Agent.last_seen_at.is_(None)) | (Agent.last_seen_at < cutoff))
+                .where(Handoff.status == ASSIGNED, (Agent.last_seen_at.is_(None)) | (Agent.last_seen_at < cutoff))
             ).all()
         count = 0
         for handoff_id, agent_id, channel, user_id in rows:
@@ -440,12 +497,25 @@ class QueueService:
                     conversation.state = QUEUED
                     conversation.updated_at = now
                     conversation.last_notice_at = now
-                    session.add(Note(conversation_id=conversation.id, handoff_id=handoff.id, agent_id=None,
-                                     text=f"客服 {agent.display_name if agent else agent_id} 离线超过 "
-                                          f"{int(self.settings.agent_grace_s)} 秒，会话已自动退回队列", created_at=now))
+                    session.add(
+                        Note(
+                            conversation_id=conversation.id,
+                            handoff_id=handoff.id,
+                            agent_id=None,
+                            text=f"客服 {agent.display_name if agent else agent_id} 离线超过 "
+                            f"{int(self.settings.agent_grace_s)} 秒，会话已自动退回队列",
+                            created_at=now,
+                        )
+                    )
                     position, _ = self.estimate(session, handoff, now)
-                    pushed = [self._push(session, conversation,
-                                         texts.text("requeued", conversation.language, position=position), now=now)]
+                    pushed = [
+                        self._push(
+                            session,
+                            conversation,
+                            texts.text("requeued", conversation.language, position=position),
+                            now=now,
+                        )
+                    ]
                 await self._deliver(pushed, handoff)
                 await self._announce(conversation, handoff)
                 count += 1
@@ -456,11 +526,17 @@ class QueueService:
         """Tell the consoles when a waiting or assigned item newly breaches its SLA."""
         now = self.clock()
         with self.db.session() as session:
-            open_items = session.execute(
-                select(Handoff).where(Handoff.status.in_((WAITING, ASSIGNED)),
-                                      Handoff.first_agent_response_at.is_(None),
-                                      Handoff.sla_due_at < now)
-            ).scalars().all()
+            open_items = (
+                session.execute(
+                    select(Handoff).where(
+                        Handoff.status.in_((WAITING, ASSIGNED)),
+                        Handoff.first_agent_response_at.is_(None),
+                        Handoff.sla_due_at < now,
+                    )
+                )
+                .scalars()
+                .all()
+            )
             breached = {h.id for h in open_items if sla_breached(h, now)}
         new = breached - self._breached_notified
         self._breached_notified = breached

@@ -1,9 +1,10 @@
 """Talking to the Rasa server: its REST channel and its tracker API."""
+
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Optional
+from typing import Any
 
 import aiohttp
 
@@ -15,7 +16,7 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout_s: float, session: Optional[aiohttp.ClientSession] = None) -> None:
+    def __init__(self, base_url: str, timeout_s: float, session: aiohttp.ClientSession | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session = session
@@ -50,8 +51,9 @@ class RasaClient:
         except (aiohttp.ClientError, OSError, ValueError) as error:
             raise RasaUnavailable(f"Rasa unreachable on {path}: {error.__class__.__name__}") from error
 
-    async def send_message(self, conversation_id: str, text: str,
-                           metadata: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+    async def send_message(
+        self, conversation_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """The bot's replies (Rasa REST format) to `text` in conversation `conversation_id`."""
         body = {"sender": conversation_id, "message": text, "metadata": metadata or {}}
         replies = await self._post("/webhooks/rest/webhook", body)

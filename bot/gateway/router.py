@@ -4,15 +4,17 @@
 Per customer, messages are stored the moment they arrive and then processed one at a
 time in arrival order (a FIFO lock per conversation), so replies come back in the
 order the customer's messages were sent even when they type fast."""
+
 from __future__ import annotations
 
 import json
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Optional
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +22,7 @@ from bot.cases import wording
 from bot.config import Settings
 from bot.db import utcnow
 from bot.gateway import texts
+from bot.gateway.db import Database, active_handoff, add_message, open_conversation, resolved_handoff
 from bot.gateway.hub import Hub
 from bot.gateway.inputs import clean_text
 from bot.gateway.locks import KeyedLocks
@@ -38,7 +41,6 @@ from bot.gateway.models import (
 )
 from bot.gateway.queue import HandoffInfo, QueueService
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
-from bot.gateway.db import Database, active_handoff, add_message, open_conversation, resolved_handoff
 from bot.nlu.text import guess_language
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ _CSAT_RE = re.compile(r"^\s*([1-5一二两三四五])\s*(分|星|颗星|stars?|p
 _MAX_METADATA_BYTES = 4000
 
 
-def parse_csat(text: str) -> Optional[int]:
+def parse_csat(text: str) -> int | None:
     """1..5 from an answer like "5", "５", "4分", "五星", "3 stars"; None otherwise."""
     match = _CSAT_RE.match(unicodedata.normalize("NFKC", text or ""))
     if not match:
@@ -97,8 +99,16 @@ class _Turn:
 
 
 class Router:
-    def __init__(self, settings: Settings, db: Database, rasa: RasaClient, hub: Hub, queue: QueueService,
-                 locks: KeyedLocks, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        rasa: RasaClient,
+        hub: Hub,
+        queue: QueueService,
+        locks: KeyedLocks,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.settings = settings
         self.db = db
         self.rasa = rasa
@@ -107,8 +117,9 @@ class Router:
         self.locks = locks
         self.clock = clock
 
-    async def handle_customer_message(self, channel: str, channel_user_id: str, text: str,
-                                      metadata: Optional[dict[str, Any]] = None) -> list[OutboundMessage]:
+    async def handle_customer_message(
+        self, channel: str, channel_user_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[OutboundMessage]:
         """Store the message, then answer it (in arrival order for this customer)."""
         text = clean_text(text or "")[: self.settings.max_message_chars]
         if not text.strip():
@@ -127,10 +138,16 @@ class Router:
 
     # --- storage helpers ---------------------------------------------------
 
-    def _new_conversation(self, session: Session, channel: str, channel_user_id: str,
-                          now: datetime) -> Conversation:
-        conversation = Conversation(channel=channel, channel_user_id=channel_user_id, state=BOT, language="zh",
-                                    verified=False, created_at=now, updated_at=now)
+    def _new_conversation(self, session: Session, channel: str, channel_user_id: str, now: datetime) -> Conversation:
+        conversation = Conversation(
+            channel=channel,
+            channel_user_id=channel_user_id,
+            state=BOT,
+            language="zh",
+            verified=False,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(conversation)
         session.flush()
         self.queue.cases.link_earlier_cases(session, conversation, now)  # the customer's open cases follow
@@ -142,14 +159,16 @@ class Router:
         conversation.last_customer_message_at = now
         conversation.updated_at = now
 
-    def _store_customer_message(self, session: Session, conversation: Conversation, text: str,
-                                now: datetime) -> Message:
+    def _store_customer_message(
+        self, session: Session, conversation: Conversation, text: str, now: datetime
+    ) -> Message:
         self._customer_activity(conversation, text, now)
         return add_message(session, conversation, "customer", text, now=now)
 
     @staticmethod
-    def _store_replies(session: Session, conversation: Conversation, replies: list[OutboundMessage],
-                       now: datetime) -> list[Message]:
+    def _store_replies(
+        session: Session, conversation: Conversation, replies: list[OutboundMessage], now: datetime
+    ) -> list[Message]:
         rows = []
         for reply in replies:
             row = add_message(session, conversation, reply.role, reply.text, reply.payload(), now=now)
@@ -157,8 +176,14 @@ class Router:
             rows.append(row)
         return rows
 
-    async def _tell_agents(self, conversation_id: str, rows: list[Message], verified: bool,
-                           handoff: Optional[Handoff], queued_state: Optional[str] = None) -> None:
+    async def _tell_agents(
+        self,
+        conversation_id: str,
+        rows: list[Message],
+        verified: bool,
+        handoff: Handoff | None,
+        queued_state: str | None = None,
+    ) -> None:
         """Show stored messages live in the consoles that follow the conversation; with
         `queued_state`, the conversation has just (re)entered the queue (or a ticket)."""
         for row in rows:
@@ -172,8 +197,9 @@ class Router:
 
     # --- processing -------------------------------------------------------
 
-    async def _process(self, channel: str, channel_user_id: str, message_id: int, text: str,
-                       metadata: Optional[dict[str, Any]]) -> _Turn:
+    async def _process(
+        self, channel: str, channel_user_id: str, message_id: int, text: str, metadata: dict[str, Any] | None
+    ) -> _Turn:
         now = self.clock()
         with self.db.session() as session:
             message = session.get(Message, message_id)
@@ -181,8 +207,9 @@ class Router:
             if conversation.state == CLOSED:
                 # Closed while this message waited its turn (e.g. the CSAT answer before it):
                 # it opens the customer's next conversation.
-                conversation = open_conversation(session, channel, channel_user_id) or \
-                    self._new_conversation(session, channel, channel_user_id, now)
+                conversation = open_conversation(session, channel, channel_user_id) or self._new_conversation(
+                    session, channel, channel_user_id, now
+                )
                 message.conversation_id = conversation.id
                 self._customer_activity(conversation, text, now)
             state = conversation.state
@@ -204,8 +231,9 @@ class Router:
         logger.error("conversation %s in unknown state %r", conversation_id, state)
         return _Turn([], conversation_id, message_id)
 
-    async def _bot_turn(self, conversation_id: str, message_id: int, text: str,
-                        metadata: Optional[dict[str, Any]]) -> _Turn:
+    async def _bot_turn(
+        self, conversation_id: str, message_id: int, text: str, metadata: dict[str, Any] | None
+    ) -> _Turn:
         case_turn = await self._case_turn(conversation_id, message_id, text)
         if case_turn is not None:
             return case_turn
@@ -220,7 +248,7 @@ class Router:
             return await self._busy_turn(conversation_id, message_id, text)
 
         replies: list[OutboundMessage] = []
-        handoff_info: Optional[HandoffInfo] = None
+        handoff_info: HandoffInfo | None = None
         announced: list[dict[str, Any]] = []
         for item in raw:
             reply = from_rasa_reply(item)
@@ -257,14 +285,14 @@ class Router:
             await self.queue.cases.cases_changed()
         return _Turn(replies, conversation_id, message_id)
 
-    async def _case_turn(self, conversation_id: str, message_id: int, text: str) -> Optional[_Turn]:
+    async def _case_turn(self, conversation_id: str, message_id: int, text: str) -> _Turn | None:
         """A message that belongs to a case rather than to the bot: the rating of a resolved case,
         or the customer's answer to a case that waits for them. None: the bot answers."""
         now = self.clock()
         cases = self.queue.cases
         with self.db.session() as session:
             conversation = session.get(Conversation, conversation_id)
-            reply: Optional[OutboundMessage] = None
+            reply: OutboundMessage | None = None
             pending = cases.pending_csat(session, conversation_id, now)
             if pending is not None:
                 score = parse_csat(text)
@@ -284,9 +312,16 @@ class Router:
         await cases.cases_changed()
         return _Turn([reply], conversation_id, message_id)
 
-    def _start_handoff(self, session: Session, conversation: Conversation, info: HandoffInfo, now: datetime,
-                       busy: bool = False, pending_text: Optional[str] = None,
-                       after_bot: bool = False) -> list[OutboundMessage]:
+    def _start_handoff(
+        self,
+        session: Session,
+        conversation: Conversation,
+        info: HandoffInfo,
+        now: datetime,
+        busy: bool = False,
+        pending_text: str | None = None,
+        after_bot: bool = False,
+    ) -> list[OutboundMessage]:
         """Queue the conversation (or, outside staffed hours, offer to leave a message).
         `after_bot`: the bot has just told the customer it transfers them, so the notice
         only adds the place and wait (or, after hours, corrects that nobody can join);
@@ -294,11 +329,17 @@ class Router:
         language = info.language or conversation.language
         notices: list[OutboundMessage] = []
         if not self.queue.staffed(now):
-            case = self.queue.open_ticket(session, conversation, info, now,
-                                          first_text=pending_text if busy else None)
+            case = self.queue.open_ticket(session, conversation, info, now, first_text=pending_text if busy else None)
             key = "after_hours_after_bot" if after_bot else "after_hours"
-            notices.append(self._system(key, language, hours=self.settings.staffed_hours, reference=case.reference,
-                                        due=wording.by_text(language, case.due_at, now)))
+            notices.append(
+                self._system(
+                    key,
+                    language,
+                    hours=self.settings.staffed_hours,
+                    reference=case.reference,
+                    due=wording.by_text(language, case.due_at, now),
+                )
+            )
             return notices
         handoff = self.queue.enqueue(session, conversation, info, now)
         position, minutes = self.queue.estimate(session, handoff, now)
@@ -312,8 +353,9 @@ class Router:
         now = self.clock()
         with self.db.session() as session:
             conversation = session.get(Conversation, conversation_id)
-            info = HandoffInfo(reason="system_busy", category="consultation", priority="high",
-                               language=conversation.language)
+            info = HandoffInfo(
+                reason="system_busy", category="consultation", priority="high", language=conversation.language
+            )
             notices = self._start_handoff(session, conversation, info, now, busy=True, pending_text=text)
             rows = self._store_replies(session, conversation, notices, now)
             handoff = active_handoff(session, conversation_id)
@@ -340,8 +382,15 @@ class Router:
         await self._tell_agents(conversation_id, rows, verified, handoff)
         return _Turn([notice], conversation_id, message_id)
 
-    async def _csat_turn(self, channel: str, channel_user_id: str, conversation_id: str, message_id: int,
-                         text: str, metadata: Optional[dict[str, Any]]) -> _Turn:
+    async def _csat_turn(
+        self,
+        channel: str,
+        channel_user_id: str,
+        conversation_id: str,
+        message_id: int,
+        text: str,
+        metadata: dict[str, Any] | None,
+    ) -> _Turn:
         """The customer's answer to the satisfaction question: stored, thanked, and shown
         live to the agent who resolved the chat. Anything else skips the survey and
         starts a fresh conversation with the bot."""
@@ -359,8 +408,14 @@ class Router:
                 message.conversation_id = fresh.id
                 fresh_id = fresh.id
             else:
-                session.add(CsatAnswer(conversation_id=conversation_id, handoff_id=resolved.id if resolved else None,
-                                       score=score, created_at=now))
+                session.add(
+                    CsatAnswer(
+                        conversation_id=conversation_id,
+                        handoff_id=resolved.id if resolved else None,
+                        score=score,
+                        created_at=now,
+                    )
+                )
                 thanks = self._system("csat_thanks", conversation.language)
                 rows = [session.get(Message, message_id)] + self._store_replies(session, conversation, [thanks], now)
             verified = conversation.verified
@@ -384,8 +439,14 @@ class Router:
                 queued = True
             else:
                 case = self.queue.add_ticket(session, conversation, text, now)
-                notices = [self._system("ticket_received", conversation.language, reference=case.reference,
-                                        due=wording.by_text(conversation.language, case.due_at, now))]
+                notices = [
+                    self._system(
+                        "ticket_received",
+                        conversation.language,
+                        reference=case.reference,
+                        due=wording.by_text(conversation.language, case.due_at, now),
+                    )
+                ]
                 queued = False
             rows = self._store_replies(session, conversation, notices, now)
             handoff = active_handoff(session, conversation_id)

@@ -1,22 +1,24 @@
 """JSON shapes of the agent API (and of the websocket events), with personal data
 masked for conversations whose customer has not verified."""
+
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Optional
+from typing import Any
 
 from bot.gateway.models import ASSIGNED, WAITING, Agent, Conversation, Handoff, Message, Note
 
-Mask = Callable[[Optional[str]], Optional[str]]
+Mask = Callable[[str | None], str | None]
 
 
-def iso(value: Optional[datetime]) -> Optional[str]:
+def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def _identity(text: Optional[str]) -> Optional[str]:
+def _identity(text: str | None) -> str | None:
     return text
 
 
@@ -27,7 +29,7 @@ def _mask_cached(text: str) -> str:
     return mask_text(text)
 
 
-def _mask(text: Optional[str]) -> Optional[str]:
+def _mask(text: str | None) -> str | None:
     """Masked text (cached: the queue and transcripts are polled again and again)."""
     if not text:
         return text
@@ -38,7 +40,7 @@ def masker(verified: bool) -> Mask:
     return _identity if verified else _mask
 
 
-async def mask_many(texts: Iterable[Optional[str]], verified: bool) -> list[Optional[str]]:
+async def mask_many(texts: Iterable[str | None], verified: bool) -> list[str | None]:
     """Mask several texts off the event loop (the spaCy/jieba pipeline is CPU work)."""
     items = list(texts)
     if verified or not any(items):
@@ -47,7 +49,7 @@ async def mask_many(texts: Iterable[Optional[str]], verified: bool) -> list[Opti
     return await loop.run_in_executor(None, lambda: [_mask(t) for t in items])
 
 
-async def mask_each(items: Iterable[tuple[Optional[str], bool]]) -> list[Optional[str]]:
+async def mask_each(items: Iterable[tuple[str | None, bool]]) -> list[str | None]:
     """Mask (text, verified) pairs in one trip off the event loop."""
     pairs = list(items)
     if all(verified or not text for text, verified in pairs):
@@ -57,8 +59,13 @@ async def mask_each(items: Iterable[tuple[Optional[str], bool]]) -> list[Optiona
 
 
 def agent_view(agent: Agent) -> dict[str, Any]:
-    return {"id": agent.id, "username": agent.username, "display_name": agent.display_name,
-            "role": agent.role, "tier": agent.tier}
+    return {
+        "id": agent.id,
+        "username": agent.username,
+        "display_name": agent.display_name,
+        "role": agent.role,
+        "tier": agent.tier,
+    }
 
 
 def sla_breached(handoff: Handoff, now: datetime) -> bool:
@@ -70,57 +77,92 @@ def sla_breached(handoff: Handoff, now: datetime) -> bool:
     return False
 
 
-def handoff_view(handoff: Handoff, now: datetime, mask: Mask = _identity,
-                 agent: Optional[Agent] = None) -> dict[str, Any]:
+def handoff_view(
+    handoff: Handoff, now: datetime, mask: Mask = _identity, agent: Agent | None = None
+) -> dict[str, Any]:
     return {
-        "id": handoff.id, "handoff_id": handoff.id, "conversation_id": handoff.conversation_id,
-        "reason": handoff.reason, "category": handoff.category, "priority": handoff.priority,
-        "tier": handoff.tier, "status": handoff.status, "tracking_numbers": list(handoff.tracking_numbers or []),
-        "summary": mask(handoff.summary), "customer_tier": handoff.customer_tier,
-        "agent_id": handoff.agent_id, "agent": agent.display_name if agent else None,
-        "waiting_since": iso(handoff.waiting_since), "claimed_at": iso(handoff.claimed_at),
+        "id": handoff.id,
+        "handoff_id": handoff.id,
+        "conversation_id": handoff.conversation_id,
+        "reason": handoff.reason,
+        "category": handoff.category,
+        "priority": handoff.priority,
+        "tier": handoff.tier,
+        "status": handoff.status,
+        "tracking_numbers": list(handoff.tracking_numbers or []),
+        "summary": mask(handoff.summary),
+        "customer_tier": handoff.customer_tier,
+        "agent_id": handoff.agent_id,
+        "agent": agent.display_name if agent else None,
+        "waiting_since": iso(handoff.waiting_since),
+        "claimed_at": iso(handoff.claimed_at),
         "first_agent_response_at": iso(handoff.first_agent_response_at),
-        "sla_due_at": iso(handoff.sla_due_at), "sla_breached": sla_breached(handoff, now),
+        "sla_due_at": iso(handoff.sla_due_at),
+        "sla_breached": sla_breached(handoff, now),
         "resolved_at": iso(handoff.resolved_at),
     }
 
 
-def queue_item(handoff: Handoff, conversation: Conversation, preview: Optional[str], now: datetime,
-               mask: Mask) -> dict[str, Any]:
+def queue_item(
+    handoff: Handoff, conversation: Conversation, preview: str | None, now: datetime, mask: Mask
+) -> dict[str, Any]:
     return {
-        "handoff_id": handoff.id, "conversation_id": handoff.conversation_id,
-        "sender_id": conversation.channel_user_id, "channel": conversation.channel,
-        "reason": handoff.reason, "category": handoff.category, "priority": handoff.priority,
-        "tier": handoff.tier, "waiting_since": iso(handoff.waiting_since), "sla_due_at": iso(handoff.sla_due_at),
-        "sla_breached": sla_breached(handoff, now), "summary": mask(handoff.summary),
+        "handoff_id": handoff.id,
+        "conversation_id": handoff.conversation_id,
+        "sender_id": conversation.channel_user_id,
+        "channel": conversation.channel,
+        "reason": handoff.reason,
+        "category": handoff.category,
+        "priority": handoff.priority,
+        "tier": handoff.tier,
+        "waiting_since": iso(handoff.waiting_since),
+        "sla_due_at": iso(handoff.sla_due_at),
+        "sla_breached": sla_breached(handoff, now),
+        "summary": mask(handoff.summary),
         "tracking_numbers": list(handoff.tracking_numbers or []),
         "preview": (mask(preview) or "")[:140] if preview else "",
-        "language": conversation.language, "verified": conversation.verified,
+        "language": conversation.language,
+        "verified": conversation.verified,
     }
 
 
 def conversation_view(conversation: Conversation) -> dict[str, Any]:
     return {
-        "id": conversation.id, "channel": conversation.channel, "sender_id": conversation.channel_user_id,
-        "state": conversation.state, "language": conversation.language, "verified": conversation.verified,
-        "created_at": iso(conversation.created_at), "updated_at": iso(conversation.updated_at),
+        "id": conversation.id,
+        "channel": conversation.channel,
+        "sender_id": conversation.channel_user_id,
+        "state": conversation.state,
+        "language": conversation.language,
+        "verified": conversation.verified,
+        "created_at": iso(conversation.created_at),
+        "updated_at": iso(conversation.updated_at),
         "last_customer_message_at": iso(conversation.last_customer_message_at),
     }
 
 
-def message_view(message: Message, mask: Mask = _identity,
-                 agent_names: Optional[dict[int, str]] = None) -> dict[str, Any]:
+def message_view(
+    message: Message, mask: Mask = _identity, agent_names: dict[int, str] | None = None
+) -> dict[str, Any]:
     payload = message.payload or {}
     return {
-        "id": message.id, "conversation_id": message.conversation_id, "role": message.role,
-        "text": mask(message.text), "buttons": list(payload.get("buttons") or []),
-        "image": payload.get("image"), "custom": payload.get("custom"),
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "role": message.role,
+        "text": mask(message.text),
+        "buttons": list(payload.get("buttons") or []),
+        "image": payload.get("image"),
+        "custom": payload.get("custom"),
         "created_at": iso(message.created_at),
         "agent": (agent_names or {}).get(message.agent_id) if message.agent_id else None,
     }
 
 
-def note_view(note: Note, agent_names: Optional[dict[int, str]] = None) -> dict[str, Any]:
-    return {"id": note.id, "conversation_id": note.conversation_id, "handoff_id": note.handoff_id,
-            "text": note.text, "created_at": iso(note.created_at),
-            "agent": (agent_names or {}).get(note.agent_id) if note.agent_id else None}
+def note_view(note: Note, agent_names: dict[int, str] | None = None) -> dict[str, Any]:
+    return {
+        "id": note.id,
+        "conversation_id": note.conversation_id,
+        "handoff_id": note.handoff_id,
+        "text": note.text,
+        "created_at": iso(note.created_at),
+        "agent": (agent_names or {}).get(note.agent_id) if note.agent_id else None,
+    }

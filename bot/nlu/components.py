@@ -7,9 +7,10 @@ SpacyRuleEntityExtractor adds `tracking_number` entities (every carrier format,
 spaces and dashes allowed; the value is the number as written, actions normalise it) and `phone_last4` (verification answers, found by the
 spaCy rules); it replaces any overlapping guess of the statistical extractor.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,8 +31,13 @@ from bot.store.tracking_numbers import find_tracking_numbers
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class ChineseNormalizer(GraphComponent):
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> "ChineseNormalizer":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ChineseNormalizer:
         return cls()
 
     def _normalize(self, message: Message) -> None:
@@ -46,7 +52,7 @@ class ChineseNormalizer(GraphComponent):
                 self._normalize(message)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self._normalize(message)
         return messages
@@ -58,7 +64,7 @@ class LogisticsJiebaTokenizer(JiebaTokenizer):
     jieba returns spaces as words, which blurs English messages and makes entity
     spans end in a space."""
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         return [token for token in super().tokenize(message, attribute) if token.text.strip()]
 
 
@@ -67,34 +73,52 @@ class SpacyRuleEntityExtractor(GraphComponent, EntityExtractorMixin):
     RULE_ENTITIES = ("tracking_number", "phone_last4")
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> "SpacyRuleEntityExtractor":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SpacyRuleEntityExtractor:
         return cls()
 
     @staticmethod
-    def _rule_entities(text: str) -> List[Dict[Text, Any]]:
-        entities: List[Dict[Text, Any]] = []
+    def _rule_entities(text: str) -> list[dict[str, Any]]:
+        entities: list[dict[str, Any]] = []
         for found in find_tracking_numbers(text):
-            entities.append({"entity": "tracking_number", "start": found.start, "end": found.end,
-                             "value": found.text, "confidence": 1.0})
+            entities.append(
+                {
+                    "entity": "tracking_number",
+                    "start": found.start,
+                    "end": found.end,
+                    "value": found.text,
+                    "confidence": 1.0,
+                }
+            )
         taken = [(e["start"], e["end"]) for e in entities]
         for match in find_personal_data(text):
             if match.label != "PHONE_LAST4":
                 continue
             if any(s < match.end and match.start < e for s, e in taken):
                 continue
-            entities.append({"entity": "phone_last4", "start": match.start, "end": match.end,
-                             "value": match.text, "confidence": 1.0})
+            entities.append(
+                {
+                    "entity": "phone_last4",
+                    "start": match.start,
+                    "end": match.end,
+                    "value": match.text,
+                    "confidence": 1.0,
+                }
+            )
         return entities
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            text: Optional[str] = message.get(TEXT)
+            text: str | None = message.get(TEXT)
             if not text:
                 continue
             rule_entities = self.add_extractor_name(self._rule_entities(text))
-            kept = [e for e in message.get(ENTITIES, [])
-                    if e.get("entity") not in self.RULE_ENTITIES]
+            kept = [e for e in message.get(ENTITIES, []) if e.get("entity") not in self.RULE_ENTITIES]
             entities = sorted(kept + rule_entities, key=lambda e: (e.get("start", 0), e.get("end", 0)))
             message.set(ENTITIES, entities, add_to_output=True)
         return messages

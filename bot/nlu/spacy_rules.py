@@ -5,6 +5,7 @@ downloaded model. A Matcher finds phone numbers, "last four digits" answers, pic
 codes, addresses and names in free text; bot.pii masks with it and the Rasa
 component bot.nlu.components.SpacyRuleEntityExtractor turns matches into entities.
 """
+
 from __future__ import annotations
 
 import threading
@@ -53,33 +54,79 @@ def _pipeline() -> tuple[Any, Any]:
     digits4 = {"TEXT": {"REGEX": r"^\d{4}$"}}
     sep = {"TEXT": {"IN": ["-", " ", "—"]}, "OP": "?"}
     joiner = {"TEXT": {"IN": ["是", "为", ":", "：", "是:", "是：", "号", "码"]}, "OP": "*"}
-    m.add("PHONE", [
-        [{"TEXT": {"REGEX": r"^(\+?86)?1[3-9]\d{9}$"}}],
-        [{"TEXT": {"REGEX": r"^(\+?86)?1[3-9]\d$"}}, sep, digits4, sep, digits4],
-        [{"TEXT": {"REGEX": r"^0\d{2,3}$"}}, {"TEXT": "-"}, {"TEXT": {"REGEX": r"^\d{7,8}$"}}],
-    ], greedy="LONGEST")
-    m.add("PHONE_LAST4", [
-        [{"TEXT": {"IN": LAST4_CUES}}, joiner, digits4],
-        [{"TEXT": {"IN": ["后", "末"]}}, {"TEXT": {"IN": ["四位", "4位", "4", "四"]}}, {"TEXT": "位", "OP": "?"}, joiner, digits4],
-        [{"LOWER": "last"}, {"LOWER": {"IN": ["four", "4"]}}, {"LOWER": {"IN": ["digits", "digit", "numbers"]}, "OP": "?"},
-         {"LOWER": {"IN": ["are", "is", ":", "of"]}, "OP": "*"}, {"IS_ALPHA": True, "OP": "?"}, {"LOWER": {"IN": ["are", "is", ":"]}, "OP": "?"}, digits4],
-    ], greedy="LONGEST")
+    m.add(
+        "PHONE",
+        [
+            [{"TEXT": {"REGEX": r"^(\+?86)?1[3-9]\d{9}$"}}],
+            [{"TEXT": {"REGEX": r"^(\+?86)?1[3-9]\d$"}}, sep, digits4, sep, digits4],
+            [{"TEXT": {"REGEX": r"^0\d{2,3}$"}}, {"TEXT": "-"}, {"TEXT": {"REGEX": r"^\d{7,8}$"}}],
+        ],
+        greedy="LONGEST",
+    )
+    m.add(
+        "PHONE_LAST4",
+        [
+            [{"TEXT": {"IN": LAST4_CUES}}, joiner, digits4],
+            [
+                {"TEXT": {"IN": ["后", "末"]}},
+                {"TEXT": {"IN": ["四位", "4位", "4", "四"]}},
+                {"TEXT": "位", "OP": "?"},
+                joiner,
+                digits4,
+            ],
+            [
+                {"LOWER": "last"},
+                {"LOWER": {"IN": ["four", "4"]}},
+                {"LOWER": {"IN": ["digits", "digit", "numbers"]}, "OP": "?"},
+                {"LOWER": {"IN": ["are", "is", ":", "of"]}, "OP": "*"},
+                {"IS_ALPHA": True, "OP": "?"},
+                {"LOWER": {"IN": ["are", "is", ":"]}, "OP": "?"},
+                digits4,
+            ],
+        ],
+        greedy="LONGEST",
+    )
     code_part = {"TEXT": {"REGEX": r"^[0-9A-Za-z]{1,8}$"}}
-    m.add("PICKUP_CODE", [
-        [{"LOWER": {"IN": PICKUP_CUES}}, {"TEXT": {"IN": ["码", "号"]}, "OP": "?"}, joiner,
-         code_part, {"TEXT": "-", "OP": "?"}, {**code_part, "OP": "?"}, {"TEXT": "-", "OP": "?"}, {**code_part, "OP": "?"}],
-    ], greedy="LONGEST")
+    m.add(
+        "PICKUP_CODE",
+        [
+            [
+                {"LOWER": {"IN": PICKUP_CUES}},
+                {"TEXT": {"IN": ["码", "号"]}, "OP": "?"},
+                joiner,
+                code_part,
+                {"TEXT": "-", "OP": "?"},
+                {**code_part, "OP": "?"},
+                {"TEXT": "-", "OP": "?"},
+                {**code_part, "OP": "?"},
+            ],
+        ],
+        greedy="LONGEST",
+    )
     name_token = {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]{2,4}$"}}
-    m.add("PERSON", [
-        [{"TEXT": {"IN": NAME_CUES}}, joiner, name_token],
-        [{"TEXT": "我"}, {"TEXT": {"IN": ["叫", "是"]}}, {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]$"}},
-         {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]{1,2}$"}}, {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]{1,2}$"}, "OP": "?"}],
-        [{"TEXT": "我"}, {"TEXT": "叫"}, name_token],
-    ], greedy="LONGEST")
+    m.add(
+        "PERSON",
+        [
+            [{"TEXT": {"IN": NAME_CUES}}, joiner, name_token],
+            [
+                {"TEXT": "我"},
+                {"TEXT": {"IN": ["叫", "是"]}},
+                {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]$"}},
+                {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]{1,2}$"}},
+                {"TEXT": {"REGEX": r"^[\u4e00-\u9fa5]{1,2}$"}, "OP": "?"},
+            ],
+            [{"TEXT": "我"}, {"TEXT": "叫"}, name_token],
+        ],
+        greedy="LONGEST",
+    )
     middle = {"TEXT": {"NOT_IN": ["，", "。", "！", "？", ",", "!", "?", "；", ";", "\n"]}, "OP": "*"}
-    m.add("ADDRESS", [
-        [{"TEXT": {"REGEX": ADDRESS_HEAD}}, middle, {"TEXT": {"REGEX": ADDRESS_TAIL}}],
-    ], greedy="LONGEST")
+    m.add(
+        "ADDRESS",
+        [
+            [{"TEXT": {"REGEX": ADDRESS_HEAD}}, middle, {"TEXT": {"REGEX": ADDRESS_TAIL}}],
+        ],
+        greedy="LONGEST",
+    )
     return nlp, m
 
 
@@ -102,14 +149,21 @@ def find_personal_data(text: str) -> list[RuleMatch]:
         label = nlp.vocab.strings[match_id]
         span = doc[start:end]
         if label == "PHONE_LAST4":
-            span = doc[end - 1:end]
+            span = doc[end - 1 : end]
         elif label == "PERSON":
             first = start
             while first < end - 1 and doc[first].text in _NAME_LEAD:
                 first += 1
             span = doc[first:end]
         elif label == "PICKUP_CODE":
-            first = next((t.i for t in span if t.text[:1].isdigit() or (t.is_alpha and t.is_ascii and t.lower_ not in PICKUP_CUES)), None)
+            first = next(
+                (
+                    t.i
+                    for t in span
+                    if t.text[:1].isdigit() or (t.is_alpha and t.is_ascii and t.lower_ not in PICKUP_CUES)
+                ),
+                None,
+            )
             if first is None:
                 continue
             span = doc[first:end]

@@ -1,5 +1,6 @@
 """Text normalisation before NLU: Traditional -> Simplified, full-width -> half-width,
 and a light language guess (zh / en) for choosing the reply language."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,24 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _MARKUP = re.compile(r"<[^>]{0,200}>")
 _ENGLISH_CUES = {
-    "hello", "hi", "hey", "thanks", "thank", "help", "agent", "human", "where", "when",
-    "why", "parcel", "package", "tracking", "delivery", "return", "refund", "customs",
+    "hello",
+    "hi",
+    "hey",
+    "thanks",
+    "thank",
+    "help",
+    "agent",
+    "human",
+    "where",
+    "when",
+    "why",
+    "parcel",
+    "package",
+    "tracking",
+    "delivery",
+    "return",
+    "refund",
+    "customs",
 }
 
 
@@ -45,7 +62,7 @@ def guess_language(text: str, default: str = "zh") -> str:
     if _CJK.search(text):
         return "zh"
     for found in reversed(find_tracking_numbers(text)):
-        text = text[:found.start] + " " + text[found.end:]
+        text = text[: found.start] + " " + text[found.end :]
     text = _MARKUP.sub(" ", text)
     words = [w.lower() for w in _LATIN_WORD.findall(text)]
     # One short word ("ok", "no") says nothing about the language; two words or an

@@ -6,11 +6,12 @@
 Exit codes: 0 on success (also when some lines were rejected: they are listed),
 1 when the database fails, 2 when the file cannot be read.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,7 +25,8 @@ DEMO_PROGRESS_MIN = 5000  # records; smaller demo sets load too fast for a bar
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "shipments", help="import shipments or load demo data",
+        "shipments",
+        help="import shipments or load demo data",
         description="Load shipments into the store (see docs/shipment.schema.json).",
     )
     commands = parser.add_subparsers(dest="shipments_command", required=True)
@@ -54,7 +56,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _session_factory(database_url: Optional[str]) -> Any:
+def _session_factory(database_url: str | None) -> Any:
     engine = make_engine(database_url or load_settings().database_url)
     init_db(engine)
     return make_session_factory(engine)
@@ -68,7 +70,7 @@ def print_summary(summary: ImportSummary) -> None:
     print(str(summary))
 
 
-def _open_store(database_url: Optional[str]) -> Any:
+def _open_store(database_url: str | None) -> Any:
     """The session factory, or None after printing why the database cannot be used."""
     try:
         return _session_factory(database_url)

@@ -12,14 +12,16 @@ Times are written in China time (+08:00); tracking numbers follow the formats
 of ``tracking_numbers.CARRIER_PATTERNS`` (with real check digits for UPU S10,
 UPS 1Z and DHL numbers).
 """
+
 from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator, Optional, Union
+from typing import Any
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
@@ -68,13 +70,22 @@ class Place:
 
 
 _CN_CITIES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "北京市": (("朝阳区", ("望京街", "朝阳路", "建国路", "酒仙桥路")), ("海淀区", ("中关村大街", "学院路", "知春路")),
-              ("东城区", ("东直门内大街", "和平里东街"))),
-    "上海市": (("浦东新区", ("张江路", "世纪大道", "陆家嘴环路")), ("徐汇区", ("漕溪北路", "虹桥路")),
-              ("静安区", ("南京西路", "江宁路"))),
+    "北京市": (
+        ("朝阳区", ("望京街", "朝阳路", "建国路", "酒仙桥路")),
+        ("海淀区", ("中关村大街", "学院路", "知春路")),
+        ("东城区", ("东直门内大街", "和平里东街")),
+    ),
+    "上海市": (
+        ("浦东新区", ("张江路", "世纪大道", "陆家嘴环路")),
+        ("徐汇区", ("漕溪北路", "虹桥路")),
+        ("静安区", ("南京西路", "江宁路")),
+    ),
     "广州市": (("天河区", ("天河路", "体育西路", "珠江新城花城大道")), ("越秀区", ("环市东路", "东风中路"))),
-    "深圳市": (("南山区", ("科技园南路", "深南大道", "南海大道")), ("福田区", ("福华路", "深南中路")),
-              ("宝安区", ("新安路", "宝民一路"))),
+    "深圳市": (
+        ("南山区", ("科技园南路", "深南大道", "南海大道")),
+        ("福田区", ("福华路", "深南中路")),
+        ("宝安区", ("新安路", "宝民一路")),
+    ),
     "杭州市": (("西湖区", ("文三路", "天目山路", "古墩路")), ("余杭区", ("文一西路", "五常大道"))),
     "成都市": (("武侯区", ("天府大道", "科华北路")), ("锦江区", ("春熙路", "东大街"))),
     "武汉市": (("洪山区", ("珞喻路", "光谷大道")), ("江汉区", ("解放大道", "建设大道"))),
@@ -106,26 +117,121 @@ _FOREIGN_PLACES = (
     Place("中国香港", "香港", "", "弥敦道", "HK"),
 )
 # Where inbound parcels enter China (and outbound ones leave it).
-_PORTS = (("上海浦东国际机场口岸", "上海市"), ("北京首都国际机场口岸", "北京市"),
-          ("广州白云国际机场口岸", "广州市"), ("深圳宝安国际机场口岸", "深圳市"))
+_PORTS = (
+    ("上海浦东国际机场口岸", "上海市"),
+    ("北京首都国际机场口岸", "北京市"),
+    ("广州白云国际机场口岸", "广州市"),
+    ("深圳宝安国际机场口岸", "深圳市"),
+)
 _DIALLING_CODES = {"US": "1", "DE": "49", "JP": "81", "GB": "44", "AU": "61", "KR": "82", "FR": "33", "HK": "852"}
 _FOREIGN_SENDERS = ("Amazon US", "iHerb", "Apple Store", "Zalando", "Rakuten", "ASOS", "Costco", "Chemist Warehouse")
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 _GIVEN_NAMES = (
-    "伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-    "秀兰", "霞", "平", "刚", "桂英", "建华", "晓东", "子涵", "浩然", "欣怡", "宇轩", "梓萱", "思远", "雨桐",
-    "俊杰", "佳琪", "志强", "海燕", "文博", "诗琪", "嘉怡", "一鸣", "晨曦", "天佑",
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "晓东",
+    "子涵",
+    "浩然",
+    "欣怡",
+    "宇轩",
+    "梓萱",
+    "思远",
+    "雨桐",
+    "俊杰",
+    "佳琪",
+    "志强",
+    "海燕",
+    "文博",
+    "诗琪",
+    "嘉怡",
+    "一鸣",
+    "晨曦",
+    "天佑",
 )
 _MOBILE_PREFIXES = (
-    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "157", "158", "159",
-    "166", "176", "177", "180", "181", "182", "186", "187", "188", "189", "191", "198", "199",
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "157",
+    "158",
+    "159",
+    "166",
+    "176",
+    "177",
+    "180",
+    "181",
+    "182",
+    "186",
+    "187",
+    "188",
+    "189",
+    "191",
+    "198",
+    "199",
 )
-_COMPOUNDS = ("阳光花园", "锦绣家园", "翠湖天地", "万科城", "保利花园", "碧桂园", "龙湖春江郦城", "绿地世纪城",
-              "华润城", "金地格林小镇", "世纪花园", "幸福里小区", "望京花园", "恒大名都", "融侨馨苑")
+_COMPOUNDS = (
+    "阳光花园",
+    "锦绣家园",
+    "翠湖天地",
+    "万科城",
+    "保利花园",
+    "碧桂园",
+    "龙湖春江郦城",
+    "绿地世纪城",
+    "华润城",
+    "金地格林小镇",
+    "世纪花园",
+    "幸福里小区",
+    "望京花园",
+    "恒大名都",
+    "融侨馨苑",
+)
 _TOWERS = ("国贸", "环球金融", "科技", "财富", "中信", "招商", "时代", "创业")
-_MERCHANTS = ("小米官方旗舰店", "华为商城", "京东自营仓", "天猫超市", "李宁官方旗舰店", "三只松鼠旗舰店",
-              "优衣库官方旗舰店", "网易严选", "良品铺子", "苏宁易购")
+_MERCHANTS = (
+    "小米官方旗舰店",
+    "华为商城",
+    "京东自营仓",
+    "天猫超市",
+    "李宁官方旗舰店",
+    "三只松鼠旗舰店",
+    "优衣库官方旗舰店",
+    "网易严选",
+    "良品铺子",
+    "苏宁易购",
+)
 
 # (goods, service it suits, value range in CNY, weight range in kg)
 _DOMESTIC_GOODS = (
@@ -145,8 +251,12 @@ _DOMESTIC_GOODS = (
     ("鲜花", "same_city", (99, 399), (0.5, 2.0)),
 )
 _INTERNATIONAL_GOODS = (
-    ("奶粉", (380, 1600), (2.0, 6.0)), ("保健品", (260, 2400), (0.5, 3.0)), ("化妆品", (400, 3800), (0.3, 2.0)),
-    ("手表", (1500, 26000), (0.2, 0.8)), ("相机镜头", (2600, 14000), (0.6, 2.0)), ("衣物", (300, 2600), (0.5, 3.0)),
+    ("奶粉", (380, 1600), (2.0, 6.0)),
+    ("保健品", (260, 2400), (0.5, 3.0)),
+    ("化妆品", (400, 3800), (0.3, 2.0)),
+    ("手表", (1500, 26000), (0.2, 0.8)),
+    ("相机镜头", (2600, 14000), (0.6, 2.0)),
+    ("衣物", (300, 2600), (0.5, 3.0)),
     ("名牌手袋", (5000, 32000), (0.6, 2.0)),
 )
 
@@ -155,19 +265,35 @@ STATION_BRANDS = ("菜鸟驿站", "兔喜生活", "妈妈驿站")
 SIGNERS = ("本人", "家人代收", "快递柜", "驿站代收点", "前台", "门卫")
 
 DELAY_REASONS = (
-    "当地暴雨导致道路中断", "中转场爆仓，快件积压", "航班延误", "台风过境，快件暂缓发运", "大雪封路，干线车辆无法通行",
-    "双十一期间快件量激增，派送延迟", "干线运输车辆故障", "交通管制，车辆绕行",
+    "当地暴雨导致道路中断",
+    "中转场爆仓，快件积压",
+    "航班延误",
+    "台风过境，快件暂缓发运",
+    "大雪封路，干线车辆无法通行",
+    "双十一期间快件量激增，派送延迟",
+    "干线运输车辆故障",
+    "交通管制，车辆绕行",
 )
 _REASONS: dict[str, tuple[str, ...]] = {
     "lost": ("快件在中转过程中遗失，已启动查找", "超过72小时无物流更新，疑似遗失，正在核查"),
     "damaged": ("外包装严重破损，内件受损，已拍照留存", "运输途中挤压导致商品损坏", "液体泄漏污染内件，已拍照留存"),
     "misdelivered": ("快递员误投至同小区其他楼栋，正在追回", "快件被错误投递至其他快递柜，正在追回"),
     "refused": ("收件人拒收（商品与描述不符）", "收件人拒付到付运费，拒收"),
-    "address_problem": ("收件地址不详（缺少门牌号），无法派送", "收件人电话空号，地址无法核实", "地址与收件人信息不符，无法派送"),
+    "address_problem": (
+        "收件地址不详（缺少门牌号），无法派送",
+        "收件人电话空号，地址无法核实",
+        "地址与收件人信息不符，无法派送",
+    ),
     "out_of_area": ("收件地址超出派送范围（偏远地区），需自提或转寄邮政EMS", "目的地为偏远乡镇，本网点无法派送"),
-    "held_at_station": ("多次派送无人签收，快件已滞留网点，请联系网点取件或预约派送", "收件人要求暂存网点，待收件人自取"),
-    "customs_hold": ("海关查验：需补充商业发票及购物小票/支付凭证", "申报信息与实际货物不符，需补充说明",
-                     "个人物品超出自用合理数量，需提供说明"),
+    "held_at_station": (
+        "多次派送无人签收，快件已滞留网点，请联系网点取件或预约派送",
+        "收件人要求暂存网点，待收件人自取",
+    ),
+    "customs_hold": (
+        "海关查验：需补充商业发票及购物小票/支付凭证",
+        "申报信息与实际货物不符，需补充说明",
+        "个人物品超出自用合理数量，需提供说明",
+    ),
 }
 CUSTOMS_DOCUMENT_SETS = (
     ("身份证正反面",),
@@ -221,8 +347,11 @@ def make_tracking_number(rng: random.Random, carrier: str, country: str = "CN") 
     if carrier == "CNPOST":
         return "98" + _digits(rng, 11)
     if carrier == "UPS":
-        body = "".join(rng.choice("0123456789ABCDEFGHJKLMNPRSTVWXY") for _ in range(6)) + rng.choice(
-            ("01", "02", "03", "66", "67")) + _digits(rng, 7)
+        body = (
+            "".join(rng.choice("0123456789ABCDEFGHJKLMNPRSTVWXY") for _ in range(6))
+            + rng.choice(("01", "02", "03", "66", "67"))
+            + _digits(rng, 7)
+        )
         return "1Z" + body + str(ups_check_digit(body))
     if carrier == "DHL":
         serial = rng.choice("123456789") + _digits(rng, 8)
@@ -242,25 +371,25 @@ class _Spec:
     carrier: str
     status: str
     direction: str = "domestic"  # domestic | inbound | outbound
-    service: Optional[str] = None
-    tracking_number: Optional[str] = None
-    exception: Optional[str] = None
-    reason: Optional[str] = None
-    customs: Optional[str] = None
-    signed_by: Optional[str] = None
-    delivery_location: Optional[str] = None
-    pickup_code: Optional[str] = None
-    origin: Optional[Place] = None
-    destination: Optional[Place] = None
-    recipient_name: Optional[str] = None
-    recipient_phone: Optional[str] = None
-    declared_value: Optional[float] = None
-    goods: Optional[str] = None
-    customer_tier: Optional[str] = None
-    duty_amount: Optional[float] = None
-    documents: Optional[tuple[str, ...]] = None
-    last_scan_hours: Optional[float] = None  # age of the latest scan
-    new_eta_hours: Optional[float] = None  # delay: new ETA from now
+    service: str | None = None
+    tracking_number: str | None = None
+    exception: str | None = None
+    reason: str | None = None
+    customs: str | None = None
+    signed_by: str | None = None
+    delivery_location: str | None = None
+    pickup_code: str | None = None
+    origin: Place | None = None
+    destination: Place | None = None
+    recipient_name: str | None = None
+    recipient_phone: str | None = None
+    declared_value: float | None = None
+    goods: str | None = None
+    customer_tier: str | None = None
+    duty_amount: float | None = None
+    documents: tuple[str, ...] | None = None
+    last_scan_hours: float | None = None  # age of the latest scan
+    new_eta_hours: float | None = None  # delay: new ETA from now
     demonstrates: str = ""
 
 
@@ -269,75 +398,225 @@ def _cn(city: str, district: str, road: str) -> Place:
 
 
 _SHOWCASE_SPECS: tuple[_Spec, ...] = (
-    _Spec("SF", "in_transit", service="express", tracking_number="SF1402345678901", exception="delay",
-          reason="当地暴雨导致道路中断", origin=_cn("深圳市", "南山区", "科技园南路"),
-          destination=_cn("北京市", "朝阳区", "望京街"), recipient_name="王芳", recipient_phone="13911112222",
-          goods="手机", declared_value=5999.0, customer_tier="vip", last_scan_hours=5, new_eta_hours=48,
-          demonstrates="In transit and delayed by heavy rain (VIP customer): delay reason and new ETA"),
-    _Spec("YTO", "delivered", service="standard", tracking_number="YT2290112345678", signed_by="快递柜",
-          delivery_location="丰巢快递柜(朝阳路店)", pickup_code="352817", origin=_cn("杭州市", "余杭区", "文一西路"),
-          destination=_cn("北京市", "朝阳区", "朝阳路"), recipient_name="李娜", recipient_phone="13812345678",
-          goods="衣服", declared_value=399.0, last_scan_hours=3,
-          demonstrates="Delivered to a parcel locker: pickup code 352817, given only after the recipient "
-                       "phone (13812345678, ends 5678) is verified"),
-    _Spec("YUNDA", "exception", service="standard", tracking_number="4312345678901", exception="lost",
-          reason="超过72小时无物流更新，疑似在中转途中遗失，已启动查找", origin=_cn("广州市", "越秀区", "环市东路"),
-          destination=_cn("西安市", "雁塔区", "小寨东路"), recipient_name="赵强", recipient_phone="13700001111",
-          goods="运动鞋", declared_value=899.0, last_scan_hours=120,
-          demonstrates="Lost parcel (no scan for 5 days): loss claim below the hand-off value"),
-    _Spec("JD", "exception", service="express", tracking_number="JDVA01234567890", exception="damaged",
-          reason="外包装严重破损，内件受损，已拍照留存", origin=_cn("上海市", "浦东新区", "张江路"),
-          destination=_cn("南京市", "鼓楼区", "中山北路"), recipient_name="陈静", recipient_phone="15000002222",
-          goods="笔记本电脑", declared_value=3500.0, last_scan_hours=20,
-          demonstrates="Damaged parcel with declared value 3500 CNY: above the 2000 claim threshold, "
-                       "handed to a human"),
-    _Spec("STO", "exception", service="standard", tracking_number="773123456789012", exception="out_of_area",
-          reason="收件地址超出派送范围（偏远地区），需自提或转寄邮政EMS", origin=_cn("成都市", "武侯区", "天府大道"),
-          destination=_REMOTE_PLACES[0], recipient_name="扎西", recipient_phone="18900003333",
-          goods="图书", declared_value=120.0, last_scan_hours=10,
-          demonstrates="Outside the delivery area (remote county): self pickup or transfer to EMS"),
-    _Spec("ZTO", "delivery_failed", service="standard", tracking_number="751234567890",
-          exception="held_at_station", reason="多次派送无人签收，快件已滞留【西湖区文三网点】",
-          origin=_cn("苏州市", "姑苏区", "人民路"), destination=_cn("杭州市", "西湖区", "文三路"),
-          recipient_name="周杰", recipient_phone="13600004444", goods="化妆品", declared_value=680.0,
-          last_scan_hours=8,
-          demonstrates="Held at the local station after failed attempts: redelivery or self pickup"),
-    _Spec("CNPOST", "delivery_failed", service="standard", tracking_number="9812345678901",
-          exception="address_problem", reason="收件地址不详（缺少门牌号），无法派送",
-          origin=_cn("郑州市", "金水区", "花园路"), destination=_cn("长沙市", "岳麓区", "麓山南路"),
-          recipient_name="吴敏", recipient_phone="15800005555", goods="图书", declared_value=86.0,
-          last_scan_hours=6, demonstrates="Address problem: the customer can correct the address"),
-    _Spec("DHL", "customs_hold", direction="inbound", service="international", tracking_number="4019283741",
-          exception="customs_hold", reason="需缴纳进口税款 286.50 元，缴税后安排清关放行", customs="duty_unpaid",
-          duty_amount=286.5, documents=("身份证正反面", "购物小票/支付凭证"), origin=_FOREIGN_PLACES[2],
-          destination=_cn("上海市", "徐汇区", "漕溪北路"), recipient_name="孙丽", recipient_phone="13500006666",
-          goods="奶粉", declared_value=1680.0, last_scan_hours=30,
-          demonstrates="Cross-border DHL parcel held in customs: import duty 286.50 CNY unpaid, documents needed"),
-    _Spec("UPS", "out_for_delivery", direction="inbound", service="international",
-          tracking_number="1Z999AA10123456784", customs="cleared", duty_amount=0.0, origin=_FOREIGN_PLACES[0],
-          destination=_cn("深圳市", "南山区", "深南大道"), recipient_name="林晓东", recipient_phone="18600007777",
-          goods="相机镜头", declared_value=4200.0, customer_tier="enterprise", last_scan_hours=1.5,
-          demonstrates="UPS 1Z parcel from the US out for delivery today (customs cleared)"),
-    _Spec("EMS", "in_transit", direction="outbound", service="international", tracking_number="EA123456789CN",
-          customs="cleared", origin=_cn("上海市", "静安区", "南京西路"), destination=_FOREIGN_PLACES[3],
-          recipient_name="刘洋", recipient_phone="13300008888", goods="茶叶", declared_value=560.0,
-          last_scan_hours=9,
-          demonstrates="International EMS (UPU S10) to Japan: export customs cleared, on its flight to Tokyo"),
-    _Spec("SF", "returning", service="standard", tracking_number="SF1409876543210", exception="refused",
-          reason="收件人拒收（商品与描述不符）", origin=_cn("广州市", "天河区", "天河路"),
-          destination=_cn("重庆市", "渝北区", "金开大道"), recipient_name="黄磊", recipient_phone="13900009999",
-          goods="化妆品", declared_value=458.0, last_scan_hours=12,
-          demonstrates="Refused by the recipient and on its way back to the sender"),
-    _Spec("JD", "delivered", service="express", tracking_number="JD0012345678901", signed_by="家人代收",
-          origin=_cn("北京市", "海淀区", "中关村大街"), destination=_cn("天津市", "南开区", "鞍山西道"),
-          recipient_name="张伟", recipient_phone="13698765432", goods="零食", declared_value=158.0,
-          last_scan_hours=26,
-          demonstrates="Delivered to a family member (家人代收): 'I did not get it' should check at home first"),
-    _Spec("YTO", "delivered", service="standard", tracking_number="YT9876543210123", exception="misdelivered",
-          reason="快递员误投至同小区3栋门卫室，正在追回", signed_by="门卫", delivery_location="阳光花园3栋门卫室",
-          origin=_cn("厦门市", "思明区", "厦禾路"), destination=_cn("青岛市", "市南区", "香港中路"),
-          recipient_name="郑霞", recipient_phone="15900001234", goods="运动鞋", declared_value=699.0,
-          last_scan_hours=30, demonstrates="Shown as delivered but misdelivered to the wrong building"),
+    _Spec(
+        "SF",
+        "in_transit",
+        service="express",
+        tracking_number="SF1402345678901",
+        exception="delay",
+        reason="当地暴雨导致道路中断",
+        origin=_cn("深圳市", "南山区", "科技园南路"),
+        destination=_cn("北京市", "朝阳区", "望京街"),
+        recipient_name="王芳",
+        recipient_phone="13911112222",
+        goods="手机",
+        declared_value=5999.0,
+        customer_tier="vip",
+        last_scan_hours=5,
+        new_eta_hours=48,
+        demonstrates="In transit and delayed by heavy rain (VIP customer): delay reason and new ETA",
+    ),
+    _Spec(
+        "YTO",
+        "delivered",
+        service="standard",
+        tracking_number="YT2290112345678",
+        signed_by="快递柜",
+        delivery_location="丰巢快递柜(朝阳路店)",
+        pickup_code="352817",
+        origin=_cn("杭州市", "余杭区", "文一西路"),
+        destination=_cn("北京市", "朝阳区", "朝阳路"),
+        recipient_name="李娜",
+        recipient_phone="13812345678",
+        goods="衣服",
+        declared_value=399.0,
+        last_scan_hours=3,
+        demonstrates="Delivered to a parcel locker: pickup code 352817, given only after the recipient "
+        "phone (13812345678, ends 5678) is verified",
+    ),
+    _Spec(
+        "YUNDA",
+        "exception",
+        service="standard",
+        tracking_number="4312345678901",
+        exception="lost",
+        reason="超过72小时无物流更新，疑似在中转途中遗失，已启动查找",
+        origin=_cn("广州市", "越秀区", "环市东路"),
+        destination=_cn("西安市", "雁塔区", "小寨东路"),
+        recipient_name="赵强",
+        recipient_phone="13700001111",
+        goods="运动鞋",
+        declared_value=899.0,
+        last_scan_hours=120,
+        demonstrates="Lost parcel (no scan for 5 days): loss claim below the hand-off value",
+    ),
+    _Spec(
+        "JD",
+        "exception",
+        service="express",
+        tracking_number="JDVA01234567890",
+        exception="damaged",
+        reason="外包装严重破损，内件受损，已拍照留存",
+        origin=_cn("上海市", "浦东新区", "张江路"),
+        destination=_cn("南京市", "鼓楼区", "中山北路"),
+        recipient_name="陈静",
+        recipient_phone="15000002222",
+        goods="笔记本电脑",
+        declared_value=3500.0,
+        last_scan_hours=20,
+        demonstrates="Damaged parcel with declared value 3500 CNY: above the 2000 claim threshold, handed to a human",
+    ),
+    _Spec(
+        "STO",
+        "exception",
+        service="standard",
+        tracking_number="773123456789012",
+        exception="out_of_area",
+        reason="收件地址超出派送范围（偏远地区），需自提或转寄邮政EMS",
+        origin=_cn("成都市", "武侯区", "天府大道"),
+        destination=_REMOTE_PLACES[0],
+        recipient_name="扎西",
+        recipient_phone="18900003333",
+        goods="图书",
+        declared_value=120.0,
+        last_scan_hours=10,
+        demonstrates="Outside the delivery area (remote county): self pickup or transfer to EMS",
+    ),
+    _Spec(
+        "ZTO",
+        "delivery_failed",
+        service="standard",
+        tracking_number="751234567890",
+        exception="held_at_station",
+        reason="多次派送无人签收，快件已滞留【西湖区文三网点】",
+        origin=_cn("苏州市", "姑苏区", "人民路"),
+        destination=_cn("杭州市", "西湖区", "文三路"),
+        recipient_name="周杰",
+        recipient_phone="13600004444",
+        goods="化妆品",
+        declared_value=680.0,
+        last_scan_hours=8,
+        demonstrates="Held at the local station after failed attempts: redelivery or self pickup",
+    ),
+    _Spec(
+        "CNPOST",
+        "delivery_failed",
+        service="standard",
+        tracking_number="9812345678901",
+        exception="address_problem",
+        reason="收件地址不详（缺少门牌号），无法派送",
+        origin=_cn("郑州市", "金水区", "花园路"),
+        destination=_cn("长沙市", "岳麓区", "麓山南路"),
+        recipient_name="吴敏",
+        recipient_phone="15800005555",
+        goods="图书",
+        declared_value=86.0,
+        last_scan_hours=6,
+        demonstrates="Address problem: the customer can correct the address",
+    ),
+    _Spec(
+        "DHL",
+        "customs_hold",
+        direction="inbound",
+        service="international",
+        tracking_number="4019283741",
+        exception="customs_hold",
+        reason="需缴纳进口税款 286.50 元，缴税后安排清关放行",
+        customs="duty_unpaid",
+        duty_amount=286.5,
+        documents=("身份证正反面", "购物小票/支付凭证"),
+        origin=_FOREIGN_PLACES[2],
+        destination=_cn("上海市", "徐汇区", "漕溪北路"),
+        recipient_name="孙丽",
+        recipient_phone="13500006666",
+        goods="奶粉",
+        declared_value=1680.0,
+        last_scan_hours=30,
+        demonstrates="Cross-border DHL parcel held in customs: import duty 286.50 CNY unpaid, documents needed",
+    ),
+    _Spec(
+        "UPS",
+        "out_for_delivery",
+        direction="inbound",
+        service="international",
+        tracking_number="1Z999AA10123456784",
+        customs="cleared",
+        duty_amount=0.0,
+        origin=_FOREIGN_PLACES[0],
+        destination=_cn("深圳市", "南山区", "深南大道"),
+        recipient_name="林晓东",
+        recipient_phone="18600007777",
+        goods="相机镜头",
+        declared_value=4200.0,
+        customer_tier="enterprise",
+        last_scan_hours=1.5,
+        demonstrates="UPS 1Z parcel from the US out for delivery today (customs cleared)",
+    ),
+    _Spec(
+        "EMS",
+        "in_transit",
+        direction="outbound",
+        service="international",
+        tracking_number="EA123456789CN",
+        customs="cleared",
+        origin=_cn("上海市", "静安区", "南京西路"),
+        destination=_FOREIGN_PLACES[3],
+        recipient_name="刘洋",
+        recipient_phone="13300008888",
+        goods="茶叶",
+        declared_value=560.0,
+        last_scan_hours=9,
+        demonstrates="International EMS (UPU S10) to Japan: export customs cleared, on its flight to Tokyo",
+    ),
+    _Spec(
+        "SF",
+        "returning",
+        service="standard",
+        tracking_number="SF1409876543210",
+        exception="refused",
+        reason="收件人拒收（商品与描述不符）",
+        origin=_cn("广州市", "天河区", "天河路"),
+        destination=_cn("重庆市", "渝北区", "金开大道"),
+        recipient_name="黄磊",
+        recipient_phone="13900009999",
+        goods="化妆品",
+        declared_value=458.0,
+        last_scan_hours=12,
+        demonstrates="Refused by the recipient and on its way back to the sender",
+    ),
+    _Spec(
+        "JD",
+        "delivered",
+        service="express",
+        tracking_number="JD0012345678901",
+        signed_by="家人代收",
+        origin=_cn("北京市", "海淀区", "中关村大街"),
+        destination=_cn("天津市", "南开区", "鞍山西道"),
+        recipient_name="张伟",
+        recipient_phone="13698765432",
+        goods="零食",
+        declared_value=158.0,
+        last_scan_hours=26,
+        demonstrates="Delivered to a family member (家人代收): 'I did not get it' should check at home first",
+    ),
+    _Spec(
+        "YTO",
+        "delivered",
+        service="standard",
+        tracking_number="YT9876543210123",
+        exception="misdelivered",
+        reason="快递员误投至同小区3栋门卫室，正在追回",
+        signed_by="门卫",
+        delivery_location="阳光花园3栋门卫室",
+        origin=_cn("厦门市", "思明区", "厦禾路"),
+        destination=_cn("青岛市", "市南区", "香港中路"),
+        recipient_name="郑霞",
+        recipient_phone="15900001234",
+        goods="运动鞋",
+        declared_value=699.0,
+        last_scan_hours=30,
+        demonstrates="Shown as delivered but misdelivered to the wrong building",
+    ),
 )
 
 SHOWCASE: list[dict[str, Any]] = [
@@ -381,17 +660,45 @@ _COVERAGE_SPECS: tuple[_Spec, ...] = (
 )
 
 _STATUS_WEIGHTS_DOMESTIC = (
-    ("created", 4), ("picked_up", 5), ("in_transit", 22), ("arrived_at_hub", 8), ("out_for_delivery", 10),
-    ("delivered", 30), ("delivery_failed", 4), ("exception", 5), ("returning", 3), ("returned", 2),
+    ("created", 4),
+    ("picked_up", 5),
+    ("in_transit", 22),
+    ("arrived_at_hub", 8),
+    ("out_for_delivery", 10),
+    ("delivered", 30),
+    ("delivery_failed", 4),
+    ("exception", 5),
+    ("returning", 3),
+    ("returned", 2),
     ("cancelled", 2),
 )
 _STATUS_WEIGHTS_INBOUND = (
-    ("created", 3), ("picked_up", 4), ("in_transit", 18), ("arrived_at_hub", 6), ("customs_clearance", 12),
-    ("customs_hold", 8), ("out_for_delivery", 8), ("delivered", 30), ("delivery_failed", 3), ("exception", 3),
-    ("returning", 2), ("cancelled", 1),
+    ("created", 3),
+    ("picked_up", 4),
+    ("in_transit", 18),
+    ("arrived_at_hub", 6),
+    ("customs_clearance", 12),
+    ("customs_hold", 8),
+    ("out_for_delivery", 8),
+    ("delivered", 30),
+    ("delivery_failed", 3),
+    ("exception", 3),
+    ("returning", 2),
+    ("cancelled", 1),
 )
-_CARRIER_WEIGHTS = (("SF", 16), ("JD", 14), ("ZTO", 14), ("YTO", 12), ("YUNDA", 10), ("STO", 8),
-                    ("EMS", 6), ("CNPOST", 5), ("DHL", 5), ("UPS", 4), ("FEDEX", 4))
+_CARRIER_WEIGHTS = (
+    ("SF", 16),
+    ("JD", 14),
+    ("ZTO", 14),
+    ("YTO", 12),
+    ("YUNDA", 10),
+    ("STO", 8),
+    ("EMS", 6),
+    ("CNPOST", 5),
+    ("DHL", 5),
+    ("UPS", 4),
+    ("FEDEX", 4),
+)
 
 
 # --------------------------------------------------------------------------- timeline
@@ -415,8 +722,8 @@ class _Draft:
     carrier: CarrierInfo
     origin: Place
     destination: Place
-    exception_reason: Optional[str] = None
-    customs_status: Optional[str] = None
+    exception_reason: str | None = None
+    customs_status: str | None = None
 
 
 def _iso(moment: datetime) -> str:
@@ -436,7 +743,7 @@ class _Maker:
     def phone(self) -> str:
         return self.rng.choice(_MOBILE_PREFIXES) + _digits(self.rng, 8)
 
-    def cn_place(self, exclude_city: Optional[str] = None) -> Place:
+    def cn_place(self, exclude_city: str | None = None) -> Place:
         cities = [c for c in _CN_CITIES if c != exclude_city]
         city = self.rng.choice(cities)
         district, roads = self.rng.choice(_CN_CITIES[city])
@@ -454,8 +761,10 @@ class _Maker:
             return f"{place.city} {rng.randint(1, 999)} {place.road}"
         if rng.random() < 0.25:
             return f"{place.label}{place.road}{rng.randint(1, 400)}号{rng.choice(_TOWERS)}大厦{rng.randint(2, 38)}层"
-        return (f"{place.label}{place.road}{rng.randint(1, 400)}号{rng.choice(_COMPOUNDS)}"
-                f"{rng.randint(1, 30)}栋{rng.randint(1, 4)}单元{rng.randint(1, 33)}{rng.randint(1, 4):02d}室")
+        return (
+            f"{place.label}{place.road}{rng.randint(1, 400)}号{rng.choice(_COMPOUNDS)}"
+            f"{rng.randint(1, 30)}栋{rng.randint(1, 4)}单元{rng.randint(1, 33)}{rng.randint(1, 4):02d}室"
+        )
 
     def station(self, carrier: CarrierInfo, place: Place) -> str:
         return f"{place.district}{place.road[:2]}{carrier.station_suffix}"
@@ -476,8 +785,12 @@ class _Maker:
         c, o, dest = d.carrier, d.origin, d.destination
         outlet, o_hub, d_hub, station = self.station(c, o), self.hub(c, o), self.hub(c, dest), self.station(c, dest)
         steps = [
-            _Step("created", o.label, self.rng.choice(("寄件人已下单，等待快递员上门揽收", "商家已通知快递公司揽收")),
-                  (0, 0)),
+            _Step(
+                "created",
+                o.label,
+                self.rng.choice(("寄件人已下单，等待快递员上门揽收", "商家已通知快递公司揽收")),
+                (0, 0),
+            ),
             _Step("picked_up", o.label, f"【{outlet}】快递员 {self.courier_name()} 已揽收", (1, 8)),
             _Step("in_transit", o.label, f"【{outlet}】已发出，下一站【{o_hub}】", (1, 4)),
         ]
@@ -495,8 +808,12 @@ class _Maker:
         return [
             _Step("in_transit", dest.city, f"【{d_hub}】已发出，下一站【{station}】", (1, 4)),
             _Step("arrived_at_hub", dest.label, f"快件已到达【{station}】", (1, 4)),
-            _Step("out_for_delivery", dest.label,
-                  f"【{station}】派件员 {self.courier()} 正在为您派件，请保持电话畅通", (0.5, 3)),
+            _Step(
+                "out_for_delivery",
+                dest.label,
+                f"【{station}】派件员 {self.courier()} 正在为您派件，请保持电话畅通",
+                (0.5, 3),
+            ),
         ]
 
     def inbound_steps(self, d: _Draft) -> list[_Step]:
@@ -507,8 +824,9 @@ class _Maker:
             _Step("created", o.city, "已收到发件人的运单信息，等待交运", (0, 0)),
             _Step("picked_up", o.city, f"快件已由{c.name}在【{o.hub_city}】收件", (2, 10)),
             _Step("in_transit", o.city, f"快件已到达【{foreign_hub}】", (2, 8)),
-            _Step("in_transit", o.city, f"快件已离开【{foreign_hub}】，航班 {self.rng.choice(_FLIGHTS)} 飞往中国",
-                  (3, 12)),
+            _Step(
+                "in_transit", o.city, f"快件已离开【{foreign_hub}】，航班 {self.rng.choice(_FLIGHTS)} 飞往中国", (3, 12)
+            ),
             _Step("arrived_at_hub", port_city, f"快件已到达【{port}】，等待进口清关", (10, 16)),
             _Step("customs_clearance", port_city, "快件已提交海关，正在办理进口清关", (1, 6)),
         ]
@@ -531,8 +849,12 @@ class _Maker:
             _Step("in_transit", o.city, f"快件已到达【{exchange}】", (3, 10)),
             _Step("customs_clearance", o.city, "快件正在办理出口清关", (1, 6)),
             _Step("in_transit", o.city, "出口清关完成，快件已发出", (3, 20)),
-            _Step("in_transit", port_city,
-                  f"快件已交航空公司运输，航班 {self.rng.choice(_FLIGHTS)} 飞往{dest.hub_city}", (3, 12)),
+            _Step(
+                "in_transit",
+                port_city,
+                f"快件已交航空公司运输，航班 {self.rng.choice(_FLIGHTS)} 飞往{dest.hub_city}",
+                (3, 12),
+            ),
             _Step("arrived_at_hub", dest.city, f"快件已到达寄达国【{dest.hub_city}国际邮件处理中心】", (4, 14)),
             _Step("customs_clearance", dest.city, "寄达国海关正在处理", (2, 24)),
             _Step("out_for_delivery", dest.city, "寄达国投递员正在投递", (6, 30)),
@@ -559,7 +881,7 @@ def _in_transit_cut(m: _Maker, d: _Draft, steps: list[_Step]) -> list[_Step]:
     if d.spec.direction == "outbound":
         return steps[:6] if d.customs_status == "cleared" else steps[:3]
     if d.spec.direction == "inbound" and d.customs_status != "cleared":
-        return steps[:m.rng.randint(3, 4)]
+        return steps[: m.rng.randint(3, 4)]
     first_transit = _index(steps, "in_transit")
     if d.customs_status == "cleared":
         first_transit = _index(steps, "customs_clearance", last=True) + 1
@@ -609,8 +931,11 @@ def _final_steps(m: _Maker, d: _Draft, signer_text: str) -> list[_Step]:
         return [_Step("delivery_failed", dest.label, f"派送不成功：{reason}", (1, 5))]
     if status == "delivery_failed":
         why = m.rng.choice(_FAILED_DELIVERY_REASONS)
-        return [_Step("delivery_failed", dest.label, f"派送不成功：{why}，快件已退回【{station}】，将于明日再次派送",
-                      (1, 5))]
+        return [
+            _Step(
+                "delivery_failed", dest.label, f"派送不成功：{why}，快件已退回【{station}】，将于明日再次派送", (1, 5)
+            )
+        ]
     if status == "exception":
         return [_Step("exception", _SAME_PLACE, f"快件异常：{reason}", (2, 20))]
     if status in ("returning", "returned"):
@@ -633,13 +958,28 @@ def _final_steps(m: _Maker, d: _Draft, signer_text: str) -> list[_Step]:
 
 
 _LAST_SCAN_HOURS: dict[str, tuple[float, float]] = {
-    "created": (0.5, 10), "picked_up": (0.5, 6), "in_transit": (0.3, 8), "arrived_at_hub": (0.3, 6),
-    "customs_clearance": (2, 30), "customs_hold": (12, 96), "out_for_delivery": (0.2, 3),
-    "delivered": (1, 240), "delivery_failed": (2, 30), "exception": (3, 30), "returning": (2, 30),
-    "returned": (24, 300), "cancelled": (2, 200),
+    "created": (0.5, 10),
+    "picked_up": (0.5, 6),
+    "in_transit": (0.3, 8),
+    "arrived_at_hub": (0.3, 6),
+    "customs_clearance": (2, 30),
+    "customs_hold": (12, 96),
+    "out_for_delivery": (0.2, 3),
+    "delivered": (1, 240),
+    "delivery_failed": (2, 30),
+    "exception": (3, 30),
+    "returning": (2, 30),
+    "returned": (24, 300),
+    "cancelled": (2, 200),
 }
-_SERVICE_DAYS = {"express": (1, 2), "standard": (2, 4), "same_city": (0.2, 0.5), "cold_chain": (1, 2),
-                 "freight": (3, 6), "international": (6, 12)}
+_SERVICE_DAYS = {
+    "express": (1, 2),
+    "standard": (2, 4),
+    "same_city": (0.2, 0.5),
+    "cold_chain": (1, 2),
+    "freight": (3, 6),
+    "international": (6, 12),
+}
 
 
 def _timestamps(m: _Maker, steps: list[_Step], last_age_hours: float) -> list[datetime]:
@@ -668,7 +1008,8 @@ def _signed(m: _Maker, d: _Draft) -> tuple[dict[str, Any], str]:
         text = f"您的快件已由【{location}】代收，请凭取件码及时取件"
     else:
         location = spec.delivery_location or {
-            "前台": f"{rng.choice(_TOWERS)}大厦前台", "门卫": f"{compound}门卫室",
+            "前台": f"{rng.choice(_TOWERS)}大厦前台",
+            "门卫": f"{compound}门卫室",
         }.get(signer, dest.label)
         text = f"您的快件已签收，签收人：{signer}。感谢使用{d.carrier.name}，期待再次为您服务"
     delivery = {"signed_by": signer, "location": location}
@@ -677,7 +1018,7 @@ def _signed(m: _Maker, d: _Draft) -> tuple[dict[str, Any], str]:
     return delivery, text
 
 
-def _party(m: _Maker, place: Place, name: Optional[str] = None, phone: Optional[str] = None) -> dict[str, str]:
+def _party(m: _Maker, place: Place, name: str | None = None, phone: str | None = None) -> dict[str, str]:
     return {"name": name or m.name(), "phone": phone or m.phone(), "address": m.address(place)}
 
 
@@ -685,8 +1026,9 @@ def _goods(m: _Maker, d: _Draft) -> tuple[str, float, float]:
     """Goods, declared value and weight."""
     rng, spec = m.rng, d.spec
     international = [(name, values, weights) for name, values, weights in _INTERNATIONAL_GOODS]
-    domestic = [(name, values, weights) for name, service, values, weights in _DOMESTIC_GOODS
-                if spec.service in (service, None)]
+    domestic = [
+        (name, values, weights) for name, service, values, weights in _DOMESTIC_GOODS if spec.service in (service, None)
+    ]
     named = [g for g in international + [(g[0], g[2], g[3]) for g in _DOMESTIC_GOODS] if g[0] == spec.goods]
     if named:
         goods, values, weights = named[0]
@@ -728,7 +1070,7 @@ def _resolve(m: _Maker, spec: _Spec) -> _Spec:
     return replace(spec, service=service, origin=origin, destination=destination)
 
 
-def _customs_status(spec: _Spec) -> Optional[str]:
+def _customs_status(spec: _Spec) -> str | None:
     if spec.direction == "domestic":
         return None
     if spec.customs:
@@ -742,7 +1084,7 @@ def _customs_status(spec: _Spec) -> Optional[str]:
     return "cleared"
 
 
-def _exception_reason(m: _Maker, spec: _Spec, customs: Optional[str], duty: Optional[float]) -> Optional[str]:
+def _exception_reason(m: _Maker, spec: _Spec, customs: str | None, duty: float | None) -> str | None:
     if spec.reason:
         return spec.reason
     if spec.exception == "delay":
@@ -784,8 +1126,12 @@ def build_record(m: _Maker, raw_spec: _Spec) -> dict[str, Any]:
     record = _base_record(m, d, goods, value, weight)
     record["recipient"] = recipient
     record["events"] = [
-        {"time": _iso(t), **({"location": s.location} if s.location else {}), "status": s.status,
-         "description": s.description}
+        {
+            "time": _iso(t),
+            **({"location": s.location} if s.location else {}),
+            "status": s.status,
+            "description": s.description,
+        }
         for s, t in zip(steps, times)
     ]
     _add_dates(m, record, d, times)
@@ -859,7 +1205,7 @@ def _exception_record(m: _Maker, d: _Draft, times: list[datetime]) -> dict[str, 
     return exception
 
 
-def _customs_record(m: _Maker, d: _Draft, duty: Optional[float]) -> dict[str, Any]:
+def _customs_record(m: _Maker, d: _Draft, duty: float | None) -> dict[str, Any]:
     status = d.customs_status
     documents = d.spec.documents
     if documents is None and status in ("held", "duty_unpaid", "in_progress"):
@@ -883,7 +1229,7 @@ def _customs_record(m: _Maker, d: _Draft, duty: Optional[float]) -> dict[str, An
 # --------------------------------------------------------------------------- random specs
 
 
-_RANDOM_EXCEPTIONS: dict[str, tuple[tuple[Optional[str], int], ...]] = {
+_RANDOM_EXCEPTIONS: dict[str, tuple[tuple[str | None, int], ...]] = {
     "in_transit": ((None, 85), ("delay", 15)),
     "arrived_at_hub": ((None, 85), ("delay", 15)),
     "customs_clearance": ((None, 80), ("delay", 20)),
@@ -922,24 +1268,26 @@ def _random_spec(rng: random.Random) -> _Spec:
 # --------------------------------------------------------------------------- public API
 
 
-def _now(now: Optional[datetime]) -> datetime:
+def _now(now: datetime | None) -> datetime:
     moment = now or datetime.now(timezone.utc)
     if moment.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     return moment.astimezone(CHINA_TZ).replace(microsecond=0)
 
 
-def showcase_records(now: Optional[datetime] = None) -> list[dict[str, Any]]:
+def showcase_records(now: datetime | None = None) -> list[dict[str, Any]]:
     """The showcase parcels (stable tracking numbers; dates relative to now)."""
     moment = _now(now)
     return [
-        build_record(_Maker(random.Random(spec.tracking_number), moment),
-                     replace(spec, customer_tier=spec.customer_tier or "regular"))
+        build_record(
+            _Maker(random.Random(spec.tracking_number), moment),
+            replace(spec, customer_tier=spec.customer_tier or "regular"),
+        )
         for spec in _SHOWCASE_SPECS
     ]
 
 
-def iter_demo_records(count: int, seed: int = 2026, now: Optional[datetime] = None) -> Iterator[dict[str, Any]]:
+def iter_demo_records(count: int, seed: int = 2026, now: datetime | None = None) -> Iterator[dict[str, Any]]:
     """count records: the showcase first, then the coverage plan, then random parcels."""
     if count < 0:
         raise ValueError("count must be >= 0")
@@ -961,17 +1309,17 @@ def iter_demo_records(count: int, seed: int = 2026, now: Optional[datetime] = No
         yield build_record(maker, replace(spec, tracking_number=number))
 
 
-def generate_demo_records(count: int, seed: int = 2026, now: Optional[datetime] = None) -> list[dict[str, Any]]:
+def generate_demo_records(count: int, seed: int = 2026, now: datetime | None = None) -> list[dict[str, Any]]:
     return list(iter_demo_records(count, seed, now))
 
 
-def demo_lines(count: int, seed: int = 2026, now: Optional[datetime] = None) -> Iterator[str]:
+def demo_lines(count: int, seed: int = 2026, now: datetime | None = None) -> Iterator[str]:
     """The demo records as JSON Lines (no trailing newline), for the importer."""
     for record in iter_demo_records(count, seed, now):
         yield json.dumps(record, ensure_ascii=False)
 
 
-def write_demo_jsonl(path: Union[str, Path], count: int, seed: int = 2026, now: Optional[datetime] = None) -> int:
+def write_demo_jsonl(path: str | Path, count: int, seed: int = 2026, now: datetime | None = None) -> int:
     """Write count demo records to a .jsonl file; returns the number written."""
     written = 0
     with open(path, "w", encoding="utf-8") as fh:

@@ -25,6 +25,7 @@ The file is streamed: it is never held in memory, lines longer than
 database is written in batches of ``BATCH_SIZE`` records with a few bulk
 statements per batch.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -33,10 +34,11 @@ import json
 import math
 import os
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timezone
-from typing import IO, Any, Callable, Iterable, Iterator, Optional, Union
+from functools import cache
+from typing import IO, Any, Union
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -70,15 +72,35 @@ _DELIVERIES = ProofOfDelivery.__table__
 _CUSTOMS = CustomsRecord.__table__
 _CHILD_TABLES = (_EVENTS, _EXCEPTIONS, _DELIVERIES, _CUSTOMS)
 
-KNOWN_FIELDS = frozenset({
-    "tracking_number", "carrier", "carrier_name", "service", "order_id", "status",
-    "origin", "destination", "cross_border", "sender", "recipient", "customer_tier",
-    "declared_value", "currency", "weight_kg", "shipped_at", "promised_by", "eta",
-    "events", "exception", "delivery", "customs",
-})
+KNOWN_FIELDS = frozenset(
+    {
+        "tracking_number",
+        "carrier",
+        "carrier_name",
+        "service",
+        "order_id",
+        "status",
+        "origin",
+        "destination",
+        "cross_border",
+        "sender",
+        "recipient",
+        "customer_tier",
+        "declared_value",
+        "currency",
+        "weight_kg",
+        "shipped_at",
+        "promised_by",
+        "eta",
+        "events",
+        "exception",
+        "delivery",
+        "customs",
+    }
+)
 REQUIRED_FIELDS = ("tracking_number", "carrier", "status", "origin", "destination", "events")
 
-Source = Union[str, "os.PathLike[str]", IO[bytes], IO[str], Iterable[Union[str, bytes]]]
+Source = Union[str, "os.PathLike[str]", IO[bytes], IO[str], Iterable[str | bytes]]
 
 
 @dataclass
@@ -112,8 +134,8 @@ class RecordError(ValueError):
 @dataclass(frozen=True)
 class _RawLine:
     line_no: int
-    text: Optional[str]  # None when the line could not be read (see error)
-    error: Optional[str]
+    text: str | None  # None when the line could not be read (see error)
+    error: str | None
     nbytes: int
 
 
@@ -138,14 +160,14 @@ def _read_binary(fh: IO[bytes]) -> Iterator[_RawLine]:
             yield _RawLine(line_no, None, _TOO_LARGE, nbytes)
             continue
         if line_no == 1 and chunk.startswith(codecs.BOM_UTF8):
-            chunk = chunk[len(codecs.BOM_UTF8):]
+            chunk = chunk[len(codecs.BOM_UTF8) :]
         try:
             yield _RawLine(line_no, chunk.decode("utf-8"), None, nbytes)
         except UnicodeDecodeError as exc:
             yield _RawLine(line_no, None, f"line is not valid UTF-8 (byte {exc.start + 1})", nbytes)
 
 
-def _read_items(items: Iterable[Union[str, bytes]]) -> Iterator[_RawLine]:
+def _read_items(items: Iterable[str | bytes]) -> Iterator[_RawLine]:
     """Lines given as strings or bytes (one record each, newline optional)."""
     for line_no, item in enumerate(items, start=1):
         if isinstance(item, bytes):
@@ -197,7 +219,7 @@ def parse_json_line(text: str) -> Any:
         raise RecordError(f"invalid JSON: {str(exc)[:120]}") from None
 
 
-def _text(value: Any, name: str, max_len: int, *, required: bool = False) -> Optional[str]:
+def _text(value: Any, name: str, max_len: int, *, required: bool = False) -> str | None:
     if value is None:
         if required:
             raise RecordError(f"missing field '{name}'")
@@ -234,14 +256,14 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _enum(value: Any, name: str, allowed: tuple[str, ...], *, required: bool = False) -> Optional[str]:
+def _enum(value: Any, name: str, allowed: tuple[str, ...], *, required: bool = False) -> str | None:
     text = _text(value, name, 64, required=required)
     if text is not None and text not in allowed:
         raise RecordError(f"field '{name}' has invalid value {_short(text)} (allowed: {', '.join(allowed)})")
     return text
 
 
-def _number(value: Any, name: str) -> Optional[float]:
+def _number(value: Any, name: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -257,13 +279,13 @@ def _number(value: Any, name: str) -> Optional[float]:
     return number
 
 
-def _bool(value: Any, name: str) -> Optional[bool]:
+def _bool(value: Any, name: str) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     raise RecordError(f"field '{name}' must be true or false, not {_json_type(value)}")
 
 
-def parse_datetime(value: Any, name: str, *, required: bool = False) -> Optional[datetime]:
+def parse_datetime(value: Any, name: str, *, required: bool = False) -> datetime | None:
     """An ISO 8601 date-time that carries a UTC offset (or Z), as aware UTC."""
     text = _text(value, name, 64, required=required)
     if text is None:
@@ -274,20 +296,17 @@ def parse_datetime(value: Any, name: str, *, required: bool = False) -> Optional
         moment = datetime.fromisoformat(candidate)
     except ValueError:
         raise RecordError(
-            f"field '{name}' is not an ISO 8601 date-time: {_short(text)} "
-            "(expected e.g. 2026-11-20T14:30:00+08:00)"
+            f"field '{name}' is not an ISO 8601 date-time: {_short(text)} (expected e.g. 2026-11-20T14:30:00+08:00)"
         ) from None
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise RecordError(
-            f"field '{name}' has no UTC offset: {_short(text)} (expected e.g. 2026-11-20T14:30:00+08:00)"
-        )
+        raise RecordError(f"field '{name}' has no UTC offset: {_short(text)} (expected e.g. 2026-11-20T14:30:00+08:00)")
     try:
         return moment.astimezone(timezone.utc)
     except (OverflowError, ValueError):
         raise RecordError(f"field '{name}' is out of range: {_short(text)}") from None
 
 
-def _object(value: Any, name: str) -> Optional[dict[str, Any]]:
+def _object(value: Any, name: str) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -295,7 +314,7 @@ def _object(value: Any, name: str) -> Optional[dict[str, Any]]:
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def _column_len(table: Any, column: str) -> int:
     return int(table.c[column].type.length or 10_000)
 
@@ -311,13 +330,11 @@ def _tracking_key(value: Any) -> tuple[str, str]:
             f"without spaces and dashes (got {len(key)})"
         )
     if not (key.isascii() and key.isalnum()):
-        raise RecordError(
-            f"field 'tracking_number' may contain only letters, digits, spaces and dashes: {_short(raw)}"
-        )
+        raise RecordError(f"field 'tracking_number' may contain only letters, digits, spaces and dashes: {_short(raw)}")
     return raw, key
 
 
-def _party(record: dict[str, Any], role: str) -> dict[str, Optional[str]]:
+def _party(record: dict[str, Any], role: str) -> dict[str, str | None]:
     party = _object(record.get(role), role) or {}
     return {
         f"{role}_name": _text(party.get("name"), f"{role}.name", _column_len(_SHIPMENTS, f"{role}_name")),
@@ -339,19 +356,21 @@ def _events(value: Any) -> list[dict[str, Any]]:
         for required in ("time", "status", "description"):
             if item.get(required) is None:
                 raise RecordError(f"missing field '{name}.{required}'")
-        events.append({
-            "time": parse_datetime(item["time"], f"{name}.time", required=True),
-            "location": _text(item.get("location"), f"{name}.location", _column_len(_EVENTS, "location")),
-            "status": _text(item["status"], f"{name}.status", _column_len(_EVENTS, "status"), required=True),
-            "description": _text(item["description"], f"{name}.description", 2000, required=True),
-        })
+        events.append(
+            {
+                "time": parse_datetime(item["time"], f"{name}.time", required=True),
+                "location": _text(item.get("location"), f"{name}.location", _column_len(_EVENTS, "location")),
+                "status": _text(item["status"], f"{name}.status", _column_len(_EVENTS, "status"), required=True),
+                "description": _text(item["description"], f"{name}.description", 2000, required=True),
+            }
+        )
     events.sort(key=lambda event: event["time"])  # stable: equal times keep file order
     for seq, event in enumerate(events):
         event["seq"] = seq
     return events
 
 
-def _exception(value: Any) -> Optional[dict[str, Any]]:
+def _exception(value: Any) -> dict[str, Any] | None:
     data = _object(value, "exception")
     if data is None:
         return None
@@ -365,7 +384,7 @@ def _exception(value: Any) -> Optional[dict[str, Any]]:
     }
 
 
-def _delivery(value: Any) -> Optional[dict[str, Any]]:
+def _delivery(value: Any) -> dict[str, Any] | None:
     data = _object(value, "delivery")
     if data is None:
         return None
@@ -373,22 +392,18 @@ def _delivery(value: Any) -> Optional[dict[str, Any]]:
         "signed_at": parse_datetime(data.get("signed_at"), "delivery.signed_at"),
         "signed_by": _text(data.get("signed_by"), "delivery.signed_by", _column_len(_DELIVERIES, "signed_by")),
         "location": _text(data.get("location"), "delivery.location", _column_len(_DELIVERIES, "location")),
-        "pickup_code": _text(
-            data.get("pickup_code"), "delivery.pickup_code", _column_len(_DELIVERIES, "pickup_code")
-        ),
+        "pickup_code": _text(data.get("pickup_code"), "delivery.pickup_code", _column_len(_DELIVERIES, "pickup_code")),
     }
 
 
-def _customs(value: Any) -> Optional[dict[str, Any]]:
+def _customs(value: Any) -> dict[str, Any] | None:
     data = _object(value, "customs")
     if data is None:
         return None
     documents = data.get("required_documents")
     if documents is not None:
         if not isinstance(documents, list):
-            raise RecordError(
-                f"field 'customs.required_documents' must be an array, not {_json_type(documents)}"
-            )
+            raise RecordError(f"field 'customs.required_documents' must be an array, not {_json_type(documents)}")
         documents = [
             _text(doc, f"customs.required_documents[{i}]", 200, required=True) for i, doc in enumerate(documents)
         ]
@@ -408,9 +423,9 @@ class ValidRecord:
     key: str
     shipment: dict[str, Any]  # column values of the shipments row
     events: list[dict[str, Any]]
-    exception: Optional[dict[str, Any]]
-    delivery: Optional[dict[str, Any]]
-    customs: Optional[dict[str, Any]]
+    exception: dict[str, Any] | None
+    delivery: dict[str, Any] | None
+    customs: dict[str, Any] | None
 
 
 def validate_record(record: Any) -> ValidRecord:
@@ -571,16 +586,23 @@ def _flush_one_by_one(batch: _Batch, factory: sessionmaker, summary: ImportSumma
 # --------------------------------------------------------------------------- entry point
 
 
-def _progress_bar(total_bytes: Optional[int], enabled: bool) -> Any:
+def _progress_bar(total_bytes: int | None, enabled: bool) -> Any:
     from tqdm import tqdm
 
     if total_bytes is not None:
-        return tqdm(total=total_bytes, unit="B", unit_scale=True, unit_divisor=1024,
-                    desc="import", file=sys.stderr, disable=not enabled)
+        return tqdm(
+            total=total_bytes,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            desc="import",
+            file=sys.stderr,
+            disable=not enabled,
+        )
     return tqdm(unit=" lines", desc="import", file=sys.stderr, disable=not enabled)
 
 
-def _raw_lines(source: Source) -> tuple[Iterator[_RawLine], Optional[int], Callable[[], None]]:
+def _raw_lines(source: Source) -> tuple[Iterator[_RawLine], int | None, Callable[[], None]]:
     """The lines of the source, its size in bytes when known, and a close function."""
     if _is_path(source):
         fh = open(source, "rb")  # noqa: SIM115 (closed by the returned function)
@@ -630,7 +652,7 @@ def import_jsonl(
     return summary
 
 
-def _parse_line(raw: _RawLine, summary: ImportSummary, max_errors: int) -> Optional[ValidRecord]:
+def _parse_line(raw: _RawLine, summary: ImportSummary, max_errors: int) -> ValidRecord | None:
     if raw.text is None:
         summary.reject(raw.line_no, raw.error or "unreadable line", max_errors)
         return None

@@ -1,8 +1,7 @@
 """Shipment store tables: shipments, scans, open exceptions, proof of delivery,
 customs. (What the assistant sets in motion for a customer is a case: bot/cases.)"""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
@@ -20,13 +19,30 @@ from sqlalchemy.orm import relationship
 from bot.db import Base, UTCDateTime, utcnow
 
 SHIPMENT_STATUSES = (
-    "created", "picked_up", "in_transit", "arrived_at_hub", "customs_clearance",
-    "customs_hold", "out_for_delivery", "delivered", "delivery_failed", "exception",
-    "returning", "returned", "cancelled",
+    "created",
+    "picked_up",
+    "in_transit",
+    "arrived_at_hub",
+    "customs_clearance",
+    "customs_hold",
+    "out_for_delivery",
+    "delivered",
+    "delivery_failed",
+    "exception",
+    "returning",
+    "returned",
+    "cancelled",
 )
 EXCEPTION_TYPES = (
-    "delay", "lost", "damaged", "misdelivered", "refused", "address_problem",
-    "out_of_area", "customs_hold", "held_at_station",
+    "delay",
+    "lost",
+    "damaged",
+    "misdelivered",
+    "refused",
+    "address_problem",
+    "out_of_area",
+    "customs_hold",
+    "held_at_station",
 )
 CUSTOMS_STATUSES = ("not_started", "in_progress", "cleared", "held", "duty_unpaid")
 SERVICES = ("standard", "express", "same_city", "cold_chain", "freight", "international")
@@ -65,21 +81,19 @@ class Shipment(Base):
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     events = relationship(
-        "TrackingEvent", back_populates="shipment", order_by="TrackingEvent.seq",
+        "TrackingEvent",
+        back_populates="shipment",
+        order_by="TrackingEvent.seq",
         cascade="all, delete-orphan",
     )
     exception = relationship(
         "ShipmentException", back_populates="shipment", uselist=False, cascade="all, delete-orphan"
     )
-    delivery = relationship(
-        "ProofOfDelivery", back_populates="shipment", uselist=False, cascade="all, delete-orphan"
-    )
-    customs = relationship(
-        "CustomsRecord", back_populates="shipment", uselist=False, cascade="all, delete-orphan"
-    )
+    delivery = relationship("ProofOfDelivery", back_populates="shipment", uselist=False, cascade="all, delete-orphan")
+    customs = relationship("CustomsRecord", back_populates="shipment", uselist=False, cascade="all, delete-orphan")
 
     @property
-    def latest_event(self) -> Optional["TrackingEvent"]:
+    def latest_event(self) -> TrackingEvent | None:
         return self.events[-1] if self.events else None
 
 
@@ -104,9 +118,7 @@ class ShipmentException(Base):
     __tablename__ = "shipment_exceptions"
 
     id = Column(Integer, primary_key=True)
-    shipment_id = Column(
-        Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, unique=True
-    )
+    shipment_id = Column(Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, unique=True)
     type = Column(String(24), nullable=False, index=True)
     reason = Column(Text)
     reported_at = Column(UTCDateTime)
@@ -119,9 +131,7 @@ class ProofOfDelivery(Base):
     __tablename__ = "proofs_of_delivery"
 
     id = Column(Integer, primary_key=True)
-    shipment_id = Column(
-        Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, unique=True
-    )
+    shipment_id = Column(Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, unique=True)
     signed_at = Column(UTCDateTime)
     signed_by = Column(String(64))
     location = Column(String(256))
@@ -134,9 +144,7 @@ class CustomsRecord(Base):
     __tablename__ = "customs_records"
 
     id = Column(Integer, primary_key=True)
-    shipment_id = Column(
-        Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, unique=True
-    )
+    shipment_id = Column(Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False, unique=True)
     status = Column(String(16))
     duty_amount = Column(Float)
     duty_currency = Column(String(8))

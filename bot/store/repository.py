@@ -3,9 +3,10 @@
 Lookups take a tracking number as the customer typed it: case, spaces and dashes
 do not matter (see tracking_numbers.normalize).
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -28,7 +29,7 @@ _SINGLE = (joinedload(Shipment.events), *_ONE_TO_ONE)
 _BATCH = (selectinload(Shipment.events), *_ONE_TO_ONE)
 
 
-def lookup_key(raw_number: Optional[str]) -> Optional[str]:
+def lookup_key(raw_number: str | None) -> str | None:
     """The normalised key, or None when the text cannot be a stored tracking number."""
     if not raw_number or not isinstance(raw_number, str):
         return None
@@ -36,7 +37,7 @@ def lookup_key(raw_number: Optional[str]) -> Optional[str]:
     return key if 0 < len(key) <= MAX_KEY_LENGTH else None
 
 
-def get_shipment(session: Session, raw_number: Optional[str]) -> Optional[Shipment]:
+def get_shipment(session: Session, raw_number: str | None) -> Shipment | None:
     """The shipment with its events, exception, proof of delivery and customs, or None."""
     key = lookup_key(raw_number)
     if key is None:
@@ -45,19 +46,19 @@ def get_shipment(session: Session, raw_number: Optional[str]) -> Optional[Shipme
     return session.execute(stmt).unique().scalars().first()
 
 
-def get_shipments(session: Session, raw_numbers: Iterable[str]) -> dict[str, Optional[Shipment]]:
+def get_shipments(session: Session, raw_numbers: Iterable[str]) -> dict[str, Shipment | None]:
     """Several lookups at once: {normalised key: shipment or None}, in the order given.
 
     Numbers that cannot be tracking numbers (empty, too long) are left out.
     """
-    result: dict[str, Optional[Shipment]] = {}
+    result: dict[str, Shipment | None] = {}
     for raw in raw_numbers:
         key = lookup_key(raw)
         if key is not None:
             result.setdefault(key, None)
     keys = list(result)
     for start in range(0, len(keys), _LOOKUP_CHUNK):
-        chunk = keys[start:start + _LOOKUP_CHUNK]
+        chunk = keys[start : start + _LOOKUP_CHUNK]
         stmt = select(Shipment).where(Shipment.tracking_key.in_(chunk)).options(*_BATCH)
         for shipment in session.execute(stmt).scalars():
             result[shipment.tracking_key] = shipment

@@ -3,6 +3,7 @@
 Matching is case-insensitive and ignores spaces and dashes, so a customer may type
 "sf 1402-3456 7890 1" for SF1402345678901.
 """
+
 from __future__ import annotations
 
 import re
@@ -70,7 +71,7 @@ def find_tracking_numbers(text: str) -> list[FoundNumber]:
         best_j = -1
         joined = ""
         for j in range(i, min(i + _MAX_CHUNKS, len(chunks))):
-            if j > i and not _SEPARATOR.fullmatch(text[chunks[j - 1].end():chunks[j].start()]):
+            if j > i and not _SEPARATOR.fullmatch(text[chunks[j - 1].end() : chunks[j].start()]):
                 break
             joined += chunks[j].group(0).upper()
             if len(joined) > 40:

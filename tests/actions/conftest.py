@@ -2,16 +2,18 @@
 frozen clock, and a conversation driver that runs actions the way Rasa would
 (rules.yml picks the action for an intent, action_detect_language fills the
 language slot first, returned events update the slots)."""
+
 from __future__ import annotations
 
 import asyncio
 import inspect
 import itertools
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import pytest
 import yaml
@@ -63,7 +65,7 @@ def initial_slots() -> dict[str, Any]:
     return {name: spec.get("initial_value") for name, spec in DOMAIN["slots"].items()}
 
 
-def user_event(text: str, intent: str, entities: Optional[list[dict[str, Any]]] = None) -> dict[str, Any]:
+def user_event(text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     parse_data = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.95},
@@ -77,9 +79,9 @@ def make_tracker(
     text: str,
     intent: str,
     *,
-    entities: Optional[list[dict[str, Any]]] = None,
-    slots: Optional[dict[str, Any]] = None,
-    history: Optional[list[dict[str, Any]]] = None,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+    history: list[dict[str, Any]] | None = None,
     sender_id: str = "conv-1",
 ) -> Tracker:
     """A tracker whose latest message is `text` (also the last user event)."""
@@ -118,7 +120,7 @@ class Turn:
         return [m["custom"]["handoff"] for m in self.messages if (m.get("custom") or {}).get("handoff")]
 
     @property
-    def handoff(self) -> Optional[dict[str, Any]]:
+    def handoff(self) -> dict[str, Any] | None:
         found = self.handoffs
         assert len(found) <= 1, "more than one handoff in a turn"
         return found[0] if found else None
@@ -136,13 +138,12 @@ class Conversation:
 
     sender_id: str = field(default_factory=lambda: f"conv-{next(_ids)}")
     slots: dict[str, Any] = field(default_factory=initial_slots)
-    events: list[dict[str, Any]] = field(
-        default_factory=lambda: [{"event": "action", "name": "action_session_start"}]
-    )
+    events: list[dict[str, Any]] = field(default_factory=lambda: [{"event": "action", "name": "action_session_start"}])
     turns: list[Turn] = field(default_factory=list)
 
-    def say(self, text: str, intent: str, entities: Optional[list[dict[str, Any]]] = None,
-            action: Optional[str] = None) -> Turn:
+    def say(
+        self, text: str, intent: str, entities: list[dict[str, Any]] | None = None, action: str | None = None
+    ) -> Turn:
         latest = user_event(text, intent, entities)
         self.events.append(latest)
         # the custom slot mapping of `language` runs before the next action
@@ -163,8 +164,9 @@ class Conversation:
         return "\n".join(turn.text for turn in self.turns)
 
     def _tracker(self, latest: dict[str, Any]) -> Tracker:
-        return Tracker(self.sender_id, dict(self.slots), latest["parse_data"], list(self.events),
-                       False, None, {}, "action_listen")
+        return Tracker(
+            self.sender_id, dict(self.slots), latest["parse_data"], list(self.events), False, None, {}, "action_listen"
+        )
 
     def _apply(self, events: list[dict[str, Any]]) -> None:
         for event in events:

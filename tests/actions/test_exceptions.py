@@ -1,5 +1,6 @@
 """Parcel problems: signed not received, verification, damage, loss, failed
 delivery, delivery options and address change."""
+
 from __future__ import annotations
 
 import logging
@@ -245,8 +246,9 @@ def test_no_failed_delivery_recorded(conv: Conversation) -> None:
 
 def test_self_pickup_names_the_station_and_is_recorded(conv: Conversation, store) -> None:
     conv.say("YT1230000000002 送不到", "delivery_failed")
-    turn = conv.say("我自己去取", "choose_delivery_option",
-                    entities=[{"entity": "delivery_option", "value": "self_pickup"}])
+    turn = conv.say(
+        "我自己去取", "choose_delivery_option", entities=[{"entity": "delivery_option", "value": "self_pickup"}]
+    )
     requests = cases_in_store(store, type="self_pickup")
     assert len(requests) == 1
     assert requests[0].details == {"pickup_point": "大理宾川营业部"}
@@ -258,8 +260,7 @@ def test_redelivery_books_a_window_in_shanghai_time(conv: Conversation, store) -
     turn = conv.say("再送一次吧", "choose_delivery_option")
     assert conv.slots["awaiting"] == "redelivery_window"
     assert '/choose_time_window{"time_window":"tomorrow_am"}' in [b["payload"] for b in turn.buttons]
-    turn = conv.say("明天上午", "choose_time_window",
-                    entities=[{"entity": "time_window", "value": "tomorrow_am"}])
+    turn = conv.say("明天上午", "choose_time_window", entities=[{"entity": "time_window", "value": "tomorrow_am"}])
     requests = cases_in_store(store, type="redelivery")
     assert len(requests) == 1
     assert requests[0].window_start == datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -279,11 +280,13 @@ def test_unclear_option_shows_the_choices_again(conv: Conversation) -> None:
 
 
 def test_forwarding_needs_verification_then_the_new_address_is_stored(
-        conv: Conversation, store, caplog: pytest.LogCaptureFixture) -> None:
+    conv: Conversation, store, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="actions")
     conv.say("YT1230000000001 派送失败了", "delivery_failed")
-    turn = conv.say("改寄到别的地址", "choose_delivery_option",
-                    entities=[{"entity": "delivery_option", "value": "forward"}])
+    turn = conv.say(
+        "改寄到别的地址", "choose_delivery_option", entities=[{"entity": "delivery_option", "value": "forward"}]
+    )
     assert "后4位" in turn.text
     assert conv.slots["verification_purpose"] == "address_change"
     turn = conv.say("尾号3333", "provide_phone_last4")

@@ -1,4 +1,5 @@
 """Handoff to a human, yes/no without context, fallback, and store failures."""
+
 from __future__ import annotations
 
 import json
@@ -8,11 +9,20 @@ from sqlalchemy.exc import OperationalError
 
 from actions.handoff import build_handoff, threatens_escalation
 from bot.store import repository
-from tests.actions.conftest import Conversation, make_tracker, cases_in_store
+from tests.actions.conftest import Conversation, cases_in_store, make_tracker
 
 # docs/gateway-contract.md
-HANDOFF_KEYS = {"reason", "category", "priority", "tracking_numbers", "summary", "language",
-                "customer_tier", "sla_minutes", "verified"}
+HANDOFF_KEYS = {
+    "reason",
+    "category",
+    "priority",
+    "tracking_numbers",
+    "summary",
+    "language",
+    "customer_tier",
+    "sla_minutes",
+    "verified",
+}
 
 
 def test_asking_for_a_person_hands_off_with_the_facts(conv: Conversation) -> None:
@@ -87,13 +97,16 @@ def test_a_complaint_is_high_priority(conv: Conversation) -> None:
     assert "非常抱歉给您带来了不好的体验" in turn.text
 
 
-@pytest.mark.parametrize("text", [
-    "再不处理我就打12305投诉你们",
-    "我要去消协告你们",
-    "我已经联系了律师，准备起诉",
-    "信不信我找媒体曝光",
-    "I'm going to call my lawyer about this",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "再不处理我就打12305投诉你们",
+        "我要去消协告你们",
+        "我已经联系了律师，准备起诉",
+        "信不信我找媒体曝光",
+        "I'm going to call my lawyer about this",
+    ],
+)
 def test_threats_to_go_to_regulators_media_or_court_are_urgent(text: str) -> None:
     turn = Conversation().say(text, "complain")
     assert turn.handoff["priority"] == "urgent"
@@ -211,8 +224,19 @@ def broken_store(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(repository, "get_shipments", fail)
 
 
-@pytest.mark.parametrize("intent", ["track_parcel", "ask_eta", "ask_delay", "signed_not_received",
-                                    "lost_parcel", "delivery_failed", "customs_duties", "return_goods"])
+@pytest.mark.parametrize(
+    "intent",
+    [
+        "track_parcel",
+        "ask_eta",
+        "ask_delay",
+        "signed_not_received",
+        "lost_parcel",
+        "delivery_failed",
+        "customs_duties",
+        "return_goods",
+    ],
+)
 def test_a_store_failure_gets_a_polite_answer(broken_store, intent: str) -> None:
     turn = Conversation().say("SF1402345678901", intent)
     assert turn.text.startswith("非常抱歉，系统查询暂时有点繁忙")
@@ -233,8 +257,9 @@ def test_handoff_still_works_when_the_store_is_down(broken_store) -> None:
     assert "未查到" not in handoff["summary"]  # unknown is not the same as not found
 
 
-def test_an_unexpected_error_is_not_shown_to_the_customer(monkeypatch: pytest.MonkeyPatch,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_an_unexpected_error_is_not_shown_to_the_customer(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     from actions import parcels
 
     def boom(*args, **kwargs):

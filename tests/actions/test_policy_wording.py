@@ -1,6 +1,7 @@
 """One source for policy wording: the bot's messages and the agents' canned replies about
 returns, damage, loss and address changes say the same thing, and every deadline they
 name is the one the case desk works to (CASE_SLA)."""
+
 from __future__ import annotations
 
 import re
@@ -57,9 +58,14 @@ def test_deadlines_follow_the_case_sla(monkeypatch) -> None:
 def test_no_canned_reply_names_a_limit_the_policy_does_not(lang: str) -> None:
     settings = load_settings()
     known = set()
-    for text in (policy.return_steps(lang), policy.damage_deadlines(lang, settings), policy.address_change(lang, settings),
-                 policy.loss_investigation(lang, settings), policy.non_receipt_investigation(lang, settings),
-                 policy.self_pickup_hold(lang)):
+    for text in (
+        policy.return_steps(lang),
+        policy.damage_deadlines(lang, settings),
+        policy.address_change(lang, settings),
+        policy.loss_investigation(lang, settings),
+        policy.non_receipt_investigation(lang, settings),
+        policy.self_pickup_hold(lang),
+    ):
         known |= limits(text)
     customs = {"1-3个工作日", "1-3workingdays"}  # customs clearance time: the customs wording's own fact
     for reply in canned_replies(lang):

@@ -1,4 +1,5 @@
 """The action server registers exactly the domain's actions."""
+
 from __future__ import annotations
 
 import json
@@ -38,11 +39,15 @@ def _free_port() -> int:
 
 def test_rasa_sdk_action_server_lists_all_domain_actions(tmp_path) -> None:
     port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT), DATABASE_URL=f"sqlite:///{tmp_path / 'server.db'}",
-               SANIC_HOST="127.0.0.1")  # loopback only
+    env = dict(
+        os.environ, PYTHONPATH=str(ROOT), DATABASE_URL=f"sqlite:///{tmp_path / 'server.db'}", SANIC_HOST="127.0.0.1"
+    )  # loopback only
     server = subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 60

@@ -1,4 +1,5 @@
 """Returns with pickup booking, time windows, and customs."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

@@ -1,5 +1,6 @@
 """Every topic for every parcel of the store's shared fixture: an answer without
 errors, and no personal data before verification."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,18 @@ import re
 
 from tests.actions.conftest import SHARED_FIXTURE, Conversation
 
-TOPIC_INTENTS = ("track_parcel", "ask_eta", "ask_delay", "signed_not_received", "damaged_goods",
-                 "lost_parcel", "delivery_failed", "change_address", "customs_duties", "return_goods")
+TOPIC_INTENTS = (
+    "track_parcel",
+    "ask_eta",
+    "ask_delay",
+    "signed_not_received",
+    "damaged_goods",
+    "lost_parcel",
+    "delivery_failed",
+    "change_address",
+    "customs_duties",
+    "return_goods",
+)
 FAILURE_TEXTS = ("出了点小问题", "系统查询暂时有点繁忙", "没有查到记录")
 
 

@@ -1,4 +1,5 @@
 """The message catalogue, plain-word labels and human dates."""
+
 from __future__ import annotations
 
 import re

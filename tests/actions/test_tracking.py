@@ -1,4 +1,5 @@
 """Tracking, expected delivery, delays, tracking numbers on their own, language."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -30,8 +31,9 @@ def test_several_numbers_in_one_message_get_one_block_each(conv: Conversation) -
 
 
 def test_the_tracking_number_entity_is_used_as_well_as_the_text(conv: Conversation) -> None:
-    turn = conv.say("查一下这个单号", "track_parcel",
-                    entities=[{"entity": "tracking_number", "value": "yt 2290 1123 45678"}])
+    turn = conv.say(
+        "查一下这个单号", "track_parcel", entities=[{"entity": "tracking_number", "value": "yt 2290 1123 45678"}]
+    )
     assert "运单 YT2290112345678（圆通速递）" in turn.text
 
 
@@ -267,8 +269,7 @@ def test_language_detection_slot_mapping() -> None:
     action = ACTIONS["action_detect_language"]
     _, events = run_action(action, make_tracker("when will it arrive?", "ask_eta"))
     assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "en"}]
-    _, events = run_action(action, make_tracker("SF1402345678901", "provide_tracking_number",
-                                                slots={"language": "en"}))
+    _, events = run_action(action, make_tracker("SF1402345678901", "provide_tracking_number", slots={"language": "en"}))
     assert events[0]["value"] == "en"
     _, events = run_action(action, make_tracker("什么时候到", "ask_eta", slots={"language": "en"}))
     assert events[0]["value"] == "zh"

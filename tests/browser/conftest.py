@@ -7,6 +7,7 @@ The demo page runs the stock rasa-webchat widget (WEBCHAT_JS, fetched from npm b
 scripts/env.sh); PARCEL_BROWSER_WIDGET=builtin runs it on the built-in fallback instead.
 Skips (with the reason) only when there is no chromium to drive outside CI; fails
 without a trained model or without the widget bundle."""
+
 from __future__ import annotations
 
 import os
@@ -14,9 +15,10 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -46,7 +48,8 @@ def webchat_bundle() -> Path:
     if configured:
         return Path(configured)
     cache = os.environ.get("PARCEL_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "parcel-assistant")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "parcel-assistant"
+    )
     return Path(cache) / "rasa-webchat-1.0.1" / "package" / "lib" / "index.js"
 
 
@@ -77,23 +80,25 @@ def chromium_executable() -> str:
     if path is None and os.environ.get("CI"):
         pytest.fail("no chromium in CI: the test command installs Debian's chromium first")
     if path is None:
-        pytest.skip("no chromium to drive: install Debian's chromium (apt-get install chromium) "
-                    "or set CHROMIUM_PATH")
+        pytest.skip("no chromium to drive: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH")
     return path
 
 
 @pytest.fixture(scope="session")
-def browser_stack(tmp_path_factory: pytest.TempPathFactory, chromium_executable: str,
-                  rasa_stack: "RasaStack") -> Iterator[Stack]:
+def browser_stack(
+    tmp_path_factory: pytest.TempPathFactory, chromium_executable: str, rasa_stack: RasaStack
+) -> Iterator[Stack]:
     """A gateway process (as `python -m bot serve` starts it) in front of the session's
     real Rasa + action servers (tests/conftest.py `rasa_stack`), with its own database."""
-    from bot.training import model_path
     from bot.serve import build_processes
+    from bot.training import model_path
 
     bundle = webchat_bundle()
     if not builtin_widget_allowed() and not bundle.is_file():
-        pytest.fail(f"the stock rasa-webchat bundle is missing ({bundle}): source scripts/env.sh (it fetches "
-                    "rasa-webchat@1.0.1 from npm), or set PARCEL_BROWSER_WIDGET=builtin to test the fallback widget")
+        pytest.fail(
+            f"the stock rasa-webchat bundle is missing ({bundle}): source scripts/env.sh (it fetches "
+            "rasa-webchat@1.0.1 from npm), or set PARCEL_BROWSER_WIDGET=builtin to test the fallback widget"
+        )
 
     data_dir = tmp_path_factory.mktemp("browser-stack")
     env = {
@@ -117,18 +122,38 @@ def browser_stack(tmp_path_factory: pytest.TempPathFactory, chromium_executable:
     gateway = None
     try:
         add = subprocess.run(
-            [sys.executable, "-m", "bot", "agents", "add", AGENT_USERNAME, "--display-name", AGENT_DISPLAY_NAME,
-             "--tier", "1"],
-            cwd=ROOT_DIR, env={**os.environ, "PYTHONPATH": str(ROOT_DIR)}, input=AGENT_PASSWORD + "\n",
-            capture_output=True, text=True, timeout=120)
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "agents",
+                "add",
+                AGENT_USERNAME,
+                "--display-name",
+                AGENT_DISPLAY_NAME,
+                "--tier",
+                "1",
+            ],
+            cwd=ROOT_DIR,
+            env={**os.environ, "PYTHONPATH": str(ROOT_DIR)},
+            input=AGENT_PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert add.returncode == 0, f"`python -m bot agents add` failed:\n{add.stdout}\n{add.stderr}"
 
         gateway = next(p for p in build_processes(settings, model_path()) if p.name == "gateway")
         gateway.start()
         gateway.wait_ready(300)
-        yield Stack(base_url=f"http://127.0.0.1:{settings.gateway_port}", settings=settings, data_dir=data_dir,
-                    agent_username=AGENT_USERNAME, agent_password=AGENT_PASSWORD,
-                    agent_display_name=AGENT_DISPLAY_NAME)
+        yield Stack(
+            base_url=f"http://127.0.0.1:{settings.gateway_port}",
+            settings=settings,
+            data_dir=data_dir,
+            agent_username=AGENT_USERNAME,
+            agent_password=AGENT_PASSWORD,
+            agent_display_name=AGENT_DISPLAY_NAME,
+        )
     finally:
         if gateway is not None:
             gateway.stop()

@@ -6,6 +6,7 @@ private note, resolves, and the customer's 1-5 rating is stored and shows up liv
 agent's console.
 
 Also checks that customer text is shown as text in the console (no markup runs)."""
+
 from __future__ import annotations
 
 import re
@@ -19,10 +20,18 @@ import pytest
 from tests.browser.conftest import Stack, builtin_widget_allowed
 
 pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 XSS = "<img src=x onerror=alert(1)>"
 # With Chinese words around it: a Latin-only message would switch the chat to English.
 XSS_MESSAGE = f"截图在这里 {XSS} 请看一下"
@@ -62,7 +71,9 @@ class CustomerWidget:
                 const re = new RegExp(source);
                 return Array.from(document.querySelectorAll(selector)).some(n => re.test(n.textContent));
             }""",
-            arg=[self.bot_messages, pattern], timeout=timeout)
+            arg=[self.bot_messages, pattern],
+            timeout=timeout,
+        )
         return next(t for t in self.bot_texts() if re.search(pattern, t))
 
     def click_reply(self, starts_with: str) -> None:
@@ -88,8 +99,9 @@ def _csat_scores(stack: Stack, conversation_id: str) -> list[int]:
     engine = make_engine(stack.settings.database_url)
     try:
         with make_session_factory(engine)() as session:
-            return list(session.execute(select(CsatAnswer.score)
-                                        .where(CsatAnswer.conversation_id == conversation_id)).scalars())
+            return list(
+                session.execute(select(CsatAnswer.score).where(CsatAnswer.conversation_id == conversation_id)).scalars()
+            )
     finally:
         engine.dispose()
 
@@ -150,8 +162,10 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
             page.on("dialog", lambda d, n=name: (dialogs.append(f"{n}: {d.message}"), d.dismiss()))
             page.on("pageerror", lambda e, n=name: page_errors.append(f"{n}: {e}"))
         # The console's own errors (the stock widget's blocked web fonts are its business).
-        agent.on("console", lambda m: console_errors.append(f"{m.text} @ {m.location.get('url')}")
-                 if m.type == "error" else None)
+        agent.on(
+            "console",
+            lambda m: console_errors.append(f"{m.text} @ {m.location.get('url')}") if m.type == "error" else None,
+        )
         try:
             # --- the customer opens the demo page and asks for a human -----------------
             customer.goto(stack.base_url + "/", wait_until="load")
@@ -204,8 +218,9 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
             reply_box = agent.get_by_test_id("reply-input")
             reply_box.fill(AGENT_REPLY)
             reply_box.press("Enter")
-            expect(transcript.locator("[data-testid=message][data-role=agent]").filter(has_text=AGENT_REPLY)) \
-                .to_have_count(1, timeout=WAIT_MS)
+            expect(
+                transcript.locator("[data-testid=message][data-role=agent]").filter(has_text=AGENT_REPLY)
+            ).to_have_count(1, timeout=WAIT_MS)
             expect(reply_box).to_have_value("")
             widget.wait_for_bot(re.escape(AGENT_REPLY))
             # A canned reply (delay apology) goes out the same way; a private note does not.
@@ -248,7 +263,7 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
             for name, page in (("customer", customer), ("agent", agent)):
                 try:
                     shot(page, f"failure-{name}")
-                except Exception:  # noqa: BLE001 - best effort
+                except Exception:
                     pass
             print(_log_tails(stack))
             raise

@@ -1,9 +1,11 @@
 """Case tests run on SQLite (a file per test) and on PostgreSQL (a database of their
 own, created for the test session and dropped afterwards)."""
+
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -23,7 +25,7 @@ def postgres_url() -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         admin.dispose()
         pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is needed for the case tests: {exc}")
     try:

@@ -1,5 +1,6 @@
 """The case rules against a real database: opening and reuse, references (also under
 concurrency), SLA deadlines, the status machine and claim stages, SLA pause, overdue."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -24,9 +25,15 @@ PARCEL = ("SF1402345678901", "SF1402345678901")
 
 def _open(factory, settings, case_type="damage_claim", **kwargs):
     with session_scope(factory) as session:
-        case, created = service.open_case(session, settings, case_type, kwargs.pop("now", NOW),
-                                          conversation_id=kwargs.pop("conversation_id", "conv-1"),
-                                          parcels=kwargs.pop("parcels", [PARCEL]), **kwargs)
+        case, created = service.open_case(
+            session,
+            settings,
+            case_type,
+            kwargs.pop("now", NOW),
+            conversation_id=kwargs.pop("conversation_id", "conv-1"),
+            parcels=kwargs.pop("parcels", [PARCEL]),
+            **kwargs,
+        )
         return case.id, case.reference, created
 
 
@@ -36,8 +43,12 @@ def test_reference_is_daily_and_sequential(factory, settings):
     third = _open(factory, settings, parcels=[("YT2290112345678", "YT2290112345678")])
     assert [first[1], second[1], third[1]] == ["CS20261130-0001", "CS20261130-0002", "CS20261130-0003"]
     # Local (Shanghai) date: 17:00 UTC is already the next day there.
-    late = _open(factory, settings, now=datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc),
-                 parcels=[("EA123456789CN", "EA123456789CN")])
+    late = _open(
+        factory,
+        settings,
+        now=datetime(2026, 11, 30, 17, 0, tzinfo=timezone.utc),
+        parcels=[("EA123456789CN", "EA123456789CN")],
+    )
     assert late[1] == "CS20261201-0001"
 
 
@@ -50,7 +61,7 @@ def test_references_race_free_across_threads(factory, settings):
             for n in range(5):
                 _, reference, _ = _open(factory, settings, "ticket", parcels=[], conversation_id=f"c{index}-{n}")
                 results.append(reference)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
@@ -138,13 +149,20 @@ def test_status_machine_and_stages(factory, settings):
             service.change_status(session, case, "waiting_customer", agent, NOW)
         service.change_status(session, case, "in_progress", agent, NOW + timedelta(hours=4))  # reopened
         assert case.resolved_at is None and case.closed_at is None
-        events = session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id)
-                                 .order_by(CaseEvent.id)).scalars().all()
+        events = (
+            session.execute(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))
+            .scalars()
+            .all()
+        )
         assert [(e.kind, e.from_value, e.to_value) for e in events][1:] == [
-            ("status", "open", "in_progress"), ("stage", "registered", "assessment"),
-            ("stage", "assessment", "liability"), ("stage", "liability", "assessment"),
-            ("status", "in_progress", "resolved"), ("status", "resolved", "closed"),
-            ("status", "closed", "in_progress")]
+            ("status", "open", "in_progress"),
+            ("stage", "registered", "assessment"),
+            ("stage", "assessment", "liability"),
+            ("stage", "liability", "assessment"),
+            ("status", "in_progress", "resolved"),
+            ("status", "resolved", "closed"),
+            ("status", "closed", "in_progress"),
+        ]
         assert events[1].text == "查看照片"
     ticket_id, _, _ = _open(factory, settings, "ticket", parcels=[])
     with session_scope(factory) as session:

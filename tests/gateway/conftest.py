@@ -1,20 +1,22 @@
 """Fixtures of the gateway tests: a fake Rasa on loopback, settings with a SQLite file
 in tmp_path (or the database of TEST_DATABASE_URL), the app under aiohttp's test
 client, agents and their tokens."""
+
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Any, AsyncIterator, Callable, Iterator, Optional
+from typing import Any
 
 import pytest
 
 from bot.config import Settings
 from bot.gateway.app import create_app
 from bot.gateway.auth import hash_password
-from bot.gateway.models import Agent
 from bot.gateway.db import Database
+from bot.gateway.models import Agent
 from tests.gateway.fake_rasa import FakeRasa
 
 
@@ -66,9 +68,15 @@ def database_url(tmp_path: Any) -> Iterator[str]:
 @pytest.fixture
 def settings(tmp_path: Any, fake_rasa: FakeRasa, database_url: str) -> Settings:
     return Settings(
-        data_dir=tmp_path, database_url=database_url, rasa_url=fake_rasa.url,
-        rasa_timeout_s=2.0, staffed_hours="00:00-24:00", agent_grace_s=120.0, monitor_interval_s=3600.0,
-        queue_notice_interval_s=60.0, agent_max_chats=5,
+        data_dir=tmp_path,
+        database_url=database_url,
+        rasa_url=fake_rasa.url,
+        rasa_timeout_s=2.0,
+        staffed_hours="00:00-24:00",
+        agent_grace_s=120.0,
+        monitor_interval_s=3600.0,
+        queue_notice_interval_s=60.0,
+        agent_max_chats=5,
     )
 
 
@@ -92,15 +100,27 @@ async def client(make_client: Callable[..., Any], settings: Settings) -> Any:
     return await make_client(settings)
 
 
-def add_agent(settings: Settings, username: str, role: str = "agent", tier: int = 1,
-              max_chats: Optional[int] = None, display_name: Optional[str] = None, password: str = "pw-" + "x" * 8) -> int:
+def add_agent(
+    settings: Settings,
+    username: str,
+    role: str = "agent",
+    tier: int = 1,
+    max_chats: int | None = None,
+    display_name: str | None = None,
+    password: str = "pw-" + "x" * 8,
+) -> int:
     """Insert an agent directly (cheap PBKDF2 iterations: these are tests)."""
     db = Database(settings.database_url)
     db.init()
     with db.session() as session:
-        agent = Agent(username=username, display_name=display_name or username.capitalize(),
-                      password_hash=hash_password(password, iterations=1000), role=role, tier=tier,
-                      max_chats=max_chats)
+        agent = Agent(
+            username=username,
+            display_name=display_name or username.capitalize(),
+            password_hash=hash_password(password, iterations=1000),
+            role=role,
+            tier=tier,
+            max_chats=max_chats,
+        )
         session.add(agent)
         session.flush()
         agent_id = agent.id

@@ -2,13 +2,15 @@
 tracker API, with scripted replies (including a handoff custom payload), a
 configurable delay and an outage switch. Used by the gateway's routing/queue tests;
 tests/gateway/test_with_real_rasa.py runs against the real Rasa server."""
+
 from __future__ import annotations
 
 import asyncio
 import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 from aiohttp import web
 
@@ -18,9 +20,14 @@ HANDOFF_WORDS = ("转人工", "人工客服", "human", "agent please")
 def default_handoff(message: str) -> dict[str, Any]:
     english = not re.search(r"[\u4e00-\u9fff]", message)
     return {
-        "reason": "customer_request", "category": "delay", "priority": "normal",
-        "tracking_numbers": ["SF1402345678901"], "summary": "客户要求人工：包裹延误 13812345678",
-        "language": "en" if english else "zh", "customer_tier": "standard", "sla_minutes": None,
+        "reason": "customer_request",
+        "category": "delay",
+        "priority": "normal",
+        "tracking_numbers": ["SF1402345678901"],
+        "summary": "客户要求人工：包裹延误 13812345678",
+        "language": "en" if english else "zh",
+        "customer_tier": "standard",
+        "sla_minutes": None,
         "verified": False,
     }
 
@@ -35,21 +42,21 @@ def free_port() -> int:
 class FakeRasa:
     port: int = field(default_factory=free_port)
     delay_s: float = 0.0  # added to every reply
-    down_status: Optional[int] = None  # e.g. 500: answer every request with it
-    handoff: Optional[dict[str, Any]] = None  # payload override for the next handoffs
+    down_status: int | None = None  # e.g. 500: answer every request with it
+    handoff: dict[str, Any] | None = None  # payload override for the next handoffs
     received: list[dict[str, Any]] = field(default_factory=list)
     events: list[tuple[str, Any]] = field(default_factory=list)
     # Plays the action server where a test needs it (e.g. opening a case in the shared
     # database): (sender, message) -> the replies, or None for the scripted ones.
-    on_message: Optional[Callable[[str, str], Optional[list[dict[str, Any]]]]] = None
-    _runner: Optional[web.AppRunner] = None
+    on_message: Callable[[str, str], list[dict[str, Any]] | None] | None = None
+    _runner: web.AppRunner | None = None
     _sleeping: set = field(default_factory=set)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self) -> "FakeRasa":
+    async def start(self) -> FakeRasa:
         app = web.Application()
         app.router.add_post("/webhooks/rest/webhook", self._webhook)
         app.router.add_post("/conversations/{cid}/tracker/events", self._events)
@@ -77,8 +84,16 @@ class FakeRasa:
             payload = {**default_handoff(message), **(self.handoff or {})}
             return [{**r, "text": "好的，正在为您转接人工客服。"}, {**r, "custom": {"handoff": payload}}]
         if lowered == "buttons":
-            return [{**r, "text": "请选择派送时间：", "buttons": [{"title": "上午", "payload": "/choose_time_window{\"time_window\":\"am\"}"},
-                                                           {"title": "下午", "payload": "/choose_time_window{\"time_window\":\"pm\"}"}]}]
+            return [
+                {
+                    **r,
+                    "text": "请选择派送时间：",
+                    "buttons": [
+                        {"title": "上午", "payload": '/choose_time_window{"time_window":"am"}'},
+                        {"title": "下午", "payload": '/choose_time_window{"time_window":"pm"}'},
+                    ],
+                }
+            ]
         if lowered == "image":
             return [{**r, "image": "https://example.com/pod.jpg"}]
         if lowered == "custom":

@@ -16,13 +16,14 @@ Usage::
     sent = await api.wait_for_sent(1)
     await api.close()
 """
+
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from aiohttp import web
 
@@ -32,7 +33,7 @@ class Call:
     method: str
     path: str
     query: dict[str, str]
-    body: Optional[dict[str, Any]] = None
+    body: dict[str, Any] | None = None
 
 
 @dataclass
@@ -45,7 +46,7 @@ class FakeWeChatAPI:
     # Message-send calls that were accepted, in order (the JSON bodies).
     sent: list[dict[str, Any]] = field(default_factory=list)
     # Set to an errcode to make the next send calls fail with it (e.g. 45015: out of the 48 h window).
-    fail_sends_with: Optional[int] = None
+    fail_sends_with: int | None = None
     # Seconds each message-send call takes (a slow WeChat API).
     send_delay_s: float = 0.0
 
@@ -53,7 +54,7 @@ class FakeWeChatAPI:
         self._valid_tokens: set[str] = set()
         self._counter = itertools.count(1)
         self._changed = asyncio.Condition()
-        self._runner: Optional[web.AppRunner] = None
+        self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.app = web.Application()
         self.app.router.add_get("/cgi-bin/token", self._token)
@@ -99,7 +100,7 @@ class FakeWeChatAPI:
     # -- handlers -------------------------------------------------------------
 
     async def _record(self, request: web.Request) -> Call:
-        body: Optional[dict[str, Any]] = None
+        body: dict[str, Any] | None = None
         if request.method == "POST":
             raw = await request.read()
             body = json.loads(raw.decode("utf-8")) if raw else None
@@ -126,10 +127,11 @@ class FakeWeChatAPI:
         q = call.query
         if q.get("corpid") != self.corp_id or q.get("corpsecret") != self.corp_secret:
             return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
-        return web.json_response({"errcode": 0, "errmsg": "ok", "access_token": self._new_token("work"),
-                                  "expires_in": 7200})
+        return web.json_response(
+            {"errcode": 0, "errmsg": "ok", "access_token": self._new_token("work"), "expires_in": 7200}
+        )
 
-    async def _check_send(self, call: Call) -> Optional[web.Response]:
+    async def _check_send(self, call: Call) -> web.Response | None:
         token = call.query.get("access_token")
         if not token:
             return web.json_response({"errcode": 41001, "errmsg": "access_token missing"})
@@ -139,7 +141,7 @@ class FakeWeChatAPI:
             return web.json_response({"errcode": self.fail_sends_with, "errmsg": "failure requested by the test"})
         return None
 
-    async def _accept(self, body: dict[str, Any], extra: Optional[dict[str, Any]] = None) -> web.Response:
+    async def _accept(self, body: dict[str, Any], extra: dict[str, Any] | None = None) -> web.Response:
         if self.send_delay_s:
             await asyncio.sleep(self.send_delay_s)
         async with self._changed:

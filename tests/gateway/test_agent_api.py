@@ -1,5 +1,6 @@
 """Agent API: authentication, visibility, queue ordering, claims, the agent's chat
 actions (reply, note, escalate, resolve + CSAT, hand back), SLA flag, after-hours tickets (cases)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,10 +10,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.db import utcnow
+from bot.gateway.db import Database, assigned_count
 from bot.gateway.keys import DB_KEY, SETTINGS_KEY
 from bot.gateway.models import AgentToken, Conversation, CsatAnswer, Handoff, Note
 from bot.gateway.queue import claim_handoff
-from bot.gateway.db import Database, assigned_count
 from tests.gateway.conftest import add_agent, login, queue_items, say
 
 
@@ -27,12 +28,25 @@ async def handoff(client, fake_rasa, sender, **payload):
 
 
 async def test_every_route_but_login_needs_a_token(client):
-    routes = [("GET", "/api/me"), ("GET", "/api/queue"), ("GET", "/api/conversations"),
-              ("GET", "/api/conversations/x"), ("POST", "/api/handoffs/1/claim"),
-              ("POST", "/api/conversations/x/messages"), ("POST", "/api/conversations/x/notes"),
-              ("POST", "/api/conversations/x/escalate"), ("POST", "/api/conversations/x/resolve"),
-              ("POST", "/api/conversations/x/handback"), ("GET", "/api/canned-replies"), ("GET", "/api/cases"), ("GET", "/api/cases/1"), ("POST", "/api/cases/1/status"),
-              ("POST", "/api/logout"), ("GET", "/api/ws"), ("GET", "/api/nothing-here")]
+    routes = [
+        ("GET", "/api/me"),
+        ("GET", "/api/queue"),
+        ("GET", "/api/conversations"),
+        ("GET", "/api/conversations/x"),
+        ("POST", "/api/handoffs/1/claim"),
+        ("POST", "/api/conversations/x/messages"),
+        ("POST", "/api/conversations/x/notes"),
+        ("POST", "/api/conversations/x/escalate"),
+        ("POST", "/api/conversations/x/resolve"),
+        ("POST", "/api/conversations/x/handback"),
+        ("GET", "/api/canned-replies"),
+        ("GET", "/api/cases"),
+        ("GET", "/api/cases/1"),
+        ("POST", "/api/cases/1/status"),
+        ("POST", "/api/logout"),
+        ("GET", "/api/ws"),
+        ("GET", "/api/nothing-here"),
+    ]
     for method, path in routes:
         for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}):
             response = await client.request(method, path, headers=headers)
@@ -50,8 +64,13 @@ async def test_login_logout_and_me(client):
     assert (await client.post("/api/login", json={"username": 1, "password": "x"})).status == 400
     response = await client.post("/api/login", json={"username": "amy", "password": "pw-xxxxxxxx"})
     body = await response.json()
-    assert body["agent"] == {"id": body["agent"]["id"], "username": "amy", "display_name": "小艾",
-                             "role": "agent", "tier": 2}
+    assert body["agent"] == {
+        "id": body["agent"]["id"],
+        "username": "amy",
+        "display_name": "小艾",
+        "role": "agent",
+        "tier": 2,
+    }
     headers = {"Authorization": f"Bearer {body['token']}"}
     me = await (await client.get("/api/me", headers=headers)).json()
     assert me["agent"]["username"] == "amy" and me["assigned"] == 0 and me["max_chats"] == 5
@@ -87,9 +106,22 @@ async def test_queue_order_and_tier_visibility(client, fake_rasa):
     boss = await queue_items(client, await login(client, "boss"))
     assert len(boss) == 5
     item = front[0]
-    assert set(item) >= {"handoff_id", "conversation_id", "sender_id", "channel", "reason", "category", "priority",
-                         "tier", "waiting_since", "sla_due_at", "sla_breached", "summary", "tracking_numbers",
-                         "preview"}
+    assert set(item) >= {
+        "handoff_id",
+        "conversation_id",
+        "sender_id",
+        "channel",
+        "reason",
+        "category",
+        "priority",
+        "tier",
+        "waiting_since",
+        "sla_due_at",
+        "sla_breached",
+        "summary",
+        "tracking_numbers",
+        "preview",
+    }
     assert item["preview"] == "转人工"
     # A tier-1 agent may neither see nor claim a tier-2 item.
     t2 = next(i for i in spec if i["sender_id"] == "t2")
@@ -107,8 +139,9 @@ async def test_concurrent_claims_exactly_one_wins(client, fake_rasa):
         add_agent(settings, name)
     headers = [await login(client, name) for name in names]
     item = (await queue_items(client, headers[0]))[0]
-    responses = await asyncio.gather(*[client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=h)
-                                       for h in headers])
+    responses = await asyncio.gather(
+        *[client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=h) for h in headers]
+    )
     statuses = sorted(r.status for r in responses)
     assert statuses == [200] + [409] * 7
     for response in responses:
@@ -130,10 +163,12 @@ def _race_setup(url, handoffs, agents):
             conversation = Conversation(channel="rest", channel_user_id=f"c{index}", state="queued")
             session.add(conversation)
             session.flush()
-            items.append(Handoff(conversation_id=conversation.id, sla_due_at=now + timedelta(minutes=15),
-                                 waiting_since=now))
-        rows = [Agent(username=f"a{i}", display_name=f"A{i}", password_hash=hash_password("x", 1000))
-                for i in range(agents)]
+            items.append(
+                Handoff(conversation_id=conversation.id, sla_due_at=now + timedelta(minutes=15), waiting_since=now)
+            )
+        rows = [
+            Agent(username=f"a{i}", display_name=f"A{i}", password_hash=hash_password("x", 1000)) for i in range(agents)
+        ]
         session.add_all(items + rows)
         session.flush()
         return db, [h.id for h in items], [a.id for a in rows]
@@ -210,7 +245,9 @@ async def test_agent_chat_escalate_resolve_csat(client, fake_rasa):
     assert message["role"] == "agent" and message["agent"] == "小李"
     for bad in ({}, {"text": ""}, {"text": 5}, {"text": "x" * 4001}):
         assert (await client.post(f"/api/conversations/{cid}/messages", headers=li, json=bad)).status == 400
-    assert (await client.post(f"/api/conversations/{cid}/notes", headers=li, json={"text": "客户情绪激动"})).status == 200
+    assert (
+        await client.post(f"/api/conversations/{cid}/notes", headers=li, json={"text": "客户情绪激动"})
+    ).status == 200
     detail = await (await client.get(f"/api/conversations/{cid}", headers=li)).json()
     assert [m["role"] for m in detail["messages"]] == ["customer", "bot", "system", "system", "customer", "agent"]
     assert detail["notes"][0]["text"] == "客户情绪激动" and detail["handoff"]["first_agent_response_at"]
@@ -318,8 +355,14 @@ async def test_canned_replies(client):
     headers = await login(client, "can")
     everything = await (await client.get("/api/canned-replies", headers=headers)).json()
     ids = {c["id"] for c in everything}
-    for topic in ("delay_apology", "damage_evidence", "return_steps", "address_change", "customs_documents",
-                  "lost_parcel_investigation"):
+    for topic in (
+        "delay_apology",
+        "damage_evidence",
+        "return_steps",
+        "address_change",
+        "customs_documents",
+        "lost_parcel_investigation",
+    ):
         assert f"{topic}.zh" in ids and f"{topic}.en" in ids
     english = await (await client.get("/api/canned-replies?language=en", headers=headers)).json()
     assert english and all(set(c) >= {"id", "title", "text"} and c["language"] == "en" for c in english)
@@ -343,7 +386,9 @@ async def test_staffed_hours_ticket(make_client, settings, fake_rasa, clock):
     assert await queue_items(client, headers) == []
     (ticket,) = (await (await client.get("/api/cases?type=ticket", headers=headers)).json())["items"]
     timeline = (await (await client.get(f"/api/cases/{ticket['id']}", headers=headers)).json())["timeline"]
-    assert [e["text"] for e in timeline if e["kind"] == "customer_message"] == ["我的包裹 SF1402345678901 破了，请尽快联系我"]
+    assert [e["text"] for e in timeline if e["kind"] == "customer_message"] == [
+        "我的包裹 SF1402345678901 破了，请尽快联系我"
+    ]
     # When the agents are back, the customer's next message puts them in the queue.
     clock.advance(hours=2)
     back = await say(client, "night", "有人吗")
@@ -381,8 +426,9 @@ async def test_handback_is_refused_while_the_bot_is_down(client, fake_rasa):
     assert refused.status == 503 and (await refused.json())["error"] == "bot_unavailable"
     detail = await (await client.get(f"/api/conversations/{cid}", headers=headers)).json()
     assert detail["conversation"]["state"] == "agent" and detail["handoff"]["status"] == "assigned"
-    assert (await client.post(f"/api/conversations/{cid}/messages", headers=headers,
-                              json={"text": "我继续为您处理"})).status == 200
+    assert (
+        await client.post(f"/api/conversations/{cid}/messages", headers=headers, json={"text": "我继续为您处理"})
+    ).status == 200
     fake_rasa.down_status = None
     assert (await client.post(f"/api/conversations/{cid}/handback", headers=headers)).status == 200
 
@@ -400,8 +446,9 @@ async def test_escalation_follows_the_three_lines(client, fake_rasa):
         item = (await queue_items(client, tiers[name]))[0]
         cid = item["conversation_id"]
         assert (await client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=tiers[name])).status == 200
-        response = await client.post(f"/api/conversations/{cid}/escalate", headers=tiers[name],
-                                     json={"note": f"{name} 无法处理"})
+        response = await client.post(
+            f"/api/conversations/{cid}/escalate", headers=tiers[name], json={"note": f"{name} 无法处理"}
+        )
         assert response.status == 200 and (await response.json())["handoff"]["tier"] == expected_next
     assert await queue_items(client, tiers["t2"]) == []  # a tier-3 item is for management only
     item = (await queue_items(client, tiers["t3"]))[0]

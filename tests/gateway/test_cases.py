@@ -3,12 +3,14 @@ for the customer; agents assign, move and answer it; the customer hears about it
 their channel (REST long-poll, socket.io push and replay, WeChat customer-service API);
 the rating on resolve; overdue cases raise priority and alert supervisors live; the
 customer's answer to a waiting case; after-hours messages become ticket cases."""
+
 from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable, Optional
+from typing import Any
 
 from sqlalchemy import select
 
@@ -19,36 +21,66 @@ from bot.gateway.db import Database
 from tests.gateway.conftest import add_agent, login, say
 from tests.gateway.test_socketio_channel import WidgetClient, base_url
 
-ITEM_KEYS = {"id", "reference", "type", "status", "stage", "tracking_numbers", "conversation_id", "owner", "due_at",
-             "overdue", "created_at", "updated_at"}
+ITEM_KEYS = {
+    "id",
+    "reference",
+    "type",
+    "status",
+    "stage",
+    "tracking_numbers",
+    "conversation_id",
+    "owner",
+    "due_at",
+    "overdue",
+    "created_at",
+    "updated_at",
+}
 
 
-def bot_opens_cases(settings: Settings, clock: Callable[[], Any], case_type: str = "damage_claim",
-                    words: tuple[str, ...] = ("破损", "damaged")) -> Callable[[str, str], Optional[list[dict[str, Any]]]]:
+def bot_opens_cases(
+    settings: Settings,
+    clock: Callable[[], Any],
+    case_type: str = "damage_claim",
+    words: tuple[str, ...] = ("破损", "damaged"),
+) -> Callable[[str, str], list[dict[str, Any]] | None]:
     """Plays the action server: a damage message opens a case in the shared database and is announced."""
 
-    def handler(sender: str, message: str) -> Optional[list[dict[str, Any]]]:
+    def handler(sender: str, message: str) -> list[dict[str, Any]] | None:
         if not any(word in message for word in words):
             return None
         db = Database(settings.database_url)
         try:
             with db.session() as session:
-                case, created = service.open_case(session, settings, case_type, clock(), conversation_id=sender,
-                                                  parcels=[("SF1402345678901", "SF1402345678901")],
-                                                  summary=f"damaged parcel: {message} 13812345678")
-                announced = {"id": case.id, "reference": case.reference, "type": case.type, "created": created,
-                             "upload": True}
+                case, created = service.open_case(
+                    session,
+                    settings,
+                    case_type,
+                    clock(),
+                    conversation_id=sender,
+                    parcels=[("SF1402345678901", "SF1402345678901")],
+                    summary=f"damaged parcel: {message} 13812345678",
+                )
+                announced = {
+                    "id": case.id,
+                    "reference": case.reference,
+                    "type": case.type,
+                    "created": created,
+                    "upload": True,
+                }
         finally:
             db.dispose()
-        return [{"text": f"已为您登记破损理赔申请，编号 {announced['reference']}。"},
-                {"custom": {"cases": [announced]}}]
+        return [
+            {"text": f"已为您登记破损理赔申请，编号 {announced['reference']}。"},
+            {"custom": {"cases": [announced]}},
+        ]
 
     return handler
 
 
 async def poll(client: Any, sender: str, since: int, wait: float = 3.0) -> list[dict[str, Any]]:
-    response = await client.get("/webhooks/rest/messages", params={"sender": sender, "since": str(since),
-                                                                    "wait": str(wait)})
+    response = await client.get(
+        "/webhooks/rest/messages", params={"sender": sender, "since": str(since), "wait": str(wait)}
+    )
     assert response.status == 200
     return await response.json()
 
@@ -81,7 +113,7 @@ async def test_bot_case_reaches_the_list_with_an_upload_link(client, settings, f
     add_agent(settings, "wang")
     headers = await login(client, "wang")
     (item,) = await cases(client, headers)
-    assert ITEM_KEYS <= set(item)
+    assert set(item) >= ITEM_KEYS
     assert item["type"] == "damage_claim" and item["status"] == "open" and item["stage"] == "registered"
     assert item["tracking_numbers"] == ["SF1402345678901"] and item["owner"] is None and item["overdue"] is False
     assert "13812345678" not in item["summary"]  # not the owner: masked
@@ -106,8 +138,11 @@ async def test_status_change_and_reply_reach_the_rest_customer(client, settings,
     headers = await login(client, "li")
     (item,) = await cases(client, headers)
     since = await latest_pushed_id(client, "bob")
-    response = await client.post(f"/api/cases/{item['id']}/status", headers=headers,
-                                 json={"status": "in_progress", "stage": "assessment", "note": "看过照片，外箱破损明显"})
+    response = await client.post(
+        f"/api/cases/{item['id']}/status",
+        headers=headers,
+        json={"status": "in_progress", "stage": "assessment", "note": "看过照片，外箱破损明显"},
+    )
     assert response.status == 200, await response.text()
     body = await response.json()
     assert body["delivered"] is True
@@ -126,9 +161,13 @@ async def test_status_change_and_reply_reach_the_rest_customer(client, settings,
     pushed = await poll(client, "bob", pushed[-1]["id"])
     assert pushed[0]["text"].endswith("请问商品是什么？") and item["reference"] in pushed[0]["text"]
     # Rules: no jump back to open, no skipping stages, bad input.
-    for payload, code in (({"status": "open"}, "invalid_transition"), ({"stage": "payout"}, "invalid_stage"),
-                          ({"status": "done"}, "bad_request"), ({}, "bad_request"),
-                          ({"amount": "lots"}, "bad_request")):
+    for payload, code in (
+        ({"status": "open"}, "invalid_transition"),
+        ({"stage": "payout"}, "invalid_stage"),
+        ({"status": "done"}, "bad_request"),
+        ({}, "bad_request"),
+        ({"amount": "lots"}, "bad_request"),
+    ):
         response = await client.post(f"/api/cases/{item['id']}/status", headers=headers, json=payload)
         assert (await response.json())["error"] == code, payload
     response = await client.post(f"/api/cases/{item['id']}/reply", headers=headers, json={"text": ""})
@@ -144,8 +183,11 @@ async def test_other_agents_cannot_touch_an_owned_case_but_supervisors_can(clien
     h1, h2, boss = await login(client, "a1"), await login(client, "a2"), await login(client, "boss")
     (item,) = await cases(client, h1)
     assert (await client.post(f"/api/cases/{item['id']}/assign", headers=h1, json={"agent_id": "me"})).status == 200
-    for path, payload in (("status", {"status": "in_progress"}), ("reply", {"text": "hi"}),
-                          ("assign", {"agent_id": "me"})):
+    for path, payload in (
+        ("status", {"status": "in_progress"}),
+        ("reply", {"text": "hi"}),
+        ("assign", {"agent_id": "me"}),
+    ):
         response = await client.post(f"/api/cases/{item['id']}/{path}", headers=h2, json=payload)
         assert response.status == 403, path
     a2_id = (await (await client.get("/api/me", headers=h2)).json())["agent"]["id"]
@@ -164,8 +206,11 @@ async def test_resolve_asks_for_a_rating_and_stores_it(client, settings, fake_ra
     headers = await login(client, "zhao")
     (item,) = await cases(client, headers)
     since = await latest_pushed_id(client, "dave")
-    response = await client.post(f"/api/cases/{item['id']}/status", headers=headers,
-                                 json={"status": "resolved", "remedy": "compensation", "amount": 120})
+    response = await client.post(
+        f"/api/cases/{item['id']}/status",
+        headers=headers,
+        json={"status": "resolved", "remedy": "compensation", "amount": 120},
+    )
     body = await response.json()
     assert body["case"]["status"] == "resolved" and body["case"]["remedy"] == "compensation"
     assert body["case"]["amount"] == "120.00"
@@ -289,4 +334,5 @@ async def test_after_hours_request_becomes_a_ticket_case(make_client, settings, 
     assert item["reference"] == reference and item["tracking_numbers"] == ["SF1402345678901"]
     body = await detail(client, headers, item["id"])
     assert [e["text"] for e in body["timeline"] if e["kind"] == "customer_message"] == [
-        "我的包裹 SF1402345678901 破了，请尽快联系我"]
+        "我的包裹 SF1402345678901 破了，请尽快联系我"
+    ]

@@ -1,4 +1,5 @@
 """`python -m bot agents add`, password hashing, static pages, health and headers."""
+
 from __future__ import annotations
 
 import io
@@ -7,8 +8,8 @@ from sqlalchemy import select
 
 from bot.__main__ import main
 from bot.gateway.auth import PBKDF2_ITERATIONS, verify_password
-from bot.gateway.models import Agent
 from bot.gateway.db import Database
+from bot.gateway.models import Agent
 
 
 def _agents(url: str) -> list[Agent]:
@@ -27,7 +28,13 @@ def test_agents_add_reads_the_password_from_stdin(tmp_path, monkeypatch, capsys)
     assert main(["agents", "add", "xiaowang", "--display-name", "小王", "--tier", "2", "--max-chats", "3"]) == 0
     assert "created agent xiaowang" in capsys.readouterr().out
     (agent,) = _agents(url)
-    assert (agent.username, agent.display_name, agent.role, agent.tier, agent.max_chats) == ("xiaowang", "小王", "agent", 2, 3)
+    assert (agent.username, agent.display_name, agent.role, agent.tier, agent.max_chats) == (
+        "xiaowang",
+        "小王",
+        "agent",
+        2,
+        3,
+    )
     scheme, iterations, salt, digest = agent.password_hash.split("$")
     assert scheme == "pbkdf2_sha256" and int(iterations) >= 200_000 == min(200_000, PBKDF2_ITERATIONS)
     assert "s3cret-pass" not in agent.password_hash and verify_password("s3cret-pass", agent.password_hash)
@@ -36,7 +43,11 @@ def test_agents_add_reads_the_password_from_stdin(tmp_path, monkeypatch, capsys)
     monkeypatch.setattr("sys.stdin", io.StringIO("other-pass\n"))
     assert main(["agents", "add", "xiaowang", "--role", "supervisor"]) == 0
     (agent,) = _agents(url)
-    assert agent.role == "supervisor" and agent.display_name == "小王" and verify_password("other-pass", agent.password_hash)
+    assert (
+        agent.role == "supervisor"
+        and agent.display_name == "小王"
+        and verify_password("other-pass", agent.password_hash)
+    )
     # Salts differ per user.
     monkeypatch.setattr("sys.stdin", io.StringIO("other-pass\n"))
     assert main(["agents", "add", "laoli"]) == 0

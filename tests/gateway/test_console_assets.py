@@ -2,6 +2,7 @@
 script, every static import of every module resolves to a file served as JavaScript
 (a broken import path fails here, before any browser), and no module writes markup
 from strings (innerHTML and friends), so data can only ever be shown as text."""
+
 from __future__ import annotations
 
 import re
@@ -55,6 +56,8 @@ async def test_the_gateway_serves_every_console_module_as_javascript(client) -> 
         response = await client.get(_url(module))
         assert response.status == 200, _url(module)
         # Browsers refuse module scripts served with a non-JavaScript MIME type.
-        assert response.content_type in ("application/javascript", "text/javascript"), \
-            (_url(module), response.content_type)
+        assert response.content_type in ("application/javascript", "text/javascript"), (
+            _url(module),
+            response.content_type,
+        )
         assert await response.text() == module.read_text(encoding="utf-8")

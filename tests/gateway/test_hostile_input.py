@@ -1,13 +1,13 @@
 """Hostile input never becomes a 500 or a stack trace: lone surrogates, NUL and other
 control characters, JSON nested thousands deep, ids past 64 bits, odd unicode in ids,
 query strings and tokens. Customer text is kept (cleaned), never dropped."""
+
 from __future__ import annotations
 
 import json
 import logging
 
 import pytest
-
 from sqlalchemy import select
 
 from bot.gateway.keys import DB_KEY
@@ -24,15 +24,19 @@ def gateway_errors(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 
 async def _post_raw(client, path, body: str, headers=None):
-    return await client.post(path, data=body.encode("utf-8", "surrogatepass"),
-                             headers={"Content-Type": "application/json", **(headers or {})})
+    return await client.post(
+        path,
+        data=body.encode("utf-8", "surrogatepass"),
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 async def test_rest_odd_text_is_cleaned_and_answered(client, fake_rasa, caplog):
     caplog.set_level(logging.ERROR)
     # Lone surrogates (valid JSON escapes, not encodable as UTF-8) and NUL characters.
-    response = await _post_raw(client, "/webhooks/rest/webhook",
-                               '{"sender": "odd", "message": "hi \\ud800 there\\u0000 \\u202e\\u200b转人工"}')
+    response = await _post_raw(
+        client, "/webhooks/rest/webhook", '{"sender": "odd", "message": "hi \\ud800 there\\u0000 \\u202e\\u200b转人工"}'
+    )
     assert response.status == 200, await response.text()
     replies = await response.json()
     assert replies[0]["text"] == "好的，正在为您转接人工客服。"
@@ -45,8 +49,9 @@ async def test_rest_odd_text_is_cleaned_and_answered(client, fake_rasa, caplog):
     assert empty.status == 400
     # Metadata that cannot be encoded is dropped; the message still reaches the bot
     # (it used to make the gateway believe Rasa was down and queue the customer).
-    meta = await _post_raw(client, "/webhooks/rest/webhook",
-                           '{"sender": "meta", "message": "你好", "metadata": {"k\\u0000": "\\udfff"}}')
+    meta = await _post_raw(
+        client, "/webhooks/rest/webhook", '{"sender": "meta", "message": "你好", "metadata": {"k\\u0000": "\\udfff"}}'
+    )
     assert await meta.json() == [{"recipient_id": "meta", "text": "echo: 你好"}]
     assert fake_rasa.received[-1]["metadata"] == {"channel": "rest"}
     assert not gateway_errors(caplog)
@@ -65,8 +70,13 @@ async def test_rest_bad_ids_and_bodies_are_400(client, caplog):
         response = await _post_raw(client, "/webhooks/rest/webhook", body)
         assert response.status == 400, (body[:50], response.status)
         assert (await response.json())["error"] == "bad_request"
-    for query in ("sender=%00", "sender=a%0Ab", "sender=x&since=99999999999999999999999", "sender=x&since=1e3",
-                  "sender=x&wait=-1"):
+    for query in (
+        "sender=%00",
+        "sender=a%0Ab",
+        "sender=x&since=99999999999999999999999",
+        "sender=x&since=1e3",
+        "sender=x&wait=-1",
+    ):
         response = await client.get(f"/webhooks/rest/messages?{query}")
         assert response.status in (200, 400), (query, response.status)
         if response.status == 400:
@@ -78,14 +88,24 @@ async def test_agent_api_hostile_input(client, fake_rasa, caplog):
     caplog.set_level(logging.ERROR)
     await say(client, "cust", "转人工")
     add_agent(_settings(client), "amy")
-    for body in ('{"username": "\\ud800", "password": "x"}', '{"username": "a\\u0000", "password": "x"}',
-                 '{"username": "amy", "password": "\\udc00"}', "[" * 50_000 + "]" * 50_000):
+    for body in (
+        '{"username": "\\ud800", "password": "x"}',
+        '{"username": "a\\u0000", "password": "x"}',
+        '{"username": "amy", "password": "\\udc00"}',
+        "[" * 50_000 + "]" * 50_000,
+    ):
         response = await _post_raw(client, "/api/login", body)
         assert response.status == 400, (body[:40], response.status)
     headers = await login(client, "amy")
     item = (await queue_items(client, headers))[0]
-    for path in ("/api/conversations/%00", "/api/conversations/%ED%A0%80", "/api/conversations/" + "x" * 5000,
-                 "/api/cases?status=%00", "/api/cases?owner=%00", "/api/cases?overdue=maybe"):
+    for path in (
+        "/api/conversations/%00",
+        "/api/conversations/%ED%A0%80",
+        "/api/conversations/" + "x" * 5000,
+        "/api/cases?status=%00",
+        "/api/cases?owner=%00",
+        "/api/cases?overdue=maybe",
+    ):
         response = await client.get(path, headers=headers)
         assert response.status in (400, 404), (path, response.status)
     for handoff_id in ("99999999999999999999999", "-1", "1e3", "%00"):
@@ -116,16 +136,19 @@ async def test_socketio_odd_text_is_cleaned(client, fake_rasa):
     widget = WidgetClient()
     session_id = await widget.connect(base_url(client), "odd-widget")
     await widget.sio.emit("user_uttered", {"message": "\u0000\u0007", "session_id": session_id})
-    await widget.sio.emit("user_uttered", {"message": "你好\u0000", "session_id": session_id,
-                                           "customData": "{not json"})
+    await widget.sio.emit(
+        "user_uttered", {"message": "你好\u0000", "session_id": session_id, "customData": "{not json"}
+    )
     assert await widget.next() == {"text": "echo: 你好"}
     await widget.sio.emit("user_uttered", {"message": "x" * 20_000, "session_id": session_id})
     assert (await widget.next())["text"] == "echo: " + "x" * 4000  # cut to MAX_MESSAGE_CHARS
     await widget.close()
     with client.app[DB_KEY].session() as session:
         conversation = session.execute(select(Conversation)).scalar_one()
-        texts = [m.text for m in session.execute(
-            select(Message).where(Message.role == "customer").order_by(Message.id)).scalars()]
+        texts = [
+            m.text
+            for m in session.execute(select(Message).where(Message.role == "customer").order_by(Message.id)).scalars()
+        ]
     assert conversation.channel_user_id == "odd-widget" and texts == ["你好", "x" * 4000]
 
 
@@ -137,7 +160,7 @@ def test_clean_text():
     assert json.dumps(clean_text("\udfffx")).encode("utf-8")
     assert is_clean_id("webchat-1", 128) and not is_clean_id("", 128) and not is_clean_id(" ", 128)
     assert not is_clean_id("a\u2028b", 128) and not is_clean_id(5, 128) and not is_clean_id("x" * 129, 128)
-    assert parse_db_int("12") == 12 and parse_db_int("-1") is None and parse_db_int(str(2 ** 63)) is None
+    assert parse_db_int("12") == 12 and parse_db_int("-1") is None and parse_db_int(str(2**63)) is None
 
 
 async def test_socketio_deeply_nested_payloads_do_not_break_the_session(client, fake_rasa, caplog):

@@ -1,5 +1,6 @@
 """Background monitor (grace period), agents' websocket events, and persistence of
 conversations, queue and assignments across a gateway restart."""
+
 from __future__ import annotations
 
 import asyncio
@@ -87,8 +88,9 @@ async def test_restart_loses_nothing(make_client, settings):
     assert mine["items"][0]["state"] == "agent" and mine["items"][0]["handoff"]["status"] == "assigned"
     # The chat goes on: the customer's message reaches the agent, not the bot.
     assert await say(second, "p1", "还在吗？") == []
-    sent = await second.post(f"/api/conversations/{claimed['conversation_id']}/messages", headers=headers,
-                             json={"text": "在的，请讲"})
+    sent = await second.post(
+        f"/api/conversations/{claimed['conversation_id']}/messages", headers=headers, json={"text": "在的，请讲"}
+    )
     assert sent.status == 200
     detail = await (await second.get(f"/api/conversations/{claimed['conversation_id']}", headers=headers)).json()
     assert [m["text"] for m in detail["messages"]][-2:] == ["还在吗？", "在的，请讲"]
@@ -101,10 +103,13 @@ async def test_resolving_agent_sees_the_rating_arrive(make_client, settings):
     client = await make_client(settings)
     add_agent(settings, "rater", display_name="小R")
     add_agent(settings, "bystander")
-    token = (await (await client.post("/api/login", json={"username": "rater", "password": "pw-xxxxxxxx"})).json())["token"]
+    token = (await (await client.post("/api/login", json={"username": "rater", "password": "pw-xxxxxxxx"})).json())[
+        "token"
+    ]
     headers = {"Authorization": f"Bearer {token}"}
-    other_token = (await (await client.post("/api/login", json={"username": "bystander",
-                                                                "password": "pw-xxxxxxxx"})).json())["token"]
+    other_token = (
+        await (await client.post("/api/login", json={"username": "bystander", "password": "pw-xxxxxxxx"})).json()
+    )["token"]
     await say(client, "rated", "转人工")
     item = (await queue_items(client, headers))[0]
     cid = item["conversation_id"]
@@ -131,8 +136,9 @@ async def test_resolving_agent_sees_the_rating_arrive(make_client, settings):
     assert [m["text"] for m in body["messages"]][-2:] == ["4分", thanks[0]["text"]]
     # The bystander was told nothing about this chat and may not open it.
     assert await _no_event_about(other, cid)
-    assert (await client.get(f"/api/conversations/{cid}",
-                             headers={"Authorization": f"Bearer {other_token}"})).status == 403
+    assert (
+        await client.get(f"/api/conversations/{cid}", headers={"Authorization": f"Bearer {other_token}"})
+    ).status == 403
     await ws.close()
     await other.close()
 
@@ -150,7 +156,9 @@ async def _no_event_about(ws: Any, conversation_id: str) -> bool:
 async def test_a_skipped_survey_closes_the_chat_for_the_agent(make_client, settings, fake_rasa):
     client = await make_client(settings)
     add_agent(settings, "skipper")
-    token = (await (await client.post("/api/login", json={"username": "skipper", "password": "pw-xxxxxxxx"})).json())["token"]
+    token = (await (await client.post("/api/login", json={"username": "skipper", "password": "pw-xxxxxxxx"})).json())[
+        "token"
+    ]
     headers = {"Authorization": f"Bearer {token}"}
     await say(client, "noscore", "转人工")
     item = (await queue_items(client, headers))[0]

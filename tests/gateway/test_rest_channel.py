@@ -1,4 +1,5 @@
 """REST channel: Rasa's wire format, hostile input, long poll, ordering, Rasa outages."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,7 +7,6 @@ import json
 import logging
 
 import pytest
-
 from sqlalchemy import select
 
 from bot.gateway.keys import DB_KEY, ROUTER_KEY
@@ -77,17 +77,22 @@ async def test_queued_customer_gets_position_but_not_on_every_message(client, fa
 
 async def test_hostile_input_gets_clear_400s(client):
     cases = [
-        b"not json", b"[1,2]", b"{}", json.dumps({"sender": "x"}).encode(),
-        json.dumps({"sender": "x", "message": ""}).encode(), json.dumps({"sender": "x", "message": "   "}).encode(),
-        json.dumps({"sender": 5, "message": "hi"}).encode(), json.dumps({"sender": "x", "message": 5}).encode(),
-        json.dumps({"sender": "x", "message": ["a"]}).encode(), json.dumps({"sender": "", "message": "hi"}).encode(),
+        b"not json",
+        b"[1,2]",
+        b"{}",
+        json.dumps({"sender": "x"}).encode(),
+        json.dumps({"sender": "x", "message": ""}).encode(),
+        json.dumps({"sender": "x", "message": "   "}).encode(),
+        json.dumps({"sender": 5, "message": "hi"}).encode(),
+        json.dumps({"sender": "x", "message": 5}).encode(),
+        json.dumps({"sender": "x", "message": ["a"]}).encode(),
+        json.dumps({"sender": "", "message": "hi"}).encode(),
         json.dumps({"sender": "x" * 500, "message": "hi"}).encode(),
         json.dumps({"sender": "x", "message": "长" * 4001}, ensure_ascii=False).encode(),
         b"\xff\xfe\x00garbage",
     ]
     for body in cases:
-        response = await client.post("/webhooks/rest/webhook", data=body,
-                                     headers={"Content-Type": "application/json"})
+        response = await client.post("/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"})
         assert response.status == 400, (body[:40], response.status)
         payload = await response.json()
         assert payload["error"] == "bad_request" and payload["detail"]
@@ -127,15 +132,21 @@ async def test_long_poll_returns_pushed_messages(client):
     assert len(joined) == 1 and joined[0]["recipient_id"] == "lp" and "Bob" in joined[0]["text"]
     assert isinstance(joined[0]["id"], int)
     since = joined[0]["id"]
-    sent = await client.post(f"/api/conversations/{item['conversation_id']}/messages", headers=headers,
-                             json={"text": "您好，我来帮您查一下"})
+    sent = await client.post(
+        f"/api/conversations/{item['conversation_id']}/messages", headers=headers, json={"text": "您好，我来帮您查一下"}
+    )
     assert sent.status == 200
     later = await (await client.get("/webhooks/rest/messages", params={"sender": "lp", "since": since})).json()
     assert [m["text"] for m in later] == ["您好，我来帮您查一下"]
     # Nothing new: an empty list after the wait; bad parameters are 400.
     empty = await client.get("/webhooks/rest/messages", params={"sender": "lp", "since": later[0]["id"], "wait": "0.2"})
     assert await empty.json() == []
-    for params in ({}, {"sender": "lp", "since": "x"}, {"sender": "lp", "wait": "nan"}, {"sender": "lp", "since": "-1"}):
+    for params in (
+        {},
+        {"sender": "lp", "since": "x"},
+        {"sender": "lp", "wait": "nan"},
+        {"sender": "lp", "since": "-1"},
+    ):
         assert (await client.get("/webhooks/rest/messages", params=params)).status == 400
 
 
@@ -200,9 +211,16 @@ async def test_weak_latin_evidence_keeps_a_chinese_conversation_chinese(client, 
     """Markup, a lone short word, a button's intent payload, a link or an e-mail address
     in a Chinese chat do not switch the gateway's notices to English; real English does."""
     await say(client, "lang", "你好，我的快递到哪了")
-    for text in ("<img src=x onerror=alert(1)>", "ok", '/choose_time_window{"time_window":"am"}',
-                 "https://shop.example.com/orders/123456", "zhang.wei@example.com", "SF1402345678901",
-                 "<b>ok</b>", "5 stars"):
+    for text in (
+        "<img src=x onerror=alert(1)>",
+        "ok",
+        '/choose_time_window{"time_window":"am"}',
+        "https://shop.example.com/orders/123456",
+        "zhang.wei@example.com",
+        "SF1402345678901",
+        "<b>ok</b>",
+        "5 stars",
+    ):
         await say(client, "lang", text)
         with client.app[DB_KEY].session() as session:
             assert session.execute(select(Conversation.language)).scalar_one() == "zh", text

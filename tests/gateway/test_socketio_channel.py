@@ -1,6 +1,7 @@
 """The socket.io channel speaks Rasa's SocketIOChannel protocol (as the stock
 rasa-webchat widget does): session_request/confirm, user_uttered -> bot_uttered,
 and a reconnect with the same session id gets the agent's messages."""
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,9 @@ class WidgetClient:
         return await asyncio.wait_for(self.confirmed.get(), 5)
 
     async def say(self, session_id: str, text: str) -> None:
-        await self.sio.emit("user_uttered", {"message": text, "customData": {"language": "zh"},
-                                             "session_id": session_id})
+        await self.sio.emit(
+            "user_uttered", {"message": text, "customData": {"language": "zh"}, "session_id": session_id}
+        )
 
     async def next(self, timeout: float = 5.0) -> dict[str, Any]:
         return await asyncio.wait_for(self.uttered.get(), timeout)
@@ -60,8 +62,11 @@ async def test_widget_protocol(client, fake_rasa):
     await widget.say(session_id, "buttons")
     buttons = await widget.next()
     assert buttons["text"] == "请选择派送时间："
-    assert buttons["quick_replies"][0] == {"content_type": "text", "title": "上午",
-                                           "payload": '/choose_time_window{"time_window":"am"}'}
+    assert buttons["quick_replies"][0] == {
+        "content_type": "text",
+        "title": "上午",
+        "payload": '/choose_time_window{"time_window":"am"}',
+    }
     await widget.say(session_id, "image")
     assert await widget.next() == {"attachment": {"type": "image", "payload": {"src": "https://example.com/pod.jpg"}}}
     await widget.say(session_id, "custom")
@@ -91,8 +96,11 @@ async def test_reconnect_with_same_session_gets_agent_messages(client, fake_rasa
     widget = WidgetClient()  # ... and comes back with the same session id
     assert await widget.connect(base_url(client), "webchat-session-1") == "webchat-session-1"
     assert (await widget.next())["text"] == "客服 小周 已接入，很高兴为您服务。"  # missed while away: replayed
-    response = await client.post(f"/api/conversations/{item['conversation_id']}/messages", headers=headers,
-                                 json={"text": "您好，请问有什么可以帮您？"})
+    response = await client.post(
+        f"/api/conversations/{item['conversation_id']}/messages",
+        headers=headers,
+        json={"text": "您好，请问有什么可以帮您？"},
+    )
     assert response.status == 200
     assert await widget.next() == {"text": "您好，请问有什么可以帮您？"}  # real time
     await widget.say(session_id, "包裹破损了")
@@ -100,8 +108,9 @@ async def test_reconnect_with_same_session_gets_agent_messages(client, fake_rasa
     assert widget.uttered.empty()  # a human is in charge: the bot stays silent
     second_tab = WidgetClient()  # another tab of the same session also receives agent messages
     await second_tab.connect(base_url(client), "webchat-session-1")
-    await client.post(f"/api/conversations/{item['conversation_id']}/messages", headers=headers,
-                      json={"text": "请提供照片"})
+    await client.post(
+        f"/api/conversations/{item['conversation_id']}/messages", headers=headers, json={"text": "请提供照片"}
+    )
     assert (await widget.next())["text"] == "请提供照片"
     assert (await second_tab.next())["text"] == "请提供照片"
     await widget.close()

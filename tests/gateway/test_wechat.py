@@ -7,13 +7,14 @@ front of the gateway tests' fake Rasa (tests/gateway/fake_rasa.py: "echo: <text>
 in for api.weixin.qq.com and qyapi.weixin.qq.com). Callbacks are signed and
 encrypted with wechatpy, as WeChat's servers do.
 """
+
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import time
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 import xmltodict
@@ -145,7 +146,7 @@ def sign(*parts: str) -> str:
     return signer.signature
 
 
-def signed_query(token: str = TOKEN, timestamp: Optional[str] = None, nonce: str = "nonce123") -> dict[str, str]:
+def signed_query(token: str = TOKEN, timestamp: str | None = None, nonce: str = "nonce123") -> dict[str, str]:
     timestamp = timestamp or str(int(time.time()))
     return {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
 
@@ -153,32 +154,49 @@ def signed_query(token: str = TOKEN, timestamp: Optional[str] = None, nonce: str
 _msg_ids = iter(range(24000000000000000, 25000000000000000))
 
 
-def text_xml(content: str, openid: str = OPENID, msg_id: Optional[int] = None, agent_id: Optional[int] = None,
-             to: str = ACCOUNT_ID) -> str:
+def text_xml(
+    content: str,
+    openid: str = OPENID,
+    msg_id: int | None = None,
+    agent_id: int | None = None,
+    to: str = ACCOUNT_ID,
+) -> str:
     agent = f"<AgentID>{agent_id}</AgentID>" if agent_id is not None else ""
-    return (f"<xml><ToUserName><![CDATA[{to}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id or next(_msg_ids)}</MsgId>{agent}</xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[{to}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{content}]]></Content><MsgId>{msg_id or next(_msg_ids)}</MsgId>{agent}</xml>"
+    )
 
 
 def event_xml(event: str, openid: str = OPENID) -> str:
-    return (f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
-            f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event></xml>")
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
+        f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event></xml>"
+    )
 
 
 def media_xml(kind: str, openid: str = OPENID) -> str:
-    extra = {"image": "<PicUrl><![CDATA[https://mmbiz.qpic.cn/x.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId>",
-             "voice": "<MediaId><![CDATA[m2]]></MediaId><Format><![CDATA[amr]]></Format>"}[kind]
-    return (f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
-            f"<MsgType><![CDATA[{kind}]]></MsgType>{extra}<MsgId>{next(_msg_ids)}</MsgId></xml>")
+    extra = {
+        "image": "<PicUrl><![CDATA[https://mmbiz.qpic.cn/x.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId>",
+        "voice": "<MediaId><![CDATA[m2]]></MediaId><Format><![CDATA[amr]]></Format>",
+    }[kind]
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{openid}]]></FromUserName><CreateTime>{int(time.time())}</CreateTime>"
+        f"<MsgType><![CDATA[{kind}]]></MsgType>{extra}<MsgId>{next(_msg_ids)}</MsgId></xml>"
+    )
 
 
-async def post_plain(gw: Gateway, xml: str, query: Optional[dict[str, str]] = None) -> tuple[int, str]:
-    response = await gw.client.post("/wechat/callback", params=signed_query() if query is None else query,
-                                    data=xml.encode("utf-8"), headers={"Content-Type": "text/xml"})
+async def post_plain(gw: Gateway, xml: str, query: dict[str, str] | None = None) -> tuple[int, str]:
+    response = await gw.client.post(
+        "/wechat/callback",
+        params=signed_query() if query is None else query,
+        data=xml.encode("utf-8"),
+        headers={"Content-Type": "text/xml"},
+    )
     return response.status, await response.text()
 
 
@@ -193,13 +211,16 @@ def decrypt_reply(crypto: Any, body: str) -> dict[str, Any]:
     return reply_of(plain)
 
 
-async def post_wecom(gw: Gateway, xml: str, crypto: Any = None, nonce: str = "wecomnonce",
-                     msg_signature: Optional[str] = None) -> tuple[int, str]:
+async def post_wecom(
+    gw: Gateway, xml: str, crypto: Any = None, nonce: str = "wecomnonce", msg_signature: str | None = None
+) -> tuple[int, str]:
     crypto = crypto or WorkCrypto(WECOM_TOKEN, WECOM_AES_KEY, CORP_ID)
     timestamp = str(int(time.time()))
     envelope = reply_of(crypto.encrypt_message(xml, nonce, timestamp))
-    body = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><AgentID>{WECOM_AGENT_ID}</AgentID>"
-            f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>")
+    body = (
+        f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><AgentID>{WECOM_AGENT_ID}</AgentID>"
+        f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
+    )
     query = {"msg_signature": msg_signature or envelope["MsgSignature"], "timestamp": timestamp, "nonce": nonce}
     response = await gw.client.post("/wecom/callback", params=query, data=body.encode("utf-8"))
     return response.status, await response.text()
@@ -224,11 +245,14 @@ async def test_url_verification_echoes_echostr_on_a_valid_signature(gateway: Gat
     assert await response.text() == "7139871234567890"
 
 
-@pytest.mark.parametrize("query", [
-    {"signature": "0" * 40},  # forged
-    {"signature": None},  # missing
-    {"signature": sign("not-our-token", "1700000000", "n"), "timestamp": "1700000000", "nonce": "n"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"signature": "0" * 40},  # forged
+        {"signature": None},  # missing
+        {"signature": sign("not-our-token", "1700000000", "n"), "timestamp": "1700000000", "nonce": "n"},
+    ],
+)
 async def test_url_verification_refuses_a_forged_signature(gateway: Gateway, query: dict[str, Any]) -> None:
     params = {**signed_query(), "echostr": "secret-echo", **query}
     params = {k: v for k, v in params.items() if v is not None}
@@ -242,8 +266,9 @@ async def test_url_verification_refuses_a_forged_signature(gateway: Gateway, que
 # --------------------------------------------------------------------------
 
 
-async def test_text_message_gets_the_bot_reply_as_passive_xml(gateway: Gateway, fake_rasa: FakeRasa,
-                                                              fake_api: FakeWeChatAPI) -> None:
+async def test_text_message_gets_the_bot_reply_as_passive_xml(
+    gateway: Gateway, fake_rasa: FakeRasa, fake_api: FakeWeChatAPI
+) -> None:
     status, body = await post_plain(gateway, text_xml("我的快递到哪了"))
     assert status == 200
     reply = reply_of(body)
@@ -262,7 +287,8 @@ async def test_text_message_gets_the_bot_reply_as_passive_xml(gateway: Gateway, 
 
 
 async def test_buttons_become_numbered_options_and_the_number_selects_the_payload(
-        gateway: Gateway, fake_rasa: FakeRasa) -> None:
+    gateway: Gateway, fake_rasa: FakeRasa
+) -> None:
     status, body = await post_plain(gateway, text_xml("buttons"))
     assert status == 200
     assert reply_of(body)["Content"].splitlines() == ["请选择派送时间：", "回复 1：上午", "回复 2：下午"]
@@ -282,7 +308,8 @@ async def test_buttons_become_numbered_options_and_the_number_selects_the_payloa
 
 
 async def test_a_reply_too_long_for_one_message_continues_through_the_api(
-        gateway: Gateway, fake_api: FakeWeChatAPI) -> None:
+    gateway: Gateway, fake_api: FakeWeChatAPI
+) -> None:
     question = "长" * 1500  # the echo is about 4.5 kB, WeChat takes 2048 bytes per message
     status, body = await post_plain(gateway, text_xml(question))
     first = reply_of(body)["Content"]
@@ -305,7 +332,8 @@ async def test_a_retried_message_is_routed_once(gateway: Gateway, fake_rasa: Fak
 
 @pytest.mark.parametrize("case", ["forged", "missing", "wrong_token", "stale", "no_nonce"])
 async def test_forged_or_missing_signature_is_refused_and_nothing_is_routed(
-        gateway: Gateway, fake_rasa: FakeRasa, case: str) -> None:
+    gateway: Gateway, fake_rasa: FakeRasa, case: str
+) -> None:
     query = signed_query()
     if case == "forged":
         query["signature"] = "f" * 40
@@ -324,22 +352,25 @@ async def test_forged_or_missing_signature_is_refused_and_nothing_is_routed(
     assert gateway.count(Conversation) == 0 and gateway.count(Message) == 0
 
 
-@pytest.mark.parametrize("body", [
-    "<xml><ToUserName>gh</ToUserName><FromUser",  # truncated
-    "not xml at all",
-    "",
-    "<root><MsgType>text</MsgType></root>",  # no <xml>
-    "<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><Content>hi</Content></xml>",  # no MsgType
-    "<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
-    "<Content><b>x</b></Content></xml>",  # nested element instead of text
-    "<xml><ToUserName>gh</ToUserName><MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>",  # no user
-    "<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
-    "<Content>hi</Content><MsgId>x1</MsgId></xml>",  # MsgId not a number
-    "<xml><FromUserName>o1</FromUserName><FromUserName>o2</FromUserName><MsgType>text</MsgType></xml>",
-    "<xml><ToUserName><a/></ToUserName><FromUserName>o1</FromUserName><MsgType>event</MsgType>"
-    "<Event>subscribe</Event></xml>",
-    '<!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><FromUserName>&a;</FromUserName><MsgType>text</MsgType></xml>',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<xml><ToUserName>gh</ToUserName><FromUser",  # truncated
+        "not xml at all",
+        "",
+        "<root><MsgType>text</MsgType></root>",  # no <xml>
+        "<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><Content>hi</Content></xml>",  # no MsgType
+        "<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
+        "<Content><b>x</b></Content></xml>",  # nested element instead of text
+        "<xml><ToUserName>gh</ToUserName><MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>",  # no user
+        "<xml><ToUserName>gh</ToUserName><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
+        "<Content>hi</Content><MsgId>x1</MsgId></xml>",  # MsgId not a number
+        "<xml><FromUserName>o1</FromUserName><FromUserName>o2</FromUserName><MsgType>text</MsgType></xml>",
+        "<xml><ToUserName><a/></ToUserName><FromUserName>o1</FromUserName><MsgType>event</MsgType>"
+        "<Event>subscribe</Event></xml>",
+        '<!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><FromUserName>&a;</FromUserName><MsgType>text</MsgType></xml>',
+    ],
+)
 async def test_malformed_xml_is_a_400_not_a_500(gateway: Gateway, fake_rasa: FakeRasa, body: str) -> None:
     status, _ = await post_plain(gateway, body)
     assert status == 400
@@ -347,13 +378,17 @@ async def test_malformed_xml_is_a_400_not_a_500(gateway: Gateway, fake_rasa: Fak
     assert gateway.count(Message) == 0
 
 
-@pytest.mark.parametrize("xml, expected", [
-    (event_xml("subscribe"), WELCOME_TEXT),
-    (media_xml("image"), UNSUPPORTED_TEXT),
-    (media_xml("voice"), UNSUPPORTED_TEXT),
-])
-async def test_non_text_messages_get_a_polite_reply(gateway: Gateway, fake_rasa: FakeRasa,
-                                                     xml: str, expected: str) -> None:
+@pytest.mark.parametrize(
+    "xml, expected",
+    [
+        (event_xml("subscribe"), WELCOME_TEXT),
+        (media_xml("image"), UNSUPPORTED_TEXT),
+        (media_xml("voice"), UNSUPPORTED_TEXT),
+    ],
+)
+async def test_non_text_messages_get_a_polite_reply(
+    gateway: Gateway, fake_rasa: FakeRasa, xml: str, expected: str
+) -> None:
     status, body = await post_plain(gateway, xml)
     assert status == 200
     reply = reply_of(body)
@@ -377,8 +412,10 @@ async def test_safe_mode_encrypted_round_trip(gateway: Gateway, fake_rasa: FakeR
     query = signed_query(nonce="safe-nonce")
     envelope = reply_of(crypto.encrypt_message(text_xml("查快递 SF1234567890"), query["nonce"], query["timestamp"]))
     # WeChat's safe-mode body: the ciphertext only.
-    body = (f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName>"
-            f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>")
+    body = (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName>"
+        f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
+    )
     params = {**query, "encrypt_type": "aes", "msg_signature": envelope["MsgSignature"], "openid": OPENID}
     response = await gateway.client.post("/wechat/callback", params=params, data=body.encode())
     assert response.status == 200
@@ -409,8 +446,7 @@ async def test_safe_mode_refuses_a_bad_msg_signature(gateway: Gateway, fake_rasa
 async def test_safe_mode_garbage_ciphertext_is_a_400(gateway: Gateway, fake_rasa: FakeRasa) -> None:
     query = signed_query()
     encrypt = "bm90IHJlYWxseSBlbmNyeXB0ZWQ="
-    params = {**query, "encrypt_type": "aes",
-              "msg_signature": sign(TOKEN, query["timestamp"], query["nonce"], encrypt)}
+    params = {**query, "encrypt_type": "aes", "msg_signature": sign(TOKEN, query["timestamp"], query["nonce"], encrypt)}
     body = f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
     response = await gateway.client.post("/wechat/callback", params=params, data=body.encode())
     assert response.status == 400
@@ -423,7 +459,8 @@ async def test_safe_mode_garbage_ciphertext_is_a_400(gateway: Gateway, fake_rasa
 
 
 async def test_agent_reply_after_handoff_goes_through_the_customer_service_api(
-        gateway: Gateway, fake_rasa: FakeRasa, fake_api: FakeWeChatAPI) -> None:
+    gateway: Gateway, fake_rasa: FakeRasa, fake_api: FakeWeChatAPI
+) -> None:
     status, body = await post_plain(gateway, text_xml("转人工"))
     assert status == 200
     content = reply_of(body)["Content"]
@@ -438,8 +475,11 @@ async def test_agent_reply_after_handoff_goes_through_the_customer_service_api(
 
     response = await gateway.client.post(f"/api/handoffs/{handoff_id}/claim", headers=headers)
     assert response.status == 200
-    response = await gateway.client.post(f"/api/conversations/{conversation_id}/messages", headers=headers,
-                                         json={"text": "您好，我是客服李娜，正在为您查询。"})
+    response = await gateway.client.post(
+        f"/api/conversations/{conversation_id}/messages",
+        headers=headers,
+        json={"text": "您好，我是客服李娜，正在为您查询。"},
+    )
     assert response.status == 200
 
     sent = await fake_api.wait_for_sent(2)
@@ -467,8 +507,9 @@ async def test_agent_reply_after_handoff_goes_through_the_customer_service_api(
     assert status == 200 and "感谢您的评价" in reply_of(body)["Content"]
 
 
-async def test_slow_bot_answers_success_then_pushes_the_reply(gateway: Gateway, fake_rasa: FakeRasa,
-                                                              fake_api: FakeWeChatAPI) -> None:
+async def test_slow_bot_answers_success_then_pushes_the_reply(
+    gateway: Gateway, fake_rasa: FakeRasa, fake_api: FakeWeChatAPI
+) -> None:
     xml = text_xml(SLOW + "查 SF1234567890")
     started = time.monotonic()
     status, body = await post_plain(gateway, xml)
@@ -487,8 +528,9 @@ async def test_slow_bot_answers_success_then_pushes_the_reply(gateway: Gateway, 
     assert len(fake_api.sent) == 1
 
 
-async def test_replies_after_a_slow_one_keep_their_order(gateway: Gateway, fake_rasa: FakeRasa,
-                                                         fake_api: FakeWeChatAPI) -> None:
+async def test_replies_after_a_slow_one_keep_their_order(
+    gateway: Gateway, fake_rasa: FakeRasa, fake_api: FakeWeChatAPI
+) -> None:
     fake_api.send_delay_s = 1.0  # the slow answer is still on its way when the next one is ready
     gateway.wechat.wechat.reply_timeout_s = 1.5  # wider margins for the timing below
     first = asyncio.ensure_future(post_plain(gateway, text_xml(SLOW + "第一条")))
@@ -525,8 +567,12 @@ async def test_wecom_url_verification_decrypts_echostr(gateway: Gateway) -> None
     crypto = WorkCrypto(WECOM_TOKEN, WECOM_AES_KEY, CORP_ID)
     timestamp, nonce = str(int(time.time())), "verify-nonce"
     envelope = reply_of(crypto.encrypt_message("echo-4711", nonce, timestamp))
-    params = {"msg_signature": envelope["MsgSignature"], "timestamp": timestamp, "nonce": nonce,
-              "echostr": envelope["Encrypt"]}
+    params = {
+        "msg_signature": envelope["MsgSignature"],
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "echostr": envelope["Encrypt"],
+    }
     response = await gateway.client.get("/wecom/callback", params=params)
     assert response.status == 200
     assert await response.text() == "echo-4711"
@@ -539,8 +585,9 @@ async def test_wecom_url_verification_decrypts_echostr(gateway: Gateway) -> None
 
 async def test_wecom_encrypted_round_trip(gateway: Gateway, fake_rasa: FakeRasa) -> None:
     crypto = WorkCrypto(WECOM_TOKEN, WECOM_AES_KEY, CORP_ID)
-    status, body = await post_wecom(gateway, text_xml("查件 SF1234567890", openid=WECOM_USER, to=CORP_ID,
-                                                      agent_id=WECOM_AGENT_ID), crypto)
+    status, body = await post_wecom(
+        gateway, text_xml("查件 SF1234567890", openid=WECOM_USER, to=CORP_ID, agent_id=WECOM_AGENT_ID), crypto
+    )
     assert status == 200
     assert "SF1234567890" not in body
     reply = decrypt_reply(crypto, body)
@@ -554,8 +601,9 @@ async def test_wecom_encrypted_round_trip(gateway: Gateway, fake_rasa: FakeRasa)
 
 
 async def test_wecom_refuses_a_forged_signature(gateway: Gateway, fake_rasa: FakeRasa) -> None:
-    status, _ = await post_wecom(gateway, text_xml("你好", openid=WECOM_USER, agent_id=WECOM_AGENT_ID),
-                                 msg_signature="c" * 40)
+    status, _ = await post_wecom(
+        gateway, text_xml("你好", openid=WECOM_USER, agent_id=WECOM_AGENT_ID), msg_signature="c" * 40
+    )
     assert status == 403
     other = WorkCrypto(WECOM_TOKEN, WECOM_AES_KEY, "wwanothercorp0000")
     status, _ = await post_wecom(gateway, text_xml("你好", openid=WECOM_USER, agent_id=WECOM_AGENT_ID), other)
@@ -566,8 +614,9 @@ async def test_wecom_refuses_a_forged_signature(gateway: Gateway, fake_rasa: Fak
 
 
 async def test_wecom_slow_bot_is_pushed_through_the_message_api(gateway: Gateway, fake_api: FakeWeChatAPI) -> None:
-    status, body = await post_wecom(gateway, text_xml(SLOW + "查 SF1234567890", openid=WECOM_USER,
-                                                      agent_id=WECOM_AGENT_ID))
+    status, body = await post_wecom(
+        gateway, text_xml(SLOW + "查 SF1234567890", openid=WECOM_USER, agent_id=WECOM_AGENT_ID)
+    )
     assert (status, body) == (200, "success")
     sent = await fake_api.wait_for_sent(1)
     assert sent[0]["touser"] == WECOM_USER and sent[0]["agentid"] == WECOM_AGENT_ID
@@ -619,9 +668,16 @@ def test_long_text_is_split_within_wechats_limit() -> None:
 
 
 def test_render_text_for_english_conversations() -> None:
-    text, options = render_text([OutboundMessage(role="bot", text="How satisfied were you?",
-                                                 buttons=[{"title": "1 Very poor", "payload": "1"},
-                                                          {"title": "Good", "payload": "4"}])], language="en")
+    text, options = render_text(
+        [
+            OutboundMessage(
+                role="bot",
+                text="How satisfied were you?",
+                buttons=[{"title": "1 Very poor", "payload": "1"}, {"title": "Good", "payload": "4"}],
+            )
+        ],
+        language="en",
+    )
     assert text.splitlines() == ["How satisfied were you?", "Reply 1 Very poor", "Reply 2: Good"]
     memory = ButtonMemory()
     memory.remember("u", options)
@@ -632,8 +688,9 @@ def test_render_text_for_english_conversations() -> None:
 
 def test_channels_are_off_without_a_token_and_incomplete_config_fails(settings: Settings) -> None:
     app = web.Application()
-    off = dataclasses.replace(settings, **{**wechat_settings("http://127.0.0.1:9"),
-                                           "wechat_token": "", "wecom_token": ""})
+    off = dataclasses.replace(
+        settings, **{**wechat_settings("http://127.0.0.1:9"), "wechat_token": "", "wecom_token": ""}
+    )
     installed = setup_wechat(app, off)
     assert installed.callbacks == [] and len(app.router.routes()) == 0
 

@@ -1,6 +1,7 @@
 """The gateway in front of the real Rasa and action servers (trained model, demo
 shipments): a REST round trip on a demo tracking number, and a handoff that ends up
 in the agents' queue."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,15 +10,14 @@ import pytest
 
 from tests.gateway.conftest import add_agent, login, queue_items, say
 
-
 DEMO_NUMBER = "SF1402345678901"  # in the demo showcase set
 
 
 @pytest.fixture
 async def real_client(rasa_stack, make_client, database_url):
     settings = dataclasses.replace(
-        rasa_stack.settings, database_url=database_url, rasa_timeout_s=60.0,
-        staffed_hours="00:00-24:00")
+        rasa_stack.settings, database_url=database_url, rasa_timeout_s=60.0, staffed_hours="00:00-24:00"
+    )
     client = await make_client(settings)
     return client, settings
 
@@ -43,7 +43,6 @@ async def test_handoff_reaches_the_queue(real_client):
     items = await queue_items(client, await login(client, "realagent"))
     item = next(i for i in items if i["sender_id"] == "real-2")
     assert item["channel"] == "rest" and item["reason"] in ("customer_request", "complaint")
-    assert item["category"] in ("delay", "damage", "loss", "refused", "address", "customs", "consultation",
-                                "complaint")
+    assert item["category"] in ("delay", "damage", "loss", "refused", "address", "customs", "consultation", "complaint")
     assert item["priority"] in ("urgent", "high", "normal") and item["waiting_since"]
     assert DEMO_NUMBER in item["tracking_numbers"]

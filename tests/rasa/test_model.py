@@ -4,6 +4,7 @@
 Custom actions do not run inside `rasa test`: these tests check that customers'
 words are understood and the right action is chosen; tests/actions checks what
 the actions answer."""
+
 from __future__ import annotations
 
 import json
@@ -31,9 +32,23 @@ def rasa_test_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not model.exists():
         pytest.fail(f"no trained model at {model}: run the test command (it trains first)")
     out = tmp_path_factory.mktemp("rasa_test")
-    cmd = [sys.executable, "-m", "rasa", "test", "--model", str(model),
-           "--stories", "tests/stories", "--nlu", "tests/nlu_holdout.yml",
-           "--out", str(out), "--no-plot", "--successes", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "rasa",
+        "test",
+        "--model",
+        str(model),
+        "--stories",
+        "tests/stories",
+        "--nlu",
+        "tests/nlu_holdout.yml",
+        "--out",
+        str(out),
+        "--no-plot",
+        "--successes",
+        "--quiet",
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT_DIR), "TF_CPP_MIN_LOG_LEVEL": "2"}
     proc = subprocess.run(cmd, cwd=ROOT_DIR, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -64,9 +79,13 @@ def test_nlu_holdout_intent_accuracy_and_entity_f1(rasa_test_results: Path) -> N
     FIGURES["intent macro F1 (held-out)"] = round(intents["macro avg"]["f1-score"], 3)
     # Each entity type has one responsible extractor: rules for tracking numbers and
     # phone digits, DIET for carriers, time windows and delivery options.
-    responsible = {"tracking_number": "SpacyRuleEntityExtractor", "phone_last4": "SpacyRuleEntityExtractor",
-                   "carrier": "DIETClassifier", "time_window": "DIETClassifier",
-                   "delivery_option": "DIETClassifier"}
+    responsible = {
+        "tracking_number": "SpacyRuleEntityExtractor",
+        "phone_last4": "SpacyRuleEntityExtractor",
+        "carrier": "DIETClassifier",
+        "time_window": "DIETClassifier",
+        "delivery_option": "DIETClassifier",
+    }
     entity_f1: dict[str, float] = {}
     for entity, extractor in responsible.items():
         report_file = rasa_test_results / f"{extractor}_report.json"

@@ -1,5 +1,6 @@
 """`python -m bot serve` end to end: real trained model, real action server, real
 SQLite store seeded with demo data; Ctrl-C stops everything cleanly."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,6 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-
-import pytest
 
 from bot.config import ROOT_DIR
 from bot.training import model_path
@@ -39,11 +38,23 @@ def _post(url: str, body: dict):  # type: ignore[no-untyped-def]
 def test_serve_answers_from_the_store_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert model_path().exists(), "no trained model: run `python -m bot train` (the test command trains first)"
     rasa_port, actions_port, gateway_port = _free_port(), _free_port(), _free_port()
-    env = {**os.environ, "DATA_DIR": str(tmp_path), "RASA_PORT": str(rasa_port),
-           "ACTIONS_PORT": str(actions_port), "GATEWAY_PORT": str(gateway_port), "PYTHONPATH": str(ROOT_DIR)}
+    env = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path),
+        "RASA_PORT": str(rasa_port),
+        "ACTIONS_PORT": str(actions_port),
+        "GATEWAY_PORT": str(gateway_port),
+        "PYTHONPATH": str(ROOT_DIR),
+    }
     env.pop("DATABASE_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT_DIR, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve"],
+        cwd=ROOT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output: list[str] = []
     try:
         deadline = time.monotonic() + 300
@@ -60,8 +71,10 @@ def test_serve_answers_from_the_store_and_stops_on_ctrl_c(tmp_path: Path) -> Non
         assert (tmp_path / "parcel.db").exists()
 
         # Rasa's own REST channel keeps working ...
-        replies = _post(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
-                        {"sender": "serve-test", "message": "我的快递 SF1402345678901 到哪了"})
+        replies = _post(
+            f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+            {"sender": "serve-test", "message": "我的快递 SF1402345678901 到哪了"},
+        )
         text = "\n".join(r.get("text", "") for r in replies)
         assert "SF1402345678901" in text, replies
         # The answer comes from the seeded demo record (delayed, in transit), not invented.
@@ -69,7 +82,9 @@ def test_serve_answers_from_the_store_and_stops_on_ctrl_c(tmp_path: Path) -> Non
 
         # ... and the gateway serves customers (REST), the widget page, the console and the API.
         gateway = f"http://127.0.0.1:{gateway_port}"
-        replies = _post(f"{gateway}/webhooks/rest/webhook", {"sender": "serve-rest", "message": "SF1402345678901 什么时候到"})
+        replies = _post(
+            f"{gateway}/webhooks/rest/webhook", {"sender": "serve-rest", "message": "SF1402345678901 什么时候到"}
+        )
         assert replies and all(r["recipient_id"] == "serve-rest" for r in replies), replies
         assert "SF1402345678901" in "\n".join(r.get("text", "") for r in replies)
         for page in ("/", "/console"):

@@ -1,8 +1,9 @@
 """Fixtures for the shipment store tests: a real SQLite file per test."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy.engine import Engine

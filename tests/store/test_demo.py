@@ -1,4 +1,5 @@
 """Demo data: showcase parcels, realism, coverage, formats, and import."""
+
 from __future__ import annotations
 
 import json
@@ -143,7 +144,7 @@ def test_same_seed_same_records_other_seed_other_records() -> None:
     assert a == generate_demo_records(80, seed=4, now=NOW)
     b = generate_demo_records(80, seed=5, now=NOW)
     assert a[: len(SHOWCASE)] == b[: len(SHOWCASE)]
-    assert a[len(SHOWCASE):] != b[len(SHOWCASE):]
+    assert a[len(SHOWCASE) :] != b[len(SHOWCASE) :]
 
 
 def test_tracking_numbers_fit_their_carrier_pattern(records: list[dict[str, Any]]) -> None:
@@ -160,7 +161,7 @@ def test_tracking_numbers_are_unique(records: list[dict[str, Any]]) -> None:
 
 def test_check_digits(records: list[dict[str, Any]]) -> None:
     assert ups_check_digit("999AA1012345678") == 4  # the published example 1Z999AA10123456784
-    for rec in records[len(SHOWCASE):]:
+    for rec in records[len(SHOWCASE) :]:
         number = rec["tracking_number"]
         if rec["carrier"] == "EMS":
             assert int(number[10]) == s10_check_digit(number[2:10])
@@ -234,8 +235,14 @@ def test_scan_descriptions_are_realistic(records: list[dict[str, Any]]) -> None:
 def test_no_personal_data_in_scan_texts(records: list[dict[str, Any]]) -> None:
     for rec in records:
         scans = json.dumps(rec["events"], ensure_ascii=False)
-        personal = [rec["recipient"]["name"], rec["recipient"]["phone"], rec["recipient"]["address"],
-                    rec["sender"]["phone"], rec["sender"]["address"], (rec.get("delivery") or {}).get("pickup_code")]
+        personal = [
+            rec["recipient"]["name"],
+            rec["recipient"]["phone"],
+            rec["recipient"]["address"],
+            rec["sender"]["phone"],
+            rec["sender"]["address"],
+            (rec.get("delivery") or {}).get("pickup_code"),
+        ]
         assert not [value for value in personal if value and value in scans], rec["tracking_number"]
 
 
@@ -287,7 +294,9 @@ def test_cross_border_parcels(records: list[dict[str, Any]]) -> None:
         if customs["status"] == "held":
             assert rec["exception"]["type"] == "customs_hold"
         if "required_documents" in customs:
-            assert tuple(customs["required_documents"]) in CUSTOMS_DOCUMENT_SETS + (("身份证正反面", "购物小票/支付凭证"),)
+            assert tuple(customs["required_documents"]) in CUSTOMS_DOCUMENT_SETS + (
+                ("身份证正反面", "购物小票/支付凭证"),
+            )
     assert statuses == set(CUSTOMS_STATUSES)
     assert not [r for r in records if not r["cross_border"] and r.get("customs")]
 

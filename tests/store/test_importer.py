@@ -1,4 +1,5 @@
 """The JSON Lines importer: validation, upsert, streaming, and the CLI."""
+
 from __future__ import annotations
 
 import io
@@ -41,10 +42,18 @@ def record(**overrides: Any) -> dict[str, Any]:
         "origin": "深圳",
         "destination": "北京市朝阳区",
         "events": [
-            {"time": "2026-11-20T09:00:00+08:00", "location": "深圳市南山区", "status": "picked_up",
-             "description": "【南山区科技营业点】快递员 张伟 已揽收"},
-            {"time": "2026-11-20T18:00:00+08:00", "location": "深圳市", "status": "in_transit",
-             "description": "【深圳转运中心】已发出，下一站【北京转运中心】"},
+            {
+                "time": "2026-11-20T09:00:00+08:00",
+                "location": "深圳市南山区",
+                "status": "picked_up",
+                "description": "【南山区科技营业点】快递员 张伟 已揽收",
+            },
+            {
+                "time": "2026-11-20T18:00:00+08:00",
+                "location": "深圳市",
+                "status": "in_transit",
+                "description": "【深圳转运中心】已发出，下一站【北京转运中心】",
+            },
         ],
     }
     base.update(overrides)
@@ -99,9 +108,17 @@ def test_fixture_file_imports_completely(session_factory: sessionmaker) -> None:
 
 def test_stored_fields_and_times(session_factory: sessionmaker) -> None:
     rec = record(
-        carrier="sf", carrier_name="顺丰速运", service="express", customer_tier="vip", declared_value=5999,
-        weight_kg=0.4, cross_border=False, shipped_at="2026-11-20T01:00:00Z", promised_by=None,
-        eta="2026-11-22T18:00:00+08:00", sender={"name": "张伟", "phone": "13800000000", "address": "深圳市"},
+        carrier="sf",
+        carrier_name="顺丰速运",
+        service="express",
+        customer_tier="vip",
+        declared_value=5999,
+        weight_kg=0.4,
+        cross_border=False,
+        shipped_at="2026-11-20T01:00:00Z",
+        promised_by=None,
+        eta="2026-11-22T18:00:00+08:00",
+        sender={"name": "张伟", "phone": "13800000000", "address": "深圳市"},
         recipient={"name": "李娜", "phone": "13812345678", "address": "北京市朝阳区望京街1号"},
     )
     summary = import_jsonl([json.dumps(rec)], session_factory, progress=False)
@@ -141,8 +158,7 @@ def test_defaults_when_optional_fields_absent(session_factory: sessionmaker) -> 
 
 
 def test_unknown_fields_are_kept_in_extra(session_factory: sessionmaker) -> None:
-    import_jsonl([line(goods="手机", pieces=2, tags=["易碎"], meta={"source": "TMS"})], session_factory,
-                 progress=False)
+    import_jsonl([line(goods="手机", pieces=2, tags=["易碎"], meta={"source": "TMS"})], session_factory, progress=False)
     with session_factory() as session:
         shipment = get_shipment(session, "SF1402345678901")
         assert shipment is not None
@@ -173,7 +189,7 @@ BAD_LINES: list[tuple[str, str]] = [
     (line(declared_value=-1), "field 'declared_value' must be >= 0"),
     (line(weight_kg="2kg"), "field 'weight_kg' must be a number, not a string"),
     (line(declared_value=True), "field 'declared_value' must be a number, not a boolean"),
-    (line(declared_value=10 ** 400), "field 'declared_value' is too large"),
+    (line(declared_value=10**400), "field 'declared_value' is too large"),
     (line(customs={"status": "duty_unpaid", "duty_amount": -5}), "field 'customs.duty_amount' must be >= 0"),
     (line(customs={"required_documents": "身份证"}), "field 'customs.required_documents' must be an array"),
     (line(cross_border="yes"), "field 'cross_border' must be true or false"),
@@ -187,24 +203,31 @@ BAD_LINES: list[tuple[str, str]] = [
     (line(recipient={"phone": 13812345678}), "field 'recipient.phone' must be a string, not a number"),
     (line(events={"time": "x"}), "field 'events' must be an array, not an object"),
     (line(events=["已揽收"]), "field 'events[0]' must be an object, not a string"),
-    (line(events=[{"time": "2026-11-20T09:00:00+08:00", "status": "picked_up"}]),
-     "missing field 'events[0].description'"),
-    (line(events=[{"time": "yesterday", "status": "picked_up", "description": "已揽收"}]),
-     "field 'events[0].time' is not an ISO 8601 date-time"),
-    (line(events=[{"time": "0001-01-01T00:00:00+08:00", "status": "x", "description": "y"}]),
-     "field 'events[0].time' is out of range"),
+    (
+        line(events=[{"time": "2026-11-20T09:00:00+08:00", "status": "picked_up"}]),
+        "missing field 'events[0].description'",
+    ),
+    (
+        line(events=[{"time": "yesterday", "status": "picked_up", "description": "已揽收"}]),
+        "field 'events[0].time' is not an ISO 8601 date-time",
+    ),
+    (
+        line(events=[{"time": "0001-01-01T00:00:00+08:00", "status": "x", "description": "y"}]),
+        "field 'events[0].time' is out of range",
+    ),
     (line(carrier_name="顺丰\u0000速运"), "field 'carrier_name' contains a NUL character"),
-    ('{"tracking_number": "SF1402345678901", "carrier": "SF", "status": "in_transit", "origin": "\\ud800", '
-     '"destination": "x", "events": []}', "field 'origin' contains invalid Unicode"),
+    (
+        '{"tracking_number": "SF1402345678901", "carrier": "SF", "status": "in_transit", "origin": "\\ud800", '
+        '"destination": "x", "events": []}',
+        "field 'origin' contains invalid Unicode",
+    ),
     (line(declared_value=float("nan")), "invalid JSON: NaN is not a valid JSON number"),
     ("[" * 200_000 + "]" * 200_000, "invalid JSON: nested too deeply"),
 ]
 
 
 @pytest.mark.parametrize("bad_line, reason", BAD_LINES, ids=[reason for _, reason in BAD_LINES])
-def test_each_bad_line_is_rejected_with_its_reason(
-    session_factory: sessionmaker, bad_line: str, reason: str
-) -> None:
+def test_each_bad_line_is_rejected_with_its_reason(session_factory: sessionmaker, bad_line: str, reason: str) -> None:
     lines = [line(tracking_number="SF1000000000001"), bad_line, line(tracking_number="SF1000000000003")]
     summary = import_jsonl(lines, session_factory, progress=False)
 
@@ -217,16 +240,19 @@ def test_each_bad_line_is_rejected_with_its_reason(
 
 
 def test_mixed_file_reports_physical_line_numbers(tmp_path: Path, session_factory: sessionmaker) -> None:
-    path = write(tmp_path / "mixed.jsonl", [
-        line(tracking_number="SF1000000000001"),
-        "",
-        "   ",
-        line(tracking_number="SF1000000000002", carrier=_DROP),
-        line(tracking_number="SF1000000000003"),
-        "{oops",
-        line(tracking_number="SF1000000000005", status="lost"),
-        line(tracking_number="SF1000000000006"),
-    ])
+    path = write(
+        tmp_path / "mixed.jsonl",
+        [
+            line(tracking_number="SF1000000000001"),
+            "",
+            "   ",
+            line(tracking_number="SF1000000000002", carrier=_DROP),
+            line(tracking_number="SF1000000000003"),
+            "{oops",
+            line(tracking_number="SF1000000000005", status="lost"),
+            line(tracking_number="SF1000000000006"),
+        ],
+    )
     summary = import_jsonl(path, session_factory, progress=False)
 
     assert (summary.inserted, summary.updated, summary.rejected) == (3, 0, 3)
@@ -239,9 +265,12 @@ def test_mixed_file_reports_physical_line_numbers(tmp_path: Path, session_factor
 def test_invalid_utf8_line_is_rejected(tmp_path: Path, session_factory: sessionmaker) -> None:
     path = tmp_path / "latin1.jsonl"
     path.write_bytes(
-        line(tracking_number="SF1000000000001").encode() + b"\n"
-        + line(tracking_number="SF1000000000002", origin="Z\u00fcrich").encode("latin-1", "replace") + b"\n"
-        + line(tracking_number="SF1000000000003").encode() + b"\n"
+        line(tracking_number="SF1000000000001").encode()
+        + b"\n"
+        + line(tracking_number="SF1000000000002", origin="Z\u00fcrich").encode("latin-1", "replace")
+        + b"\n"
+        + line(tracking_number="SF1000000000003").encode()
+        + b"\n"
     )
     summary = import_jsonl(path, session_factory, progress=False)
     assert summary.inserted == 2 and summary.rejected == 1
@@ -251,9 +280,14 @@ def test_invalid_utf8_line_is_rejected(tmp_path: Path, session_factory: sessionm
 
 def test_huge_line_is_rejected_and_the_rest_imports(tmp_path: Path, session_factory: sessionmaker) -> None:
     huge = line(tracking_number="SF1000000000002", padding="x" * (MAX_LINE_BYTES + 10))
-    path = write(tmp_path / "huge.jsonl", [
-        line(tracking_number="SF1000000000001"), huge, line(tracking_number="SF1000000000003"),
-    ])
+    path = write(
+        tmp_path / "huge.jsonl",
+        [
+            line(tracking_number="SF1000000000001"),
+            huge,
+            line(tracking_number="SF1000000000003"),
+        ],
+    )
     summary = import_jsonl(path, session_factory, progress=False)
 
     assert (summary.inserted, summary.rejected) == (2, 1)
@@ -319,8 +353,9 @@ def test_bom_and_crlf(tmp_path: Path, session_factory: sessionmaker) -> None:
 def test_binary_stream_and_bytes_lines(session_factory: sessionmaker) -> None:
     stream = io.BytesIO((line(tracking_number="SF1000000000001") + "\n").encode())
     assert import_jsonl(stream, session_factory, progress=False).inserted == 1
-    summary = import_jsonl([line(tracking_number="SF1000000000002").encode(), b"\xff\xfe"], session_factory,
-                           progress=False)
+    summary = import_jsonl(
+        [line(tracking_number="SF1000000000002").encode(), b"\xff\xfe"], session_factory, progress=False
+    )
     assert summary.inserted == 1 and summary.errors[0][0] == 2
 
 
@@ -333,16 +368,24 @@ def test_missing_file_raises_oserror(tmp_path: Path, session_factory: sessionmak
 
 
 def test_reimport_updates_instead_of_duplicating(session_factory: sessionmaker) -> None:
-    first = record(exception={"type": "delay", "reason": "航班延误"}, goods="手机",
-                   customs={"status": "in_progress"}, delivery={"signed_by": "本人"})
+    first = record(
+        exception={"type": "delay", "reason": "航班延误"},
+        goods="手机",
+        customs={"status": "in_progress"},
+        delivery={"signed_by": "本人"},
+    )
     import_jsonl([json.dumps(first)], session_factory, progress=False)
     with session_factory() as session:
         before = get_shipment(session, "SF1402345678901")
         assert before is not None
         shipment_id, created_at = before.id, before.created_at
 
-    second = record(status="delivered", tracking_number="sf 1402-3456 7890 1", events=record()["events"][:1],
-                    delivery={"signed_by": "家人代收", "location": "北京市朝阳区"})
+    second = record(
+        status="delivered",
+        tracking_number="sf 1402-3456 7890 1",
+        events=record()["events"][:1],
+        delivery={"signed_by": "家人代收", "location": "北京市朝阳区"},
+    )
     summary = import_jsonl([json.dumps(second)], session_factory, progress=False)
 
     assert (summary.inserted, summary.updated, summary.rejected) == (0, 1, 0)
@@ -380,8 +423,14 @@ def test_reimport_keeps_cases_attached(session_factory: sessionmaker, tmp_path: 
     import_jsonl([line()], session_factory, progress=False)
     with session_scope(session_factory) as session:
         shipment = get_shipment(session, "SF1402345678901")
-        case_service.open_case(session, Settings(data_dir=tmp_path), "redelivery", datetime.now(timezone.utc),
-                               conversation_id="conv-1", parcels=[(shipment.tracking_key, shipment.tracking_number)])
+        case_service.open_case(
+            session,
+            Settings(data_dir=tmp_path),
+            "redelivery",
+            datetime.now(timezone.utc),
+            conversation_id="conv-1",
+            parcels=[(shipment.tracking_key, shipment.tracking_number)],
+        )
     import_jsonl([line(status="out_for_delivery")], session_factory, progress=False)
     with session_factory() as session:
         shipment = get_shipment(session, "SF1402345678901")
@@ -442,18 +491,25 @@ def test_progress_bar_only_when_asked_and_large(
 def run_cli(*args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "PYTHONPATH": str(ROOT_DIR), **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "bot", "shipments", *args], cwd=ROOT_DIR, env=full_env, input=stdin,
-        capture_output=True, timeout=120,
+        [sys.executable, "-m", "bot", "shipments", *args],
+        cwd=ROOT_DIR,
+        env=full_env,
+        input=stdin,
+        capture_output=True,
+        timeout=120,
     )
 
 
 def test_cli_import_prints_errors_and_summary(tmp_path: Path, db_url: str) -> None:
-    path = write(tmp_path / "in.jsonl", [
-        line(tracking_number="SF1000000000001"),
-        line(tracking_number="SF1000000000002", carrier=_DROP),
-        line(tracking_number="SF1000000000003", status="teleported"),
-        line(tracking_number="SF1000000000004"),
-    ])
+    path = write(
+        tmp_path / "in.jsonl",
+        [
+            line(tracking_number="SF1000000000001"),
+            line(tracking_number="SF1000000000002", carrier=_DROP),
+            line(tracking_number="SF1000000000003", status="teleported"),
+            line(tracking_number="SF1000000000004"),
+        ],
+    )
     result = run_cli("import", str(path), "--database-url", db_url)
 
     assert result.returncode == 0, result.stderr
@@ -467,8 +523,9 @@ def test_cli_import_prints_errors_and_summary(tmp_path: Path, db_url: str) -> No
     assert again.stdout.decode().strip().splitlines()[-1] == "inserted=0 updated=2 rejected=2"
 
 
-def test_cli_import_uses_database_url_from_environment(tmp_path: Path, db_url: str,
-                                                      session_factory: sessionmaker) -> None:
+def test_cli_import_uses_database_url_from_environment(
+    tmp_path: Path, db_url: str, session_factory: sessionmaker
+) -> None:
     result = run_cli("import", str(SHIPMENTS_FIXTURE), env={"DATABASE_URL": db_url})
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().strip() == "inserted=18 updated=0 rejected=0"

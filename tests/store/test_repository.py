@@ -1,20 +1,19 @@
 """Queries of the assistant: lookups by tracking number and service requests."""
+
 from __future__ import annotations
 
 import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import ROOT_DIR
-from bot.db import session_scope
 from bot.store.importer import import_jsonl
 from bot.store.repository import get_shipment, get_shipments
 
@@ -31,14 +30,17 @@ def loaded(session_factory: sessionmaker) -> sessionmaker:
 # --------------------------------------------------------------------------- lookups
 
 
-@pytest.mark.parametrize("typed", [
-    "SF1402345678901",
-    "sf1402345678901",
-    "SF 1402 3456 7890 1",
-    "sf-1402-3456-7890-1",
-    "  SF1402345678901\n",
-    "ＳＦ１４０２３４５６７８９０１",  # full-width, as typed with a Chinese IME
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "SF1402345678901",
+        "sf1402345678901",
+        "SF 1402 3456 7890 1",
+        "sf-1402-3456-7890-1",
+        "  SF1402345678901\n",
+        "ＳＦ１４０２３４５６７８９０１",  # full-width, as typed with a Chinese IME
+    ],
+)
 def test_lookup_ignores_case_spaces_dashes_and_width(loaded: sessionmaker, typed: str) -> None:
     with loaded() as session:
         shipment = get_shipment(session, typed)
@@ -81,16 +83,20 @@ def test_lookup_uses_few_queries(loaded: sessionmaker, engine: Engine) -> None:
 
 def test_lookup_uses_the_tracking_key_index(loaded: sessionmaker) -> None:
     with loaded() as session:
-        rows = session.connection().exec_driver_sql(
-            "EXPLAIN QUERY PLAN SELECT id FROM shipments WHERE tracking_key = 'SF1402345678901'"
-        ).all()
+        rows = (
+            session.connection()
+            .exec_driver_sql("EXPLAIN QUERY PLAN SELECT id FROM shipments WHERE tracking_key = 'SF1402345678901'")
+            .all()
+        )
     assert any("USING" in str(row) and "INDEX" in str(row) for row in rows), rows
 
 
 def test_get_shipments_maps_every_key(loaded: sessionmaker) -> None:
     with loaded() as session:
-        found = get_shipments(session, ["sf 1402 3456 7890 1", "1z999aa10123456784", "SF0000000000000",
-                                        "SF1402345678901", "", "EA123456789CN"])
+        found = get_shipments(
+            session,
+            ["sf 1402 3456 7890 1", "1z999aa10123456784", "SF0000000000000", "SF1402345678901", "", "EA123456789CN"],
+        )
     assert list(found) == ["SF1402345678901", "1Z999AA10123456784", "SF0000000000000", "EA123456789CN"]
     assert found["SF0000000000000"] is None
     shipment = found["1Z999AA10123456784"]
@@ -115,9 +121,23 @@ def test_get_shipments_with_many_keys(loaded: sessionmaker) -> None:
 
 def test_benchmark_script_runs_on_a_small_store(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT_DIR / "benchmarks" / "bench_lookup.py"), "--count", "3000", "--lookups", "50",
-         "--import-lines", "100", "--db", str(tmp_path / "bench.db")],
-        cwd=ROOT_DIR, env={**os.environ, "PYTHONPATH": str(ROOT_DIR)}, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            str(ROOT_DIR / "benchmarks" / "bench_lookup.py"),
+            "--count",
+            "3000",
+            "--lookups",
+            "50",
+            "--import-lines",
+            "100",
+            "--db",
+            str(tmp_path / "bench.db"),
+        ],
+        cwd=ROOT_DIR,
+        env={**os.environ, "PYTHONPATH": str(ROOT_DIR)},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert re.search(r"^build: 3,000 shipments", result.stdout, re.M)

@@ -15,16 +15,18 @@ reported separately for train-like and unseen wording. benchmarks/eval_understan
 is the command; tests/understanding/ checks the data and (with a trained stack) the
 targets.
 """
+
 from __future__ import annotations
 
 import json
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any
 
 import aiohttp
 import yaml
@@ -53,14 +55,14 @@ EMPATHY_MARKERS = ("抱歉", "理解", "着急", "不便", "辛苦", "心情", "
 @dataclass(frozen=True)
 class Turn:
     user: str
-    intent: Optional[tuple[str, ...]] = None
-    entities: Optional[dict[str, Any]] = None
-    emotion: Optional[str] = None
-    urgent: Optional[bool] = None
+    intent: tuple[str, ...] | None = None
+    entities: dict[str, Any] | None = None
+    emotion: str | None = None
+    urgent: bool | None = None
     says: tuple[str, ...] = ()
     says_any: tuple[str, ...] = ()
     not_says: tuple[str, ...] = ()
-    handoff: Optional[bool] = None
+    handoff: bool | None = None
     acknowledge: bool = False
 
 
@@ -71,7 +73,7 @@ class Conversation:
     classes: tuple[str, ...]
     outcome: str
     turns: tuple[Turn, ...]
-    priority: Optional[str] = None
+    priority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,19 +83,19 @@ class LabelledMessage:
     text: str
     wording: str
     source: str  # "messages.yml" or the conversation id
-    intent: Optional[tuple[str, ...]] = None
-    entities: Optional[dict[str, Any]] = None
-    emotion: Optional[str] = None
-    urgent: Optional[bool] = None
+    intent: tuple[str, ...] | None = None
+    entities: dict[str, Any] | None = None
+    emotion: str | None = None
+    urgent: bool | None = None
 
 
-def _intents(value: Any) -> Optional[tuple[str, ...]]:
+def _intents(value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
     return tuple(value) if isinstance(value, list) else (str(value),)
 
 
-def _entities(value: Any) -> Optional[dict[str, Any]]:
+def _entities(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     result = dict(value)
@@ -111,35 +113,67 @@ def load_conversations(path: Path = CONVERSATIONS) -> list[Conversation]:
     conversations = []
     for item in raw:
         turns = tuple(
-            Turn(user=str(t["user"]), intent=_intents(t.get("intent")), entities=_entities(t.get("entities")),
-                 emotion=t.get("emotion"), urgent=t.get("urgent"), says=_strings(t.get("says")),
-                 says_any=_strings(t.get("says_any")), not_says=_strings(t.get("not_says")),
-                 handoff=t.get("handoff"), acknowledge=bool(t.get("acknowledge", False)))
+            Turn(
+                user=str(t["user"]),
+                intent=_intents(t.get("intent")),
+                entities=_entities(t.get("entities")),
+                emotion=t.get("emotion"),
+                urgent=t.get("urgent"),
+                says=_strings(t.get("says")),
+                says_any=_strings(t.get("says_any")),
+                not_says=_strings(t.get("not_says")),
+                handoff=t.get("handoff"),
+                acknowledge=bool(t.get("acknowledge", False)),
+            )
             for t in item["turns"]
         )
-        conversations.append(Conversation(id=str(item["id"]), wording=item["wording"],
-                                          classes=tuple(item.get("classes") or ()), outcome=item["outcome"],
-                                          turns=turns, priority=item.get("priority")))
+        conversations.append(
+            Conversation(
+                id=str(item["id"]),
+                wording=item["wording"],
+                classes=tuple(item.get("classes") or ()),
+                outcome=item["outcome"],
+                turns=turns,
+                priority=item.get("priority"),
+            )
+        )
     return conversations
 
 
 def load_messages(path: Path = MESSAGES) -> list[LabelledMessage]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
-    return [LabelledMessage(text=str(m["text"]), wording=m["wording"], source=path.name,
-                            intent=_intents(m.get("intent")), entities=_entities(m.get("entities")),
-                            emotion=m.get("emotion"), urgent=m.get("urgent"))
-            for m in raw]
+    return [
+        LabelledMessage(
+            text=str(m["text"]),
+            wording=m["wording"],
+            source=path.name,
+            intent=_intents(m.get("intent")),
+            entities=_entities(m.get("entities")),
+            emotion=m.get("emotion"),
+            urgent=m.get("urgent"),
+        )
+        for m in raw
+    ]
 
 
-def labelled_messages(conversations: Sequence[Conversation],
-                      messages: Sequence[LabelledMessage]) -> list[LabelledMessage]:
+def labelled_messages(
+    conversations: Sequence[Conversation], messages: Sequence[LabelledMessage]
+) -> list[LabelledMessage]:
     """Every customer message of the evaluation: standalone ones and conversation turns."""
     result = list(messages)
     for conversation in conversations:
         for turn in conversation.turns:
-            result.append(LabelledMessage(text=turn.user, wording=conversation.wording, source=conversation.id,
-                                          intent=turn.intent, entities=turn.entities, emotion=turn.emotion,
-                                          urgent=turn.urgent))
+            result.append(
+                LabelledMessage(
+                    text=turn.user,
+                    wording=conversation.wording,
+                    source=conversation.id,
+                    intent=turn.intent,
+                    entities=turn.entities,
+                    emotion=turn.emotion,
+                    urgent=turn.urgent,
+                )
+            )
     return result
 
 
@@ -155,13 +189,13 @@ _DATE_FIELDS = ("shipped_at", "promised_by", "eta")
 _NESTED_DATE_FIELDS = {"exception": ("reported_at", "new_eta"), "delivery": ("signed_at",)}
 
 
-def _shift(value: Optional[str], delta: timedelta) -> Optional[str]:
+def _shift(value: str | None, delta: timedelta) -> str | None:
     if not value:
         return value
     return (datetime.fromisoformat(value) + delta).isoformat()
 
 
-def shifted_fixture(now: Optional[datetime] = None) -> list[str]:
+def shifted_fixture(now: datetime | None = None) -> list[str]:
     """The fixture as import lines, every date moved by (now - REFERENCE_NOW)."""
     delta = (now or datetime.now(timezone.utc)) - REFERENCE_NOW
     delta = timedelta(minutes=round(delta.total_seconds() / 60))
@@ -179,7 +213,7 @@ def shifted_fixture(now: Optional[datetime] = None) -> list[str]:
     return lines
 
 
-def import_fixture(database_url: str, now: Optional[datetime] = None) -> Any:
+def import_fixture(database_url: str, now: datetime | None = None) -> Any:
     """Upsert the evaluation shipments (dates shifted to `now`) into the store."""
     from bot.db import init_db, make_engine, make_session_factory
     from bot.store.importer import import_jsonl
@@ -243,7 +277,7 @@ class ConversationResult:
     classes: list[str]
     outcome: str
     handed_off: bool
-    handoff_priority: Optional[str]
+    handoff_priority: str | None
     turns: list[TurnResult]
 
     @property
@@ -265,11 +299,12 @@ class GatewayDriver:
         self.base = base_url.rstrip("/")
         self.agent = agent
         self.password = password
-        self._token: Optional[str] = None
+        self._token: str | None = None
 
     async def say(self, sender: str, text: str) -> list[dict[str, Any]]:
-        async with self.http.post(f"{self.base}/webhooks/rest/webhook",
-                                  json={"sender": sender, "message": text}) as response:
+        async with self.http.post(
+            f"{self.base}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+        ) as response:
             body = await response.json(content_type=None)
             if response.status != 200 or not isinstance(body, list):
                 raise RuntimeError(f"gateway answered {response.status}: {body}")
@@ -277,15 +312,16 @@ class GatewayDriver:
 
     async def _headers(self) -> dict[str, str]:
         if self._token is None:
-            async with self.http.post(f"{self.base}/api/login",
-                                      json={"username": self.agent, "password": self.password}) as response:
+            async with self.http.post(
+                f"{self.base}/api/login", json={"username": self.agent, "password": self.password}
+            ) as response:
                 body = await response.json(content_type=None)
                 if response.status != 200:
                     raise RuntimeError(f"agent login failed: {response.status} {body}")
                 self._token = body["token"]
         return {"Authorization": f"Bearer {self._token}"}
 
-    async def queue_item(self, sender: str) -> Optional[dict[str, Any]]:
+    async def queue_item(self, sender: str) -> dict[str, Any] | None:
         """The waiting handoff of this customer, if the conversation reached the queue."""
         async with self.http.get(f"{self.base}/api/queue", headers=await self._headers()) as response:
             body = await response.json(content_type=None)
@@ -298,8 +334,13 @@ def _reply_texts(replies: list[dict[str, Any]]) -> list[str]:
     return [str(r["text"]) for r in replies if r.get("text")]
 
 
-def check_turn(turn: Turn, replies: list[str], known_numbers: set[str],
-               matchers: dict[str, list[re.Pattern[str]]], handed_off: bool) -> list[str]:
+def check_turn(
+    turn: Turn,
+    replies: list[str],
+    known_numbers: set[str],
+    matchers: dict[str, list[re.Pattern[str]]],
+    handed_off: bool,
+) -> list[str]:
     """Why the bot's replies to `turn` fail it (empty: the turn passed)."""
     failures: list[str] = []
     text = "\n".join(replies)
@@ -317,8 +358,11 @@ def check_turn(turn: Turn, replies: list[str], known_numbers: set[str],
     missing = [fact for fact in turn.says if fact.lower() not in lowered]
     if missing and not (handed_off and turn.handoff):
         failures.append(f"missing {missing}")
-    if turn.says_any and not any(fact.lower() in lowered for fact in turn.says_any) \
-            and not (handed_off and turn.handoff):
+    if (
+        turn.says_any
+        and not any(fact.lower() in lowered for fact in turn.says_any)
+        and not (handed_off and turn.handoff)
+    ):
         failures.append(f"none of {list(turn.says_any)}")
     leaked = [fact for fact in turn.not_says if fact.lower() in lowered]
     if leaked:
@@ -330,11 +374,15 @@ def check_turn(turn: Turn, replies: list[str], known_numbers: set[str],
     return failures
 
 
-async def run_conversation(driver: GatewayDriver, conversation: Conversation, known_numbers: set[str],
-                           matchers: dict[str, list[re.Pattern[str]]]) -> ConversationResult:
+async def run_conversation(
+    driver: GatewayDriver,
+    conversation: Conversation,
+    known_numbers: set[str],
+    matchers: dict[str, list[re.Pattern[str]]],
+) -> ConversationResult:
     sender = f"eval-{conversation.id}-{uuid.uuid4().hex[:8]}"
     results: list[TurnResult] = []
-    item: Optional[dict[str, Any]] = None
+    item: dict[str, Any] | None = None
     last = len(conversation.turns) - 1
     for index, turn in enumerate(conversation.turns):
         replies = _reply_texts(await driver.say(sender, turn.user))
@@ -351,13 +399,18 @@ async def run_conversation(driver: GatewayDriver, conversation: Conversation, kn
         wanted = PRIORITY_RANK.get(conversation.priority, 0)
         if PRIORITY_RANK.get(item.get("priority", "normal"), 0) < wanted:
             results[-1].failures.append(f"priority {item.get('priority')} < {conversation.priority}")
-    return ConversationResult(conversation.id, conversation.wording, list(conversation.classes),
-                              conversation.outcome, item is not None,
-                              item.get("priority") if item else None, results)
+    return ConversationResult(
+        conversation.id,
+        conversation.wording,
+        list(conversation.classes),
+        conversation.outcome,
+        item is not None,
+        item.get("priority") if item else None,
+        results,
+    )
 
 
-async def parse(http: aiohttp.ClientSession, rasa_url: str, text: str,
-                token: Optional[str] = None) -> dict[str, Any]:
+async def parse(http: aiohttp.ClientSession, rasa_url: str, text: str, token: str | None = None) -> dict[str, Any]:
     params = {"token": token} if token else None
     async with http.post(f"{rasa_url.rstrip('/')}/model/parse", json={"text": text}, params=params) as response:
         body = await response.json(content_type=None)
@@ -369,10 +422,10 @@ async def parse(http: aiohttp.ClientSession, rasa_url: str, text: str,
 @dataclass
 class ParseResult:
     message: LabelledMessage
-    intent: Optional[str]
+    intent: str | None
     entities: dict[str, list[str]]
-    emotion: Optional[str]
-    urgent: Optional[bool]
+    emotion: str | None
+    urgent: bool | None
 
 
 def read_parse(message: LabelledMessage, body: dict[str, Any]) -> ParseResult:
@@ -385,22 +438,26 @@ def read_parse(message: LabelledMessage, body: dict[str, Any]) -> ParseResult:
         if value not in entities.setdefault(name, []):
             entities[name].append(value)
     signals = body.get("signals") or {}
-    return ParseResult(message, (body.get("intent") or {}).get("name"), entities,
-                       signals.get("emotion"), signals.get("urgent"))
+    return ParseResult(
+        message, (body.get("intent") or {}).get("name"), entities, signals.get("emotion"), signals.get("urgent")
+    )
 
 
 # --------------------------------------------------------------------------- scores
 
 
-def _ratio(numerator: int, denominator: int) -> Optional[float]:
+def _ratio(numerator: int, denominator: int) -> float | None:
     return round(numerator / denominator, 3) if denominator else None
 
 
-def _f1(tp: int, fp: int, fn: int) -> dict[str, Optional[float]]:
+def _f1(tp: int, fp: int, fn: int) -> dict[str, float | None]:
     precision = _ratio(tp, tp + fp)
     recall = _ratio(tp, tp + fn)
-    f1 = (round(2 * precision * recall / (precision + recall), 3)
-          if precision is not None and recall is not None and precision + recall else None)
+    f1 = (
+        round(2 * precision * recall / (precision + recall), 3)
+        if precision is not None and recall is not None and precision + recall
+        else None
+    )
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
@@ -417,8 +474,9 @@ def score_conversations(results: Sequence[ConversationResult]) -> dict[str, Any]
         "handoff_precision": _ratio(sum(r.outcome == "handoff" for r in handed), len(handed)),
         "handoffs": f"{sum(r.handed_off for r in needs_person)}/{len(needs_person)} needed, {len(handed)} made",
         "handoff_success": _ratio(sum(r.success for r in needs_person), len(needs_person)),
-        "turns_passed": _ratio(sum(not t.failures for r in results for t in r.turns),
-                               sum(len(r.turns) for r in results)),
+        "turns_passed": _ratio(
+            sum(not t.failures for r in results for t in r.turns), sum(len(r.turns) for r in results)
+        ),
     }
 
 
@@ -450,8 +508,9 @@ def score_messages(results: Sequence[ParseResult]) -> dict[str, Any]:
         "intent_accuracy": _ratio(intent_ok, len(with_intent)),
         "tracking_number": _f1(tp, fp, fn),
         "other_entities_accuracy": _ratio(single_ok, single_total),
-        "emotion_accuracy": _ratio(sum((r.emotion or "none") == r.message.emotion for r in with_emotion),
-                                   len(with_emotion)),
+        "emotion_accuracy": _ratio(
+            sum((r.emotion or "none") == r.message.emotion for r in with_emotion), len(with_emotion)
+        ),
         "feeling_detection": {
             "recall": _ratio(sum(r.emotion not in (None, "none") for r in upset_wanted), len(upset_wanted)),
             "precision": _ratio(sum(r.message.emotion != "none" for r in upset_found), len(upset_found)),
@@ -472,8 +531,9 @@ def score(conversations: Sequence[ConversationResult], parses: Sequence[ParseRes
         msgs = [p for p in parses if wording in (p.message.wording, "all")]
         report[wording] = {**score_conversations(convs), **score_messages(msgs)}
     report["classes"] = {
-        name: _ratio(sum(c.success for c in conversations if name in c.classes),
-                     sum(name in c.classes for c in conversations))
+        name: _ratio(
+            sum(c.success for c in conversations if name in c.classes), sum(name in c.classes for c in conversations)
+        )
         for name in CLASSES
     }
     return report
@@ -517,7 +577,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def format_report(scores: dict[str, Any], baseline: Optional[dict[str, Any]] = None) -> str:
+def format_report(scores: dict[str, Any], baseline: dict[str, Any] | None = None) -> str:
     """A table: one row per figure, columns train_like / unseen / all (with the baseline
     as "before -> now" when given)."""
     width = max(len(label) for _, label in ROWS) + 2
@@ -555,26 +615,60 @@ def failures_text(results: Sequence[ConversationResult]) -> str:
     return "\n".join(lines)
 
 
-def results_json(scores: dict[str, Any], conversations: Sequence[ConversationResult],
-                 parses: Sequence[ParseResult], *, replies: bool = True, **extra: Any) -> dict[str, Any]:
+def results_json(
+    scores: dict[str, Any],
+    conversations: Sequence[ConversationResult],
+    parses: Sequence[ParseResult],
+    *,
+    replies: bool = True,
+    **extra: Any,
+) -> dict[str, Any]:
     """Scores and every result; without `replies`, only what failed and why (a baseline)."""
     if replies:
         outcomes = [{**asdict(c), "success": c.success} for c in conversations]
-        parsed = [{"text": p.message.text, "source": p.message.source, "wording": p.message.wording,
-                   "expected_intent": list(p.message.intent or []), "intent": p.intent,
-                   "entities": p.entities, "emotion": p.emotion, "urgent": p.urgent} for p in parses]
+        parsed = [
+            {
+                "text": p.message.text,
+                "source": p.message.source,
+                "wording": p.message.wording,
+                "expected_intent": list(p.message.intent or []),
+                "intent": p.intent,
+                "entities": p.entities,
+                "emotion": p.emotion,
+                "urgent": p.urgent,
+            }
+            for p in parses
+        ]
     else:
-        outcomes = [{"id": c.id, "wording": c.wording, "outcome": c.outcome, "handed_off": c.handed_off,
-                     "success": c.success, "failures": [f for t in c.turns for f in t.failures]}
-                    for c in conversations]
-        parsed = [{"text": p.message.text, "intent": p.intent} for p in parses
-                  if p.message.intent and p.intent not in p.message.intent]
+        outcomes = [
+            {
+                "id": c.id,
+                "wording": c.wording,
+                "outcome": c.outcome,
+                "handed_off": c.handed_off,
+                "success": c.success,
+                "failures": [f for t in c.turns for f in t.failures],
+            }
+            for c in conversations
+        ]
+        parsed = [
+            {"text": p.message.text, "intent": p.intent}
+            for p in parses
+            if p.message.intent and p.intent not in p.message.intent
+        ]
     return {**extra, "scores": scores, "conversations": outcomes, "messages": parsed}
 
 
-async def evaluate(base_url: str, rasa_url: str, agent: str, password: str, *,
-                   rasa_token: Optional[str] = None, only: Optional[str] = None,
-                   concurrency: int = 4) -> tuple[dict[str, Any], list[ConversationResult], list[ParseResult]]:
+async def evaluate(
+    base_url: str,
+    rasa_url: str,
+    agent: str,
+    password: str,
+    *,
+    rasa_token: str | None = None,
+    only: str | None = None,
+    concurrency: int = 4,
+) -> tuple[dict[str, Any], list[ConversationResult], list[ParseResult]]:
     """Run every conversation through the gateway and every message through the NLU."""
     import asyncio
 

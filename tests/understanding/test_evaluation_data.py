@@ -1,5 +1,6 @@
 """The held-out evaluation data (tests/understanding/) is big enough, well-formed, about
 the customers' own parcels (not the demo data), and kept out of the training data."""
+
 from __future__ import annotations
 
 import re
@@ -70,19 +71,23 @@ def test_no_evaluation_sentence_is_in_the_training_data(all_messages: list[evalu
 def test_the_leak_check_catches_a_copied_sentence() -> None:
     sentence = training_sentences()[0]
     assert comparable(sentence.upper() + "。") in {comparable(s) for s in training_sentences()}
-    assert comparable("帮我查下 [SF1402345678901](tracking_number) 到哪了") == comparable("幫我查下 JT5038817264519 到哪了")
+    assert comparable("帮我查下 [SF1402345678901](tracking_number) 到哪了") == comparable(
+        "幫我查下 JT5038817264519 到哪了"
+    )
 
 
-def test_enough_messages_and_multi_turn_conversations(conversations: list[evaluation.Conversation],
-                                                       all_messages: list[evaluation.LabelledMessage]) -> None:
+def test_enough_messages_and_multi_turn_conversations(
+    conversations: list[evaluation.Conversation], all_messages: list[evaluation.LabelledMessage]
+) -> None:
     assert len(all_messages) >= MIN_MESSAGES
     assert sum(len(c.turns) >= 2 for c in conversations) >= MIN_MULTI_TURN_CONVERSATIONS
     ids = [c.id for c in conversations]
     assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
 
 
-def test_labels_use_known_values(conversations: list[evaluation.Conversation],
-                                 all_messages: list[evaluation.LabelledMessage]) -> None:
+def test_labels_use_known_values(
+    conversations: list[evaluation.Conversation], all_messages: list[evaluation.LabelledMessage]
+) -> None:
     domain = yaml.safe_load((ROOT_DIR / "domain.yml").read_text(encoding="utf-8"))
     intents = set(domain["intents"]) | {"nlu_fallback"} | PLANNED_INTENTS
     entities = set(domain["entities"])
@@ -125,8 +130,8 @@ def test_the_customers_parcels_are_not_the_demo_data(tmp_path: Path) -> None:
 
 
 def test_fixture_dates_follow_the_clock() -> None:
-    from datetime import datetime, timedelta, timezone
     import json
+    from datetime import datetime, timedelta, timezone
 
     later = evaluation.REFERENCE_NOW + timedelta(days=40)
     first = json.loads(evaluation.shifted_fixture(evaluation.REFERENCE_NOW)[0])
@@ -136,7 +141,8 @@ def test_fixture_dates_follow_the_clock() -> None:
     assert datetime.fromisoformat(moved["eta"]) - datetime.fromisoformat(first["eta"]) == timedelta(days=40)
     assert datetime.fromisoformat(moved["events"][-1]["time"]).tzinfo is not None
     assert datetime.now(timezone.utc) - datetime.fromisoformat(
-        json.loads(evaluation.shifted_fixture()[0])["events"][-1]["time"]) < timedelta(days=1)
+        json.loads(evaluation.shifted_fixture()[0])["events"][-1]["time"]
+    ) < timedelta(days=1)
 
 
 def test_reply_checks_judge_facts_privacy_and_failures() -> None:
@@ -145,8 +151,10 @@ def test_reply_checks_judge_facts_privacy_and_failures() -> None:
 
     turn = evaluation.Turn(user="x", entities={"tracking_number": ["SF1"]}, says=("浦东",), not_says=("1234",))
     assert evaluation.check_turn(turn, ["已到达浦东转运中心"], {"SF1"}, matchers, False) == []
-    assert evaluation.check_turn(turn, ["到了 1234"], {"SF1"}, matchers, False) == \
-        ["missing ['浦东']", "revealed ['1234']"]
+    assert evaluation.check_turn(turn, ["到了 1234"], {"SF1"}, matchers, False) == [
+        "missing ['浦东']",
+        "revealed ['1234']",
+    ]
     fallback = texts.t("zh", "fallback_first")
     assert "reply: fallback_first" in evaluation.check_turn(turn, [fallback + " 浦东"], {"SF1"}, matchers, False)
     asked = texts.t("zh", "ask_number", purpose="查询物流")

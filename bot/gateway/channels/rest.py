@@ -6,12 +6,13 @@ POST /webhooks/rest/webhook {"sender", "message", "metadata"?} -> the replies
 GET /webhooks/rest/messages?sender=X&since=<id>&wait=<s <= 30> -> later messages pushed to
     the customer (agent replies, notices, the CSAT question) in the same format plus "id",
     waiting up to `wait` seconds for the first one (long poll)."""
+
 from __future__ import annotations
 
 import asyncio
 import json
 from functools import partial
-from typing import Any, Optional
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import func, select
@@ -98,7 +99,8 @@ async def webhook(request: web.Request) -> web.Response:
         return bad_request(f"'message' must be at most {limit} characters")
     metadata = body.get("metadata")
     replies = await request.app[ROUTER_KEY].handle_customer_message(
-        NAME, sender, message, metadata if isinstance(metadata, dict) else None)
+        NAME, sender, message, metadata if isinstance(metadata, dict) else None
+    )
     out: list[dict[str, Any]] = []
     for reply in replies:
         out.extend(to_rest(sender, reply))
@@ -107,18 +109,27 @@ async def webhook(request: web.Request) -> web.Response:
 
 def _pushed_after(db: Any, sender: str, since: int) -> list[Message]:
     with db.session() as session:
-        return list(session.execute(
-            select(Message).join(Conversation, Conversation.id == Message.conversation_id)
-            .where(Conversation.channel == NAME, Conversation.channel_user_id == sender,
-                   Message.pushed.is_(True), Message.id > since)
-            .order_by(Message.id).limit(200)
-        ).scalars())
+        return list(
+            session.execute(
+                select(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(
+                    Conversation.channel == NAME,
+                    Conversation.channel_user_id == sender,
+                    Message.pushed.is_(True),
+                    Message.id > since,
+                )
+                .order_by(Message.id)
+                .limit(200)
+            ).scalars()
+        )
 
 
 def _latest_id(db: Any, sender: str) -> int:
     with db.session() as session:
         value = session.execute(
-            select(func.max(Message.id)).join(Conversation, Conversation.id == Message.conversation_id)
+            select(func.max(Message.id))
+            .join(Conversation, Conversation.id == Message.conversation_id)
             .where(Conversation.channel == NAME, Conversation.channel_user_id == sender)
         ).scalar_one()
     return int(value or 0)
@@ -129,7 +140,7 @@ async def messages(request: web.Request) -> web.Response:
     if not is_clean_id(sender, MAX_SENDER_CHARS):
         return bad_request("'sender' is required (at most 128 printable characters)")
     db = request.app[DB_KEY]
-    since: Optional[int] = None
+    since: int | None = None
     if "since" in request.query:
         since = parse_db_int(request.query["since"])
         if since is None:

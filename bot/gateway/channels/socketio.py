@@ -10,6 +10,7 @@ on) so the stock rasa-webchat 1.0.x widget works unmodified:
 The customer is the session id (channel_user_id), so a chat survives page reloads
 and reconnects; agent messages are pushed to the room in real time, and those pushed
 while nobody was connected are replayed on the next session_request."""
+
 from __future__ import annotations
 
 import inspect
@@ -17,17 +18,17 @@ import json
 import logging
 import re
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 import socketio
 from aiohttp import web
 from sqlalchemy import select, update
 
 from bot.db import utcnow
+from bot.gateway.db import Database
 from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY, SETTINGS_KEY
 from bot.gateway.messages import OutboundMessage, to_socketio
 from bot.gateway.models import Conversation, Message
-from bot.gateway.db import Database
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def _origins(spec: str) -> Any:
     if "*" in extra:
         return "*"
 
-    def allowed(origin: Optional[str], environ: dict[str, Any]) -> bool:
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
         if origin is None:
             return True
         host = environ.get("HTTP_HOST", "")
@@ -87,29 +88,47 @@ class SocketIOAdapter:
         await self.emit_message(room, message)
         if message.id is not None:
             with self.db.session() as session:
-                session.execute(update(Message).where(Message.id == message.id).values(delivered_at=utcnow())
-                                .execution_options(synchronize_session=False))
+                session.execute(
+                    update(Message)
+                    .where(Message.id == message.id)
+                    .values(delivered_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
 
     async def replay(self, session_id: str, sid: str) -> int:
         """Send the pushed messages this session missed while disconnected."""
         with self.db.session() as session:
-            rows = session.execute(
-                select(Message).join(Conversation, Conversation.id == Message.conversation_id)
-                .where(Conversation.channel == NAME, Conversation.channel_user_id == session_id,
-                       Message.pushed.is_(True), Message.delivered_at.is_(None))
-                .order_by(Message.id.desc()).limit(REPLAY_LIMIT)
-            ).scalars().all()
+            rows = (
+                session.execute(
+                    select(Message)
+                    .join(Conversation, Conversation.id == Message.conversation_id)
+                    .where(
+                        Conversation.channel == NAME,
+                        Conversation.channel_user_id == session_id,
+                        Message.pushed.is_(True),
+                        Message.delivered_at.is_(None),
+                    )
+                    .order_by(Message.id.desc())
+                    .limit(REPLAY_LIMIT)
+                )
+                .scalars()
+                .all()
+            )
             if not rows:
                 return 0
-            session.execute(update(Message).where(Message.id.in_([r.id for r in rows]))
-                            .values(delivered_at=utcnow()).execution_options(synchronize_session=False))
+            session.execute(
+                update(Message)
+                .where(Message.id.in_([r.id for r in rows]))
+                .values(delivered_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
         for row in reversed(rows):
             for payload in to_socketio(OutboundMessage.from_row(row)):
                 await self.sio.emit(BOT_EVENT, payload, to=sid)
         return len(rows)
 
 
-def _metadata(data: dict[str, Any]) -> Optional[dict[str, Any]]:
+def _metadata(data: dict[str, Any]) -> dict[str, Any] | None:
     raw = data.get("metadata", data.get("customData"))
     if isinstance(raw, str):
         try:
@@ -121,8 +140,13 @@ def _metadata(data: dict[str, Any]) -> Optional[dict[str, Any]]:
 
 def setup(app: web.Application) -> socketio.AsyncServer:
     settings = app[SETTINGS_KEY]
-    sio = socketio.AsyncServer(async_mode="aiohttp", cors_allowed_origins=_origins(settings.cors_origins),
-                               logger=False, engineio_logger=False, max_http_buffer_size=64 * 1024)
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        cors_allowed_origins=_origins(settings.cors_origins),
+        logger=False,
+        engineio_logger=False,
+        max_http_buffer_size=64 * 1024,
+    )
     sio.attach(app, socketio_path="socket.io")
     adapter = SocketIOAdapter(sio, app[DB_KEY])
     app[REGISTRY_KEY].register(adapter)
@@ -136,7 +160,7 @@ def setup(app: web.Application) -> socketio.AsyncServer:
     app.on_shutdown.append(shutdown)
 
     @sio.on("connect")
-    async def connect(sid: str, environ: dict[str, Any], auth: Optional[dict[str, Any]] = None) -> bool:
+    async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None = None) -> bool:
         return True
 
     @sio.on("disconnect")

@@ -33,6 +33,7 @@ a stale timestamp (replay) a 403, a body that is not a WeChat message a 400.
 WeChat's retries of a message (same MsgId) are answered without routing it
 twice.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,17 +43,18 @@ import re
 import time
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Iterable, Optional, Protocol, Union
+from typing import Any, Protocol
 
 from aiohttp import web
 from wechatpy import parse_message as parse_official_message
 from wechatpy.crypto import WeChatCrypto as OfficialAccountCrypto
 from wechatpy.enterprise import parse_message as parse_work_message
 from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
+from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.enterprise.replies import create_reply as create_work_reply
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
-from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import create_reply as create_official_reply
 from wechatpy.utils import check_signature
@@ -93,7 +95,7 @@ _SENTINEL_EMPTY = "success"  # WeChat: "nothing to say" (no retry, nothing shown
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def _is_english(language: Optional[str], messages: Iterable[OutboundMessage]) -> bool:
+def _is_english(language: str | None, messages: Iterable[OutboundMessage]) -> bool:
     if language:
         return language == "en"
     texts = "".join((m.text or "") + "".join(b.get("title", "") for b in m.buttons) for m in messages)
@@ -108,9 +110,7 @@ def _option_line(number: int, title: str, english: bool) -> str:
     return f"Reply {number}: {title}" if english else f"回复 {number}：{title}"
 
 
-def render_text(
-    messages: Iterable[OutboundMessage], language: Optional[str] = None
-) -> tuple[str, list[dict[str, str]]]:
+def render_text(messages: Iterable[OutboundMessage], language: str | None = None) -> tuple[str, list[dict[str, str]]]:
     """The text WeChat shows for these messages, and their buttons in option order.
 
     Buttons are numbered across all the messages; images become links; custom
@@ -153,7 +153,7 @@ class ButtonMemory:
             while len(self._data) > self._max:
                 self._data.popitem(last=False)
 
-    def resolve(self, user_id: str, text: str) -> Optional[dict[str, str]]:
+    def resolve(self, user_id: str, text: str) -> dict[str, str] | None:
         """The button the user chose by typing its number or its title, if any."""
         entry = self._data.get(user_id)
         if entry is None:
@@ -188,7 +188,7 @@ class WeChatChannel:
     while calling the API), so they arrive in the order they were sent.
     """
 
-    def __init__(self, name: str, sender: Optional[TextSender], buttons: ButtonMemory) -> None:
+    def __init__(self, name: str, sender: TextSender | None, buttons: ButtonMemory) -> None:
         self.name = name
         self.sender = sender
         self.buttons = buttons
@@ -197,8 +197,13 @@ class WeChatChannel:
     async def push(self, conversation: Any, message: OutboundMessage) -> None:
         await self.send(conversation.channel_user_id, [message], getattr(conversation, "language", None))
 
-    async def send(self, user_id: str, messages: list[OutboundMessage], language: Optional[str] = None,
-                   remember_options: bool = True) -> None:
+    async def send(
+        self,
+        user_id: str,
+        messages: list[OutboundMessage],
+        language: str | None = None,
+        remember_options: bool = True,
+    ) -> None:
         text, options = render_text(messages, language)
         if not text:
             return  # e.g. only a custom payload: nothing WeChat can show
@@ -217,12 +222,12 @@ class WeChatChannel:
 # Callbacks
 # --------------------------------------------------------------------------
 
-RouteFn = Callable[[str, str, str, Optional[dict[str, Any]]], Awaitable[list[OutboundMessage]]]
+RouteFn = Callable[[str, str, str, dict[str, Any] | None], Awaitable[list[OutboundMessage]]]
 
 
 @dataclass
 class _Turn:
-    task: "asyncio.Task[list[OutboundMessage]]"
+    task: asyncio.Task[list[OutboundMessage]]
     created: float
     deferred: bool = False
 
@@ -254,7 +259,7 @@ class _CallbackBase:
 
     # -- routing ---------------------------------------------------------
 
-    async def _handle_text(self, user_id: str, text: str, msg_id: Optional[str]) -> Optional[str]:
+    async def _handle_text(self, user_id: str, text: str, msg_id: str | None) -> str | None:
         key = f"{user_id}:{msg_id}" if msg_id else None
         turn = self._turns.get(key) if key else None
         if turn is None:
@@ -288,13 +293,13 @@ class _CallbackBase:
 
     async def _route(self, user_id: str, text: str) -> list[OutboundMessage]:
         chosen = self.adapter.buttons.resolve(user_id, text)
-        metadata: Optional[dict[str, Any]] = None
+        metadata: dict[str, Any] | None = None
         if chosen is not None:
             metadata = {"button": {"title": chosen.get("title"), "typed": text}}
             text = chosen.get("payload") or chosen.get("title") or text
         return await self.route(self.channel, user_id, text, metadata)
 
-    def _result(self, task: "asyncio.Task[list[OutboundMessage]]", user_id: str) -> list[OutboundMessage]:
+    def _result(self, task: asyncio.Task[list[OutboundMessage]], user_id: str) -> list[OutboundMessage]:
         try:
             return list(task.result() or [])
         except Exception:
@@ -316,7 +321,7 @@ class _CallbackBase:
         turn.deferred = True
         self._schedule(user_id, functools.partial(self._outcome, turn.task, user_id))
 
-    async def _outcome(self, task: "asyncio.Task[list[OutboundMessage]]", user_id: str) -> list[OutboundMessage]:
+    async def _outcome(self, task: asyncio.Task[list[OutboundMessage]], user_id: str) -> list[OutboundMessage]:
         await asyncio.wait({task})
         return self._result(task, user_id)
 
@@ -324,8 +329,9 @@ class _CallbackBase:
     async def _ready(messages: list[OutboundMessage]) -> list[OutboundMessage]:
         return messages
 
-    def _schedule(self, user_id: str, replies: Callable[[], Awaitable[list[OutboundMessage]]],
-                  remember_options: bool = True) -> None:
+    def _schedule(
+        self, user_id: str, replies: Callable[[], Awaitable[list[OutboundMessage]]], remember_options: bool = True
+    ) -> None:
         """Send ``replies`` through the API when ready, after the earlier late ones.
 
         No lock is held while the router works: the agent API pushes to this
@@ -336,8 +342,13 @@ class _CallbackBase:
         task = self._spawn(self._deliver_later(user_id, replies, previous, remember_options))
         self._tails[user_id] = task
 
-    async def _deliver_later(self, user_id: str, replies: Callable[[], Awaitable[list[OutboundMessage]]],
-                             previous: Optional["asyncio.Future[None]"], remember_options: bool) -> None:
+    async def _deliver_later(
+        self,
+        user_id: str,
+        replies: Callable[[], Awaitable[list[OutboundMessage]]],
+        previous: asyncio.Future[None] | None,
+        remember_options: bool,
+    ) -> None:
         try:
             messages = await replies()
             if previous is not None:
@@ -355,13 +366,13 @@ class _CallbackBase:
                 self._deferred_count.pop(user_id, None)
                 self._tails.pop(user_id, None)
 
-    def pending(self, user_id: Optional[str] = None) -> int:
+    def pending(self, user_id: str | None = None) -> int:
         """Late replies still to be sent through the API (to one customer, or in all)."""
         if user_id is not None:
             return self._deferred_count.get(user_id, 0)
         return sum(self._deferred_count.values())
 
-    def _spawn(self, coro: Awaitable[None]) -> "asyncio.Future[None]":
+    def _spawn(self, coro: Awaitable[None]) -> asyncio.Future[None]:
         task = asyncio.ensure_future(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -380,7 +391,7 @@ class _CallbackBase:
 
     # -- what to answer ----------------------------------------------------
 
-    async def _answer(self, inbound: "_Inbound") -> Optional[str]:
+    async def _answer(self, inbound: _Inbound) -> str | None:
         """The passive reply's text (None: answer "success" and show nothing)."""
         if inbound.text is not None:
             if not inbound.text.strip():
@@ -418,13 +429,20 @@ def _bad_request(reason: str) -> web.Response:
 class OfficialAccountCallback(_CallbackBase):
     channel = "wechat"
 
-    def __init__(self, adapter: WeChatChannel, route: RouteFn, reply_timeout_s: float, token: str,
-                 app_id: str = "", encoding_aes_key: str = "") -> None:
+    def __init__(
+        self,
+        adapter: WeChatChannel,
+        route: RouteFn,
+        reply_timeout_s: float,
+        token: str,
+        app_id: str = "",
+        encoding_aes_key: str = "",
+    ) -> None:
         super().__init__(adapter, route, reply_timeout_s)
         self.token = token
         self.crypto = OfficialAccountCrypto(token, encoding_aes_key, app_id) if encoding_aes_key else None
 
-    def _check(self, request: web.Request) -> Optional[web.Response]:
+    def _check(self, request: web.Request) -> web.Response | None:
         q = request.query
         signature, timestamp, nonce = q.get("signature"), q.get("timestamp"), q.get("nonce")
         if not (signature and timestamp and nonce):
@@ -482,13 +500,20 @@ class OfficialAccountCallback(_CallbackBase):
 class WorkCallback(_CallbackBase):
     channel = "wecom"
 
-    def __init__(self, adapter: WeChatChannel, route: RouteFn, reply_timeout_s: float, token: str,
-                 encoding_aes_key: str, corp_id: str) -> None:
+    def __init__(
+        self,
+        adapter: WeChatChannel,
+        route: RouteFn,
+        reply_timeout_s: float,
+        token: str,
+        encoding_aes_key: str,
+        corp_id: str,
+    ) -> None:
         super().__init__(adapter, route, reply_timeout_s)
         self.crypto = WorkCrypto(token, encoding_aes_key, corp_id)
 
     @staticmethod
-    def _params(request: web.Request) -> Union[tuple[str, str, str], web.Response]:
+    def _params(request: web.Request) -> tuple[str, str, str] | web.Response:
         q = request.query
         signature, timestamp, nonce = q.get("msg_signature"), q.get("timestamp"), q.get("nonce")
         if not (signature and timestamp and nonce):
@@ -544,11 +569,11 @@ class WorkCallback(_CallbackBase):
 class _Inbound:
     message: BaseMessage
     user_id: str
-    text: Optional[str]  # text messages only
-    msg_id: Optional[str]
+    text: str | None  # text messages only
+    msg_id: str | None
 
 
-def _parse(parser: Callable[[Any], Any], xml: Union[str, bytes], work: bool = False) -> _Inbound:
+def _parse(parser: Callable[[Any], Any], xml: str | bytes, work: bool = False) -> _Inbound:
     """Parse and validate a callback body; ValueError when it is not a usable message.
 
     wechatpy returns whatever xmltodict made of a field (a dict for a nested
@@ -589,8 +614,8 @@ def _parse(parser: Callable[[Any], Any], xml: Union[str, bytes], work: bool = Fa
 class WeChatChannels:
     """What ``setup_wechat`` installed (kept in ``app[CHANNELS_KEY]["wechat"]``)."""
 
-    wechat: Optional[OfficialAccountCallback] = None
-    wecom: Optional[WorkCallback] = None
+    wechat: OfficialAccountCallback | None = None
+    wecom: WorkCallback | None = None
 
     @property
     def callbacks(self) -> list[_CallbackBase]:
@@ -608,8 +633,7 @@ def setup_wechat(app: web.Application, settings: Any) -> WeChatChannels:
     token is not set; an incomplete configuration raises ``ValueError``."""
     from bot.gateway.keys import CHANNELS_KEY, REGISTRY_KEY, ROUTER_KEY
 
-    async def route(channel: str, user_id: str, text: str,
-                    metadata: Optional[dict[str, Any]]) -> list[OutboundMessage]:
+    async def route(channel: str, user_id: str, text: str, metadata: dict[str, Any] | None) -> list[OutboundMessage]:
         return await app[ROUTER_KEY].handle_customer_message(channel, user_id, text, metadata)
 
     timeout = float(getattr(settings, "wechat_reply_timeout_s", 4.0))
@@ -621,41 +645,58 @@ def setup_wechat(app: web.Application, settings: Any) -> WeChatChannels:
             _check_aes_key("WECHAT_ENCODING_AES_KEY", settings.wechat_encoding_aes_key)
             if not settings.wechat_app_id:
                 raise ValueError("WECHAT_ENCODING_AES_KEY (safe mode) needs WECHAT_APP_ID")
-        sender: Optional[WeChatCustomerServiceClient] = None
+        sender: WeChatCustomerServiceClient | None = None
         if settings.wechat_app_id and settings.wechat_app_secret:
-            sender = WeChatCustomerServiceClient(settings.wechat_app_id, settings.wechat_app_secret,
-                                                 settings.wechat_api_base)
+            sender = WeChatCustomerServiceClient(
+                settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_api_base
+            )
             senders.append(sender)
         else:
-            log.warning("WeChat: WECHAT_APP_ID/WECHAT_APP_SECRET not set: only passive replies, "
-                        "agent replies cannot reach WeChat customers")
+            log.warning(
+                "WeChat: WECHAT_APP_ID/WECHAT_APP_SECRET not set: only passive replies, "
+                "agent replies cannot reach WeChat customers"
+            )
         adapter = WeChatChannel("wechat", sender, ButtonMemory())
         installed.wechat = OfficialAccountCallback(
-            adapter, route, timeout, settings.wechat_token,
-            app_id=settings.wechat_app_id, encoding_aes_key=settings.wechat_encoding_aes_key)
+            adapter,
+            route,
+            timeout,
+            settings.wechat_token,
+            app_id=settings.wechat_app_id,
+            encoding_aes_key=settings.wechat_encoding_aes_key,
+        )
         app.router.add_get("/wechat/callback", installed.wechat.get)
         app.router.add_post("/wechat/callback", installed.wechat.post)
 
     if settings.wecom_token:
-        missing = [name for name, value in (("WECOM_CORP_ID", settings.wecom_corp_id),
-                                            ("WECOM_ENCODING_AES_KEY", settings.wecom_encoding_aes_key))
-                   if not value]
+        missing = [
+            name
+            for name, value in (
+                ("WECOM_CORP_ID", settings.wecom_corp_id),
+                ("WECOM_ENCODING_AES_KEY", settings.wecom_encoding_aes_key),
+            )
+            if not value
+        ]
         if missing:
             raise ValueError(f"WECOM_TOKEN is set but {', '.join(missing)} is not (WeCom callbacks are encrypted)")
         _check_aes_key("WECOM_ENCODING_AES_KEY", settings.wecom_encoding_aes_key)
-        work_sender: Optional[WeComMessageClient] = None
+        work_sender: WeComMessageClient | None = None
         if settings.wecom_secret and settings.wecom_agent_id:
             if not str(settings.wecom_agent_id).strip().isdigit():
                 raise ValueError("WECOM_AGENT_ID must be the numeric AgentId of the WeCom application")
-            work_sender = WeComMessageClient(settings.wecom_corp_id, settings.wecom_secret,
-                                             int(settings.wecom_agent_id), settings.wecom_api_base)
+            work_sender = WeComMessageClient(
+                settings.wecom_corp_id, settings.wecom_secret, int(settings.wecom_agent_id), settings.wecom_api_base
+            )
             senders.append(work_sender)
         else:
-            log.warning("WeCom: WECOM_SECRET/WECOM_AGENT_ID not set: only passive replies, "
-                        "agent replies cannot reach WeCom members")
+            log.warning(
+                "WeCom: WECOM_SECRET/WECOM_AGENT_ID not set: only passive replies, "
+                "agent replies cannot reach WeCom members"
+            )
         adapter = WeChatChannel("wecom", work_sender, ButtonMemory())
-        installed.wecom = WorkCallback(adapter, route, timeout, settings.wecom_token,
-                                       settings.wecom_encoding_aes_key, settings.wecom_corp_id)
+        installed.wecom = WorkCallback(
+            adapter, route, timeout, settings.wecom_token, settings.wecom_encoding_aes_key, settings.wecom_corp_id
+        )
         app.router.add_get("/wecom/callback", installed.wecom.get)
         app.router.add_post("/wecom/callback", installed.wecom.post)
 

@@ -17,12 +17,14 @@ The access token is cached by wechatpy's session storage (in memory, per
 client) until shortly before it expires; it is refreshed once and the call
 retried once when WeChat says the token is invalid or expired.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import threading
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import requests
 from wechatpy.client import WeChatClient as _OfficialAccountClient
@@ -44,7 +46,7 @@ TEXT_LIMIT_BYTES = 2048
 class WeChatSendError(RuntimeError):
     """A message could not be sent through the WeChat/WeCom API."""
 
-    def __init__(self, message: str, errcode: Optional[int] = None) -> None:
+    def __init__(self, message: str, errcode: int | None = None) -> None:
         super().__init__(message)
         self.errcode = errcode
 
@@ -218,9 +220,7 @@ class WeComMessageClient(_AsyncSender):
 
     async def send_text(self, userid: str, text: str) -> None:
         for piece in split_text(text):
-            result = await self._send(
-                "WeCom message", self._client.message.send_text, self.agent_id, userid, piece
-            )
+            result = await self._send("WeCom message", self._client.message.send_text, self.agent_id, userid, piece)
             invalid = (result or {}).get("invaliduser") if isinstance(result, dict) else None
             if invalid:
                 raise WeChatSendError(f"WeCom message not delivered to {invalid!r}")
