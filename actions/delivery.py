@@ -195,7 +195,7 @@ class ActionChooseDeliveryOption(ParcelAction):
         # forward: a new address is personal data, so verify first
         if all(conversation.is_verified(ctx.tracker, s.tracking_key) for s in targets):
             return ask_new_address(ctx)
-        return [SlotSet("awaiting", None)] + ask_verification(ctx, PURPOSE_ADDRESS_CHANGE)
+        return [SlotSet("awaiting", None), *ask_verification(ctx, PURPOSE_ADDRESS_CHANGE)]
 
 
 # --------------------------------------------------------------------------- address change
@@ -246,8 +246,8 @@ class ActionReceiveAddress(ParcelAction):
         verified = [s for s in targets if conversation.is_verified(ctx.tracker, s.tracking_key)]
         if not verified:
             if targets:
-                return [SlotSet("awaiting", None)] + ask_verification(ctx, PURPOSE_ADDRESS_CHANGE)
-            return [SlotSet("awaiting", None)] + ask_for_number(ctx, conversation.CHANGE_ADDRESS)
+                return [SlotSet("awaiting", None), *ask_verification(ctx, PURPOSE_ADDRESS_CHANGE)]
+            return [SlotSet("awaiting", None), *ask_for_number(ctx, conversation.CHANGE_ADDRESS)]
         address = _clean_address(conversation.latest_text(ctx.tracker))
         if not _plausible_address(address):
             ctx.say(ctx.t("address_too_short"))

@@ -128,7 +128,7 @@ def _non_receipt_yes(ctx: Context) -> list[EventType]:
     shipments = ctx.lookup(conversation.current_numbers(ctx.tracker))
     delivered = [s for s in parcels.found(shipments) if parcels.is_delivered(s)]
     if not delivered:
-        return [SlotSet("awaiting", None)] + ask_for_number(ctx, conversation.SIGNED_NOT_RECEIVED)
+        return [SlotSet("awaiting", None), *ask_for_number(ctx, conversation.SIGNED_NOT_RECEIVED)]
     for shipment in delivered:
         case, created = open_case(
             ctx,

@@ -117,7 +117,7 @@ class ActionChooseTimeWindow(ParcelAction):
             targets = [s for s in found if not parcels.is_delivered(s) and not parcels.is_closed(s)]
         if not targets:
             topic_name = conversation.RETURN if awaiting == RETURN_WINDOW else conversation.DELIVERY_FAILED
-            return [SlotSet("awaiting", None)] + ask_for_number(ctx, topic_name)
+            return [SlotSet("awaiting", None), *ask_for_number(ctx, topic_name)]
         kind, message = _BOOKINGS[awaiting]
         window = windows.bounds(code)
         for shipment in targets:

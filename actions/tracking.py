@@ -213,7 +213,7 @@ def delay(ctx: Context, shipments: Shipments) -> list[EventType]:
 
 def _escalate_yes(ctx: Context) -> list[EventType]:
     shipments = ctx.lookup(conversation.current_numbers(ctx.tracker))
-    return [SlotSet("awaiting", None)] + hand_off(ctx, "customer_request", shipments=shipments, category="delay")
+    return [SlotSet("awaiting", None), *hand_off(ctx, "customer_request", shipments=shipments, category="delay")]
 
 
 def _escalate_no(ctx: Context) -> list[EventType]:

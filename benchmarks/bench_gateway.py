@@ -114,13 +114,13 @@ async def handoffs(
                 http.post(f"{base}/webhooks/rest/webhook", json={"sender": sender, "message": "转人工"})
             )
 
-            async def websocket_event() -> float:
+            async def websocket_event(started: float) -> float:
                 while True:
                     event = await ws.receive_json(timeout=60)
                     if event.get("type") == "queue_changed":
                         return time.perf_counter() - started
 
-            async def visible_in_queue() -> tuple[float, dict[str, Any]]:
+            async def visible_in_queue(started: float, sender: str) -> tuple[float, dict[str, Any]]:
                 while True:
                     async with http.get(f"{base}/api/queue", headers=headers) as response:
                         items = (await response.json())["items"]
@@ -129,7 +129,9 @@ async def handoffs(
                         return time.perf_counter() - started, found
                     await asyncio.sleep(0.005)
 
-            ws_time, (queue_time, item) = await asyncio.gather(websocket_event(), visible_in_queue())
+            ws_time, (queue_time, item) = await asyncio.gather(
+                websocket_event(started), visible_in_queue(started, sender)
+            )
             response = await post
             await response.release()
             ws_times.append(ws_time)

@@ -193,7 +193,7 @@ def time_lookups(engine: Engine, count: int, lookups: int, seed: int) -> tuple[l
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def time_import(engine: Engine, lines: int, workdir: Path) -> list[tuple[float, float]]:

@@ -72,13 +72,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def init_db(engine: Engine) -> None:
     """Create every table that does not exist yet (all models register on Base)."""
-    import bot.store.models
-
-    try:
-        import bot.gateway.models
-    except ImportError:
-        pass
-    import bot.cases.models  # noqa: F401
+    from bot.cases import models as case_models  # noqa: F401 - registers the case tables on Base
+    from bot.gateway import models as gateway_models  # noqa: F401 - registers the gateway tables on Base
+    from bot.store import models as store_models  # noqa: F401 - registers the shipment tables on Base
 
     Base.metadata.create_all(engine)
 

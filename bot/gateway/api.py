@@ -315,7 +315,7 @@ async def get_conversation(request: web.Request) -> web.Response:
     verified = conversation.verified
     masked = await mask_many([m.text for m in messages] + [handoff.summary if handoff else None], verified)
     message_items = []
-    for message, text in zip(messages, masked):
+    for message, text in zip(messages, masked, strict=False):
         item = message_view(message, agent_names=names)
         item["text"] = text
         message_items.append(item)

@@ -5,6 +5,7 @@ static pages (customer widget at /, agent console at /console)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -96,7 +97,7 @@ async def static_file(request: web.Request) -> web.StreamResponse:
     try:
         target = (root / relative).resolve()
     except (OSError, ValueError):
-        raise web.HTTPNotFound()
+        raise web.HTTPNotFound() from None
     if root not in target.parents or not target.is_file():
         raise web.HTTPNotFound()
     return web.FileResponse(target)
@@ -169,10 +170,8 @@ def create_app(
         yield
         if task is not None:
             task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await task
-            except asyncio.CancelledError:
-                pass
 
     app.cleanup_ctx.extend([database_ctx, rasa_ctx, masking_ctx, monitor_ctx])
 

@@ -7,8 +7,9 @@ work keeps the ordering guarantees of the router simple."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, ContextManager
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Engine
@@ -45,7 +46,7 @@ class Database:
         """Create missing tables."""
         init_db(self.engine)
 
-    def session(self) -> ContextManager[Session]:
+    def session(self) -> AbstractContextManager[Session]:
         """A transaction: commit on success, roll back on error."""
         return session_scope(self.factory)
 

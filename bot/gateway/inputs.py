@@ -55,7 +55,7 @@ async def read_json_object(request: web.Request, hint: str = "") -> dict[str, An
     try:
         body = await request.json(loads=json.loads)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise bad_request(f"the body must be JSON{suffix}")
+        raise bad_request(f"the body must be JSON{suffix}") from None
     if not isinstance(body, dict):
         raise bad_request(f"the body must be a JSON object{suffix}")
     return body

@@ -417,7 +417,7 @@ class Router:
                     )
                 )
                 thanks = self._system("csat_thanks", conversation.language)
-                rows = [session.get(Message, message_id)] + self._store_replies(session, conversation, [thanks], now)
+                rows = [session.get(Message, message_id), *self._store_replies(session, conversation, [thanks], now)]
             verified = conversation.verified
         if score is None:
             await self.hub.conversation_updated(conversation_id, CLOSED, resolved)

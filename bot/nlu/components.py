@@ -4,8 +4,9 @@ LogisticsJiebaTokenizer is Rasa's JiebaTokenizer without whitespace tokens.
 ChineseNormalizer runs before the tokenizer: Traditional Chinese becomes
 Simplified and full-width characters half-width, so one model serves both.
 SpacyRuleEntityExtractor adds `tracking_number` entities (every carrier format,
-spaces and dashes allowed; the value is the number as written, actions normalise it) and `phone_last4` (verification answers, found by the
-spaCy rules); it replaces any overlapping guess of the statistical extractor.
+spaces and dashes allowed; the value is the number as written, actions normalise
+it) and `phone_last4` (verification answers, found by the spaCy rules); it
+replaces any overlapping guess of the statistical extractor.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ UPS 1Z and DHL numbers).
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections.abc import Iterator
@@ -126,7 +127,10 @@ _PORTS = (
 _DIALLING_CODES = {"US": "1", "DE": "49", "JP": "81", "GB": "44", "AU": "61", "KR": "82", "FR": "33", "HK": "852"}
 _FOREIGN_SENDERS = ("Amazon US", "iHerb", "Apple Store", "Zalando", "Rakuten", "ASOS", "Costco", "Chemist Warehouse")
 
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
+    "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
 _GIVEN_NAMES = (
     "伟",
     "芳",
@@ -315,7 +319,7 @@ def _digits(rng: random.Random, n: int) -> str:
 
 def s10_check_digit(serial8: str) -> int:
     """UPU S10 check digit of the 8-digit serial."""
-    total = sum(int(d) * w for d, w in zip(serial8, (8, 6, 4, 2, 3, 5, 9, 7)))
+    total = sum(int(d) * w for d, w in zip(serial8, (8, 6, 4, 2, 3, 5, 9, 7), strict=True))
     check = 11 - total % 11
     return {10: 0, 11: 5}.get(check, check)
 
@@ -841,7 +845,7 @@ class _Maker:
 
     def outbound_steps(self, d: _Draft) -> list[_Step]:
         c, o, dest = d.carrier, d.origin, d.destination
-        port, port_city = self.port_for(o)
+        _port, port_city = self.port_for(o)
         exchange = f"{o.hub_city}国际邮件互换局"
         return [
             _Step("created", o.label, "寄件人已下单，等待揽收", (0, 0)),
@@ -1117,7 +1121,7 @@ def build_record(m: _Maker, raw_spec: _Spec) -> dict[str, Any]:
     recipient = _party(m, spec.destination, spec.recipient_name, spec.recipient_phone)
     delivery, signed_text = _signed(m, d) if spec.status == "delivered" else (None, "")
     steps = _cut(m, d, route) + _final_steps(m, d, signed_text)
-    for previous, step in zip(steps, steps[1:]):
+    for previous, step in itertools.pairwise(steps):
         if step.location == _SAME_PLACE:
             step.location = previous.location
     age = spec.last_scan_hours if spec.last_scan_hours is not None else m.rng.uniform(*_LAST_SCAN_HOURS[spec.status])
@@ -1132,7 +1136,7 @@ def build_record(m: _Maker, raw_spec: _Spec) -> dict[str, Any]:
             "status": s.status,
             "description": s.description,
         }
-        for s, t in zip(steps, times)
+        for s, t in zip(steps, times, strict=True)
     ]
     _add_dates(m, record, d, times)
     if delivery is not None:
@@ -1241,20 +1245,20 @@ _RANDOM_EXCEPTIONS: dict[str, tuple[tuple[str | None, int], ...]] = {
 
 
 def _random_spec(rng: random.Random) -> _Spec:
-    carriers, weights = zip(*_CARRIER_WEIGHTS)
+    carriers, weights = zip(*_CARRIER_WEIGHTS, strict=True)
     carrier = rng.choices(carriers, weights)[0]
     if carrier in ("DHL", "UPS", "FEDEX") or (carrier == "EMS" and rng.random() < 0.5):
         direction = "inbound" if carrier != "EMS" or rng.random() < 0.6 else "outbound"
     else:
         direction = "domestic"
     table = _STATUS_WEIGHTS_DOMESTIC if direction != "inbound" else _STATUS_WEIGHTS_INBOUND
-    statuses, status_weights = zip(*table)
+    statuses, status_weights = zip(*table, strict=True)
     status = rng.choices(statuses, status_weights)[0]
     if direction == "outbound" and status not in ("created", "picked_up", "in_transit", "delivered"):
         status = "in_transit"
     exception = None
     if status in _RANDOM_EXCEPTIONS and direction != "outbound":
-        kinds, kind_weights = zip(*_RANDOM_EXCEPTIONS[status])
+        kinds, kind_weights = zip(*_RANDOM_EXCEPTIONS[status], strict=True)
         exception = rng.choices(kinds, kind_weights)[0]
     if exception == "out_of_area" and direction == "inbound":
         exception = "address_problem"

@@ -479,7 +479,7 @@ def _existing_ids(session: Session, keys: list[str]) -> dict[str, int]:
     if not keys:
         return {}
     stmt = select(_SHIPMENTS.c.tracking_key, _SHIPMENTS.c.id).where(_SHIPMENTS.c.tracking_key.in_(keys))
-    return {key: ident for key, ident in session.execute(stmt)}
+    return dict(session.execute(stmt))
 
 
 def _update_statement(columns: list[str]) -> Any:
@@ -496,7 +496,7 @@ def _write_batch(session: Session, records: list[ValidRecord]) -> tuple[int, int
     if new_rows:
         session.execute(insert(_SHIPMENTS), new_rows)
     if changed:
-        columns = list(changed[0].shipment) + ["updated_at"]
+        columns = [*list(changed[0].shipment), "updated_at"]
         rows = [
             {"b_id": existing[r.key], **{f"b_{c}": v for c, v in r.shipment.items()}, "b_updated_at": now}
             for r in changed
@@ -569,7 +569,7 @@ def _flush(batch: _Batch, factory: sessionmaker, summary: ImportSummary, max_err
 
 def _flush_one_by_one(batch: _Batch, factory: sessionmaker, summary: ImportSummary, max_errors: int) -> None:
     """The batch failed: write each record alone so only the faulty ones are rejected."""
-    for line_no, record in zip(batch.line_numbers, batch.records):
+    for line_no, record in zip(batch.line_numbers, batch.records, strict=True):
         try:
             with session_scope(factory) as session:
                 inserted, updated = _write_batch(session, [record])

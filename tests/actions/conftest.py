@@ -42,7 +42,7 @@ def load_rules() -> dict[str, str]:
     mapping: dict[str, str] = {}
     for rule in rules:
         steps = rule["steps"]
-        for first, second in zip(steps, steps[1:]):
+        for first, second in itertools.pairwise(steps):
             if "intent" in first and "action" in second:
                 mapping[first["intent"]] = second["action"]
     return mapping

@@ -20,6 +20,8 @@ import pytest
 from tests.browser.conftest import Stack, builtin_widget_allowed
 
 pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
+import contextlib
+
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM_ARGS = [
@@ -261,10 +263,8 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
             assert not [e for e in page_errors if e.startswith("agent")], page_errors
         except BaseException:
             for name, page in (("customer", customer), ("agent", agent)):
-                try:
+                with contextlib.suppress(Exception):
                     shot(page, f"failure-{name}")
-                except Exception:
-                    pass
             print(_log_tails(stack))
             raise
         finally:

@@ -35,7 +35,7 @@ def test_agents_add_reads_the_password_from_stdin(tmp_path, monkeypatch, capsys)
         2,
         3,
     )
-    scheme, iterations, salt, digest = agent.password_hash.split("$")
+    scheme, iterations, _salt, _digest = agent.password_hash.split("$")
     assert scheme == "pbkdf2_sha256" and int(iterations) >= 200_000 == min(200_000, PBKDF2_ITERATIONS)
     assert "s3cret-pass" not in agent.password_hash and verify_password("s3cret-pass", agent.password_hash)
     assert not verify_password("s3cret-pasS", agent.password_hash)

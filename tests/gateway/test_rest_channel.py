@@ -241,10 +241,12 @@ async def test_customer_text_stays_out_of_the_logs(client, fake_rasa, caplog):
     fake_rasa.down_status = 500
     await say(client, "pii-log", secret + " 转人工")
     db = client.app[DB_KEY]
-    with pytest.raises(Exception) as failure:  # an integrity error carrying the text as a parameter
-        with db.session() as session:
-            session.add(Message(conversation_id="no-such-conversation", role="customer", text=secret))
-            session.flush()
+    with (
+        pytest.raises(Exception) as failure,  # an integrity error carrying the text as a parameter
+        db.session() as session,
+    ):
+        session.add(Message(conversation_id="no-such-conversation", role="customer", text=secret))
+        session.flush()
     logging.getLogger("bot.gateway").exception("database error: %s", failure.value)
     logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
     assert "Rasa" in logged  # the outage is logged ...

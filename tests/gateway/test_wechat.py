@@ -83,21 +83,21 @@ async def fake_api() -> Any:
 
 
 def wechat_settings(api_base: str) -> dict[str, Any]:
-    return dict(
-        wechat_token=TOKEN,
-        wechat_app_id=APP_ID,
-        wechat_app_secret=APP_SECRET,
-        wechat_encoding_aes_key=AES_KEY,
-        wechat_api_base=api_base,
-        wecom_corp_id=CORP_ID,
-        wecom_token=WECOM_TOKEN,
-        wecom_encoding_aes_key=WECOM_AES_KEY,
-        wecom_agent_id=str(WECOM_AGENT_ID),
-        wecom_secret=CORP_SECRET,
-        wecom_api_base=api_base,
-        wechat_reply_timeout_s=REPLY_TIMEOUT_S,
-        rasa_timeout_s=10.0,
-    )
+    return {
+        "wechat_token": TOKEN,
+        "wechat_app_id": APP_ID,
+        "wechat_app_secret": APP_SECRET,
+        "wechat_encoding_aes_key": AES_KEY,
+        "wechat_api_base": api_base,
+        "wecom_corp_id": CORP_ID,
+        "wecom_token": WECOM_TOKEN,
+        "wecom_encoding_aes_key": WECOM_AES_KEY,
+        "wecom_agent_id": str(WECOM_AGENT_ID),
+        "wecom_secret": CORP_SECRET,
+        "wecom_api_base": api_base,
+        "wechat_reply_timeout_s": REPLY_TIMEOUT_S,
+        "rasa_timeout_s": 10.0,
+    }
 
 
 @dataclass
@@ -547,7 +547,7 @@ async def test_replies_after_a_slow_one_keep_their_order(
 
     # Once those are out, replies are passive again.
     await eventually(lambda: gateway.wechat.wechat.pending(OPENID) == 0)
-    status, body = await post_plain(gateway, text_xml("第三条"))
+    _status, body = await post_plain(gateway, text_xml("第三条"))
     assert reply_of(body)["Content"] == "echo: 第三条"
 
 

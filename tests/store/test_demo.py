@@ -62,7 +62,7 @@ def test_showcase_comes_first_whatever_the_seed() -> None:
 def test_showcase_constant_describes_the_records() -> None:
     records = showcase_records(NOW)
     assert len(records) == len(SHOWCASE) >= 12
-    for item, rec in zip(SHOWCASE, records):
+    for item, rec in zip(SHOWCASE, records, strict=True):
         assert rec["tracking_number"] == item["tracking_number"]
         assert rec["carrier"] == item["carrier"] and rec["status"] == item["status"]
         assert (rec.get("exception") or {}).get("type") == item["exception"]
@@ -294,9 +294,8 @@ def test_cross_border_parcels(records: list[dict[str, Any]]) -> None:
         if customs["status"] == "held":
             assert rec["exception"]["type"] == "customs_hold"
         if "required_documents" in customs:
-            assert tuple(customs["required_documents"]) in CUSTOMS_DOCUMENT_SETS + (
-                ("身份证正反面", "购物小票/支付凭证"),
-            )
+            documents = tuple(customs["required_documents"])
+            assert documents in (*CUSTOMS_DOCUMENT_SETS, ("身份证正反面", "购物小票/支付凭证"))
     assert statuses == set(CUSTOMS_STATUSES)
     assert not [r for r in records if not r["cross_border"] and r.get("customs")]
 
