@@ -9,6 +9,7 @@ Also checks that customer text is shown as text in the console (no markup runs).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 import urllib.request
@@ -20,8 +21,6 @@ import pytest
 from tests.browser.conftest import Stack, builtin_widget_allowed
 
 pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-import contextlib
-
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 CHROMIUM_ARGS = [
