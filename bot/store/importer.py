@@ -479,7 +479,7 @@ def _existing_ids(session: Session, keys: list[str]) -> dict[str, int]:
     if not keys:
         return {}
     stmt = select(_SHIPMENTS.c.tracking_key, _SHIPMENTS.c.id).where(_SHIPMENTS.c.tracking_key.in_(keys))
-    return dict(session.execute(stmt))
+    return dict(session.execute(stmt).all())
 
 
 def _update_statement(columns: list[str]) -> Any:
