@@ -39,7 +39,7 @@ def test_every_console_import_resolves_within_the_console() -> None:
         text = module.read_text(encoding="utf-8")
         assert text.startswith("/*"), f"{module.name}: each module starts with a comment saying what it does"
         for target in (a or b for a, b in IMPORT.findall(text)):
-            assert target.startswith("./") or target.startswith("../"), f"{module}: non-relative import {target!r}"
+            assert target.startswith(("./", "../")), f"{module}: non-relative import {target!r}"
             resolved = (module.parent / target).resolve()
             assert resolved.is_file(), f"{module}: import {target!r} does not exist"
             assert CONSOLE_DIR.resolve() in resolved.parents, f"{module}: import {target!r} leaves the console"
