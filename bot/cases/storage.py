@@ -47,10 +47,7 @@ class LocalEvidenceStore:
         return self._path(key).read_bytes()
 
     def delete(self, key: str) -> None:
-        try:
-            self._path(key).unlink()
-        except FileNotFoundError:
-            pass
+        self._path(key).unlink(missing_ok=True)
 
 
 def new_key(case_id: int, extension: str) -> str:

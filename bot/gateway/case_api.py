@@ -106,7 +106,7 @@ async def list_cases(request: web.Request) -> web.Response:
         names = _names(session)
     masked = await mask_each((c.summary, may_see_personal_data(agent, c)) for c in cases)
     items = []
-    for case, summary in zip(cases, masked):
+    for case, summary in zip(cases, masked, strict=True):
         item = case_item(case, now, names)
         item["summary"] = summary
         items.append(item)
@@ -146,7 +146,7 @@ async def get_case(request: web.Request) -> web.Response:
     view["summary"] = summary
     view["details"] = {k: (next(detail_texts) if isinstance(v, str) else v) for k, v in (case.details or {}).items()}
     timeline = []
-    for event, text in zip(events, event_texts):
+    for event, text in zip(events, event_texts, strict=True):
         item = event_view(event, names)
         item["text"] = text
         timeline.append(item)

@@ -77,9 +77,7 @@ def sla_breached(handoff: Handoff, now: datetime) -> bool:
     return False
 
 
-def handoff_view(
-    handoff: Handoff, now: datetime, mask: Mask = _identity, agent: Agent | None = None
-) -> dict[str, Any]:
+def handoff_view(handoff: Handoff, now: datetime, mask: Mask = _identity, agent: Agent | None = None) -> dict[str, Any]:
     return {
         "id": handoff.id,
         "handoff_id": handoff.id,
@@ -140,9 +138,7 @@ def conversation_view(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-def message_view(
-    message: Message, mask: Mask = _identity, agent_names: dict[int, str] | None = None
-) -> dict[str, Any]:
+def message_view(message: Message, mask: Mask = _identity, agent_names: dict[int, str] | None = None) -> dict[str, Any]:
     payload = message.payload or {}
     return {
         "id": message.id,
