@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.config import Settings, load_settings
 from bot.db import utcnow
-from bot.gateway import api, case_api
+from bot.gateway import api, case_api, upload
 from bot.gateway.auth import LoginThrottle
 from bot.gateway.channels import rest as rest_channel
 from bot.gateway.channels import socketio as socketio_channel
@@ -184,6 +184,7 @@ def create_app(
     app.router.add_get("/health", health)
     api.setup_routes(app)
     case_api.setup_routes(app)
+    upload.setup_routes(app)
     rest_channel.setup(app)
     socketio_channel.setup(app)
     _setup_optional_channels(app)

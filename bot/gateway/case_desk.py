@@ -418,3 +418,58 @@ class CaseDesk:
 
 def closed(conversation: Conversation) -> bool:
     return conversation.state == CLOSED
+
+
+@dataclass
+class EvidenceResult:
+    accepted: list[str]  # evidence items stored
+    rejected: list[tuple[str, str]]  # (file name or item, reason code)
+    missing: list[str]  # checklist items still missing
+
+
+async def add_evidence(desk: CaseDesk, case_id: int, files: list[tuple[str, bytes, Optional[str]]], source: str,
+                       tell_customer: bool = True) -> EvidenceResult:
+    """Check, store and record evidence files [(item, bytes, original name)] on a case; the
+    agents see it live, and (for the upload page) the customer gets a confirmation in the chat."""
+    import asyncio
+
+    from bot.cases import evidence
+    from bot.cases.storage import evidence_store
+
+    store = evidence_store(desk.settings)
+    result = EvidenceResult([], [], [])
+    with desk.db.session() as session:
+        case = desk.load(session, case_id)
+        room = desk.settings.upload_max_files - evidence.attachment_count(session, case_id)
+        if service.is_done(case):
+            raise CaseError("case_closed", 409)
+    loop = asyncio.get_running_loop()
+    checked = []
+    for item, data, name in files:
+        if room <= 0:
+            result.rejected.append((name or item, "too_many"))
+            continue
+        try:
+            kind, thumb = await loop.run_in_executor(None, evidence.check, desk.settings, data)
+            key, thumb_key = await loop.run_in_executor(None, evidence.store_file, store, case_id, kind, data, thumb)
+        except evidence.EvidenceRejected as rejected:
+            result.rejected.append((name or item, rejected.code))
+            continue
+        room -= 1
+        checked.append((item, kind, data, key, thumb_key, name))
+    if not checked:
+        return result
+    now = desk.clock()
+    delivery = None
+    with desk.db.session() as session:
+        case = desk.load(session, case_id)
+        for item, kind, data, key, thumb_key, name in checked:
+            attachment = evidence.record(session, case, item, kind, data, key, thumb_key, name, source, now)
+            result.accepted.append(attachment.item)
+        result.missing = [m.value for m in evidence.missing_items(session, case)]
+        if tell_customer:
+            text = texts.evidence_received(case, case.language, result.accepted, result.missing)
+            delivery = desk._store_for_customer(session, case, text, "system", None, now)
+    await desk._deliver(case_id, delivery)
+    await desk.hub.broadcast({"type": "case_updated", "case_id": case_id})
+    return result

@@ -83,6 +83,25 @@ _CSAT_LABELS = {
 }
 
 
+def evidence_received(case: Any, language: str | None, accepted: list[str], missing: list[str]) -> str:
+    """Confirmation of uploaded evidence, with what the checklist still lacks."""
+    from bot.cases import wording
+    from bot.cases.vocabulary import label
+
+    lang = lang_of(language)
+    got = "、".join(label("evidence_items", item, lang) for item in accepted) if lang == "zh" else \
+        ", ".join(label("evidence_items", item, lang) for item in accepted)
+    if lang == "en":
+        text = f"Thank you, we received {len(accepted)} file(s) for your {wording.case_name(case, lang)}: {got}."
+        if missing:
+            text += " Still needed: " + ", ".join(label("evidence_items", m, lang) for m in missing) + "."
+        return text
+    text = f"已收到您为{wording.case_name(case, lang)}上传的 {len(accepted)} 个文件：{got}。"
+    if missing:
+        text += "还需要：" + "、".join(label("evidence_items", m, lang) for m in missing) + "。"
+    return text
+
+
 def lang_of(language: str | None) -> str:
     return "en" if language == "en" else "zh"
 

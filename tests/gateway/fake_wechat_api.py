@@ -7,6 +7,7 @@ gateway makes, checks them like WeChat does, and records them:
 - ``POST /cgi-bin/message/custom/send?access_token`` (客服消息)
 - ``GET  /cgi-bin/gettoken?corpid&corpsecret`` (企业微信 access token)
 - ``POST /cgi-bin/message/send?access_token`` (企业微信应用消息)
+- ``GET  /cgi-bin/media/get?access_token&media_id`` (临时素材: the bytes of ``media[media_id]``)
 
 Usage::
 
@@ -49,6 +50,8 @@ class FakeWeChatAPI:
     fail_sends_with: int | None = None
     # Seconds each message-send call takes (a slow WeChat API).
     send_delay_s: float = 0.0
+    # media_id -> (bytes, content type) served by /cgi-bin/media/get.
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._valid_tokens: set[str] = set()
@@ -61,6 +64,7 @@ class FakeWeChatAPI:
         self.app.router.add_get("/cgi-bin/gettoken", self._gettoken)
         self.app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
         self.app.router.add_post("/cgi-bin/message/send", self._work_send)
+        self.app.router.add_get("/cgi-bin/media/get", self._media_get)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -148,6 +152,20 @@ class FakeWeChatAPI:
             self.sent.append(body)
             self._changed.notify_all()
         return web.json_response({"errcode": 0, "errmsg": "ok", **(extra or {})})
+
+    async def _media_get(self, request: web.Request) -> web.Response:
+        call = await self._record(request)
+        token = call.query.get("access_token")
+        if not token:
+            return web.json_response({"errcode": 41001, "errmsg": "access_token missing"})
+        if token not in self._valid_tokens:
+            return web.json_response({"errcode": 42001, "errmsg": "access_token expired"})
+        found = self.media.get(call.query.get("media_id", ""))
+        if found is None:
+            return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+        data, content_type = found
+        return web.Response(body=data, content_type=content_type,
+                            headers={"Content-Disposition": 'attachment; filename="media"'})
 
     async def _custom_send(self, request: web.Request) -> web.Response:
         call = await self._record(request)

@@ -382,8 +382,7 @@ async def test_malformed_xml_is_a_400_not_a_500(gateway: Gateway, fake_rasa: Fak
     "xml, expected",
     [
         (event_xml("subscribe"), WELCOME_TEXT),
-        (media_xml("image"), UNSUPPORTED_TEXT),
-        (media_xml("voice"), UNSUPPORTED_TEXT),
+        (media_xml("voice"), UNSUPPORTED_TEXT),  # (images and videos are case evidence: test_wechat_cases.py)
     ],
 )
 async def test_non_text_messages_get_a_polite_reply(

@@ -66,6 +66,7 @@ from bot.gateway.channels.wechat_api import (
     WeComMessageClient,
     split_text,
 )
+from bot.gateway.channels.wechat_media import MEDIA_TYPES, MediaIntake
 from bot.gateway.locks import KeyedLocks
 from bot.gateway.messages import OutboundMessage
 
@@ -75,7 +76,7 @@ WELCOME_TEXT = (
     "您好，欢迎关注！我是智能客服助理，可以帮您查询快递进度、修改派送地址、办理破损/丢件理赔等。"
     "请直接输入运单号或您的问题，需要人工服务请回复“人工”。"
 )
-UNSUPPORTED_TEXT = "暂不支持语音/图片，请输入文字或运单号"
+UNSUPPORTED_TEXT = "暂不支持语音消息，请输入文字或运单号"
 ERROR_TEXT = "抱歉，系统繁忙，请稍后再试。"
 
 # How far a callback's timestamp may be from our clock (replayed requests are refused).
@@ -247,6 +248,9 @@ class _CallbackBase:
         # and how many are under way.
         self._tails: dict[str, asyncio.Future[None]] = {}
         self._deferred_count: dict[str, int] = {}
+        # Images and videos become case evidence (set by setup_wechat).
+        self.media: Optional[MediaIntake] = None
+        self._media_seen: OrderedDict[str, float] = OrderedDict()
 
     # -- request checks --------------------------------------------------
 
@@ -403,8 +407,43 @@ class _CallbackBase:
             if event in ("subscribe", "subscribe_scan"):
                 return WELCOME_TEXT
             return None  # unsubscribe (cannot be answered), menu clicks, location reports...
+        if message.type in MEDIA_TYPES and self.media is not None:
+            return await self._media(inbound)
         if message.type in ("image", "voice", "video", "shortvideo", "location", "link", "file"):
             return UNSUPPORTED_TEXT
+        return None
+
+    async def _media(self, inbound: "_Inbound") -> Optional[str]:
+        """An image or video: evidence for the customer's open case (wechat_media.py). A slow
+        download answers "success" now and sends the reply through the API when done."""
+        key = f"{inbound.user_id}:{inbound.msg_id}" if inbound.msg_id else None
+        if key is not None and key in self._media_seen:
+            return None  # WeChat's retry of a media message already being handled
+        if key is not None:
+            self._media_seen[key] = time.monotonic()
+            while len(self._media_seen) > 10_000:
+                self._media_seen.popitem(last=False)
+        media_id = str(getattr(inbound.message, "media_id", "") or "")
+        kind = inbound.message.type
+        task = asyncio.ensure_future(self.media.receive(self.channel, inbound.user_id, kind, media_id,
+                                                        self.adapter.sender))
+        done, _ = await asyncio.wait({task}, timeout=self.reply_timeout_s)
+        if task in done:
+            try:
+                return task.result()
+            except Exception:
+                log.exception("%s: media message from %s failed", self.channel, inbound.user_id)
+                return ERROR_TEXT
+
+        async def later() -> None:
+            try:
+                text = await task
+            except Exception:
+                log.exception("%s: media message from %s failed", self.channel, inbound.user_id)
+                return
+            await self.adapter.send(inbound.user_id, [OutboundMessage(role="system", text=text)])
+
+        self._spawn(later())
         return None
 
 
@@ -702,6 +741,9 @@ def setup_wechat(app: web.Application, settings: Any) -> WeChatChannels:
 
     if not installed.callbacks:
         return installed
+    intake = MediaIntake(app)
+    for callback in installed.callbacks:
+        callback.media = intake
 
     def register_adapters() -> None:
         registry = app[REGISTRY_KEY]

@@ -166,10 +166,60 @@ def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> list[str]:
     return [p.rstrip("\n") for p in pieces if p.strip()]
 
 
+class MediaTooLarge(WeChatSendError):
+    """A media file over the size the caller accepts."""
+
+
 class _AsyncSender:
     """Runs the blocking wechatpy call in a worker thread and normalises errors."""
 
     _client: _TokenRefreshMixin
+
+    async def download_media(self, media_id: str, limit: int) -> tuple[bytes, str]:
+        """A customer's image or video (临时素材, ``GET {api}/cgi-bin/media/get``): (bytes, content type).
+        At most ``limit`` bytes are read (MediaTooLarge beyond); a rejected token is refreshed once."""
+        return await asyncio.to_thread(self._download, media_id, limit)
+
+    def _download(self, media_id: str, limit: int) -> tuple[bytes, str]:
+        client = self._client
+        http = client._http  # type: ignore[attr-defined]
+        for attempt in (0, 1):
+            try:
+                response = http.get(client._api_base + "media/get",  # type: ignore[attr-defined]
+                                    params={"access_token": client.access_token, "media_id": media_id}, stream=True)
+            except Exception as exc:  # network errors, timeouts
+                raise WeChatSendError(f"media download failed: {exc!r}") from exc
+            with response:
+                content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                if content_type in ("application/json", "text/plain"):
+                    try:
+                        body = response.json()
+                    except ValueError as exc:
+                        raise WeChatSendError("media download: unreadable answer") from exc
+                    if isinstance(body, dict) and body.get("video_url"):  # Official Account videos come as a link
+                        return self._fetch(http, str(body["video_url"]), limit)
+                    errcode = body.get("errcode") if isinstance(body, dict) else None
+                    if errcode in _TOKEN_ERRORS and attempt == 0:
+                        client.session.delete(client.access_token_key)  # type: ignore[attr-defined]
+                        client.expires_at = None  # type: ignore[attr-defined]
+                        continue
+                    raise WeChatSendError(f"media download failed: errcode={errcode}", errcode)
+                if response.status_code != 200:
+                    raise WeChatSendError(f"media download failed: HTTP {response.status_code}")
+                return _read_limited(response, limit), content_type
+        raise WeChatSendError("media download failed: access token rejected twice")
+
+    @staticmethod
+    def _fetch(http: requests.Session, url: str, limit: int) -> tuple[bytes, str]:
+        try:
+            with http.get(url, stream=True) as response:
+                if response.status_code != 200:
+                    raise WeChatSendError(f"media download failed: HTTP {response.status_code}")
+                return _read_limited(response, limit), response.headers.get("Content-Type", "")
+        except WeChatSendError:
+            raise
+        except Exception as exc:
+            raise WeChatSendError(f"media download failed: {exc!r}") from exc
 
     async def _send(self, what: str, func: Callable[..., Any], *args: Any) -> dict:
         try:
@@ -178,6 +228,16 @@ class _AsyncSender:
             raise WeChatSendError(f"{what} failed: errcode={exc.errcode} errmsg={exc.errmsg}", exc.errcode) from exc
         except Exception as exc:  # network errors, timeouts (requests raises its own types)
             raise WeChatSendError(f"{what} failed: {exc!r}") from exc
+
+
+def _read_limited(response: requests.Response, limit: int) -> bytes:
+    chunks, size = [], 0
+    for chunk in response.iter_content(256 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise MediaTooLarge(f"media over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class WeChatCustomerServiceClient(_AsyncSender):

@@ -37,7 +37,9 @@
 import { boot } from "./core/session.js";
 import { registerView } from "./core/views.js";
 import { conversationsView } from "./conversations/index.js";
+import { casesView } from "./cases/index.js";
 
 registerView(conversationsView);
+registerView(casesView);
 
 boot();

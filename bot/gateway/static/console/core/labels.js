@@ -17,6 +17,13 @@ export const VOCAB = Object.freeze({
   agentTiers: "agent_tiers",
   conversationStates: "conversation_states",
   handoffStatuses: "handoff_statuses",
+  caseTypes: "case_types",
+  caseStatuses: "case_statuses",
+  claimStages: "claim_stages",
+  remedies: "remedies",
+  evidenceItems: "evidence_items",
+  caseEventKinds: "case_event_kinds",
+  actorTypes: "actor_types",
 });
 
 /** The console's language for labels (the page's lang: zh-CN -> "zh"). */
