@@ -1,6 +1,7 @@
 """Evidence files: what is accepted (type detected from the bytes, size limits per kind,
 images decoded to prove they are images), thumbnails for the console (metadata such as
 GPS stripped), and the record on the case (attachment row + timeline line)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,7 +9,6 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,7 +39,7 @@ class Kind:
     family: str  # image | video | document
 
 
-def sniff(data: bytes) -> Optional[Kind]:
+def sniff(data: bytes) -> Kind | None:
     """The file's real type from its first bytes (never the name or the client's word)."""
     head = data[:32]
     if head.startswith(b"\xff\xd8\xff"):
@@ -71,7 +71,7 @@ def limit_bytes(settings: Settings, family: str) -> int:
     return int(megabytes * MB)
 
 
-def thumbnail(data: bytes) -> Optional[bytes]:
+def thumbnail(data: bytes) -> bytes | None:
     """A small JPEG of an image (None when Pillow cannot draw it, e.g. HEIC); proves a
     raster image decodes and drops its metadata (EXIF GPS)."""
     from PIL import Image
@@ -89,11 +89,11 @@ def thumbnail(data: bytes) -> Optional[bytes]:
                 return out.getvalue()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise EvidenceRejected("too_large", "image has too many pixels") from exc
-        except Exception as exc:  # noqa: BLE001 - not an image Pillow can read
+        except Exception as exc:
             raise EvidenceRejected("bad_file", f"not a readable image: {type(exc).__name__}") from exc
 
 
-def check(settings: Settings, data: bytes) -> tuple[Kind, Optional[bytes]]:
+def check(settings: Settings, data: bytes) -> tuple[Kind, bytes | None]:
     """Validate one file: (its kind, a thumbnail for images); EvidenceRejected otherwise."""
     if not data:
         raise EvidenceRejected("empty")
@@ -121,12 +121,14 @@ def missing_items(session: Session, case: Case) -> list[EvidenceItem]:
 
 
 def attachment_count(session: Session, case_id: int) -> int:
-    return int(session.execute(select(func.count(CaseAttachment.id))
-                               .where(CaseAttachment.case_id == case_id)).scalar_one())
+    return int(
+        session.execute(select(func.count(CaseAttachment.id)).where(CaseAttachment.case_id == case_id)).scalar_one()
+    )
 
 
-def store_file(store: EvidenceStore, case_id: int, kind: Kind, data: bytes,
-               thumb: Optional[bytes]) -> tuple[str, Optional[str]]:
+def store_file(
+    store: EvidenceStore, case_id: int, kind: Kind, data: bytes, thumb: bytes | None
+) -> tuple[str, str | None]:
     """Write the bytes (blocking: call from a worker thread); returns (key, thumbnail key)."""
     key = new_key(case_id, kind.extension)
     store.put(key, data)
@@ -137,19 +139,44 @@ def store_file(store: EvidenceStore, case_id: int, kind: Kind, data: bytes,
     return key, thumb_key
 
 
-def record(session: Session, case: Case, item: str, kind: Kind, data: bytes, key: str, thumb_key: Optional[str],
-           original_name: Optional[str], source: str, now: datetime) -> CaseAttachment:
+def record(
+    session: Session,
+    case: Case,
+    item: str,
+    kind: Kind,
+    data: bytes,
+    key: str,
+    thumb_key: str | None,
+    original_name: str | None,
+    source: str,
+    now: datetime,
+) -> CaseAttachment:
     """The attachment row and its timeline line; a case waiting for the customer resumes."""
     if item not in {e.value for e in EvidenceItem}:
         item = EvidenceItem.OTHER.value
-    attachment = CaseAttachment(case_id=case.id, item=item, media_type=kind.media_type, size_bytes=len(data),
-                                sha256=hashlib.sha256(data).hexdigest(), storage_key=key, thumbnail_key=thumb_key,
-                                original_name=(original_name or "")[:255] or None, source=source, created_at=now)
+    attachment = CaseAttachment(
+        case_id=case.id,
+        item=item,
+        media_type=kind.media_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        thumbnail_key=thumb_key,
+        original_name=(original_name or "")[:255] or None,
+        source=source,
+        created_at=now,
+    )
     session.add(attachment)
     session.flush()
-    service.add_event(session, case, CaseEventKind.EVIDENCE, service.CUSTOMER, now, to_value=item,
-                      data={"attachment_id": attachment.id, "media_type": kind.media_type, "size": len(data),
-                            "source": source})
+    service.add_event(
+        session,
+        case,
+        CaseEventKind.EVIDENCE,
+        service.CUSTOMER,
+        now,
+        to_value=item,
+        data={"attachment_id": attachment.id, "media_type": kind.media_type, "size": len(data), "source": source},
+    )
     if case.status == CaseStatus.WAITING_CUSTOMER.value:
         service.change_status(session, case, CaseStatus.IN_PROGRESS.value, service.CUSTOMER, now)
     return attachment

@@ -427,8 +427,9 @@ class EvidenceResult:
     missing: list[str]  # checklist items still missing
 
 
-async def add_evidence(desk: CaseDesk, case_id: int, files: list[tuple[str, bytes, Optional[str]]], source: str,
-                       tell_customer: bool = True) -> EvidenceResult:
+async def add_evidence(
+    desk: CaseDesk, case_id: int, files: list[tuple[str, bytes, str | None]], source: str, tell_customer: bool = True
+) -> EvidenceResult:
     """Check, store and record evidence files [(item, bytes, original name)] on a case; the
     agents see it live, and (for the upload page) the customer gets a confirmation in the chat."""
     import asyncio

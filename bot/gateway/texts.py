@@ -89,8 +89,11 @@ def evidence_received(case: Any, language: str | None, accepted: list[str], miss
     from bot.cases.vocabulary import label
 
     lang = lang_of(language)
-    got = "、".join(label("evidence_items", item, lang) for item in accepted) if lang == "zh" else \
-        ", ".join(label("evidence_items", item, lang) for item in accepted)
+    got = (
+        "、".join(label("evidence_items", item, lang) for item in accepted)
+        if lang == "zh"
+        else ", ".join(label("evidence_items", item, lang) for item in accepted)
+    )
     if lang == "en":
         text = f"Thank you, we received {len(accepted)} file(s) for your {wording.case_name(case, lang)}: {got}."
         if missing:

@@ -8,10 +8,10 @@ POST /upload/{token}   multipart/form-data; each file is checked (type from its 
                        says what was received and what is still missing
 
 An unknown, altered or expired link gets a polite page (410), never the case."""
+
 from __future__ import annotations
 
 import html
-from typing import Optional
 
 from aiohttp import BodyPartReader, web
 
@@ -25,38 +25,72 @@ MAX_FIELDS = 40
 
 _TEXT = {
     "zh": {
-        "title": "上传材料", "case": "事项", "checklist": "需要的材料", "have": "已收到", "missing": "还需要",
-        "submit": "上传", "hint": "支持照片（JPG/PNG/WEBP/HEIC，每个不超过 {image} MB）、视频（MP4/MOV，不超过 {video} MB）和 PDF。",
+        "title": "上传材料",
+        "case": "事项",
+        "checklist": "需要的材料",
+        "have": "已收到",
+        "missing": "还需要",
+        "submit": "上传",
+        "hint": "支持照片（JPG/PNG/WEBP/HEIC，每个不超过 {image} MB）、视频（MP4/MOV，不超过 {video} MB）和 PDF。",
         "expired": "这个上传链接已失效或不完整。请回到对话里告诉我“上传材料”，我会发给您新的链接。",
         "closed": "这个事项已经处理完成，不再需要上传材料。如有问题，请回到对话里告诉我。",
-        "received": "已收到 {n} 个文件，谢谢！", "nothing": "没有收到文件，请选择要上传的照片或视频。",
-        "rejected": "以下文件没有保存：", "back": "您可以关闭本页回到对话，专员会尽快查看。",
-        "reasons": {"bad_type": "文件类型不支持", "too_large": "文件太大", "empty": "文件是空的",
-                    "bad_file": "文件已损坏或无法识别", "too_many": "已达到文件数量上限"},
+        "received": "已收到 {n} 个文件，谢谢！",
+        "nothing": "没有收到文件，请选择要上传的照片或视频。",
+        "rejected": "以下文件没有保存：",
+        "back": "您可以关闭本页回到对话，专员会尽快查看。",
+        "reasons": {
+            "bad_type": "文件类型不支持",
+            "too_large": "文件太大",
+            "empty": "文件是空的",
+            "bad_file": "文件已损坏或无法识别",
+            "too_many": "已达到文件数量上限",
+        },
     },
     "en": {
-        "title": "Upload evidence", "case": "Case", "checklist": "What we need", "have": "received", "missing": "still needed",
-        "submit": "Upload", "hint": "Photos (JPG/PNG/WEBP/HEIC, up to {image} MB each), videos (MP4/MOV, up to {video} MB) and PDF.",
+        "title": "Upload evidence",
+        "case": "Case",
+        "checklist": "What we need",
+        "have": "received",
+        "missing": "still needed",
+        "submit": "Upload",
+        "hint": "Photos (JPG/PNG/WEBP/HEIC, up to {image} MB each), videos (MP4/MOV, up to {video} MB) and PDF.",
         "expired": "This upload link has expired or is incomplete. Go back to the chat and ask me to 'upload evidence' for a new link.",
         "closed": "This case is already resolved, so no more files are needed. Go back to the chat if anything is wrong.",
-        "received": "Thank you, {n} file(s) received.", "nothing": "No file arrived: please choose the photos or videos to upload.",
-        "rejected": "These files were not saved:", "back": "You can close this page and return to the chat.",
-        "reasons": {"bad_type": "type not supported", "too_large": "too large", "empty": "empty file",
-                    "bad_file": "damaged or unreadable", "too_many": "too many files"},
+        "received": "Thank you, {n} file(s) received.",
+        "nothing": "No file arrived: please choose the photos or videos to upload.",
+        "rejected": "These files were not saved:",
+        "back": "You can close this page and return to the chat.",
+        "reasons": {
+            "bad_type": "type not supported",
+            "too_large": "too large",
+            "empty": "empty file",
+            "bad_file": "damaged or unreadable",
+            "too_many": "too many files",
+        },
     },
 }
-_ACCEPT = {EvidenceItem.UNBOXING_VIDEO.value: "video/*", EvidenceItem.PROOF_OF_PURCHASE.value: "image/*,application/pdf",
-           EvidenceItem.CUSTOMS_DOCUMENT.value: "image/*,application/pdf", EvidenceItem.OTHER.value: "image/*,video/*,application/pdf"}
+_ACCEPT = {
+    EvidenceItem.UNBOXING_VIDEO.value: "video/*",
+    EvidenceItem.PROOF_OF_PURCHASE.value: "image/*,application/pdf",
+    EvidenceItem.CUSTOMS_DOCUMENT.value: "image/*,application/pdf",
+    EvidenceItem.OTHER.value: "image/*,video/*,application/pdf",
+}
 
 
 def _page(lang: str, body: str, status: int = 200) -> web.Response:
     title = html.escape(_TEXT[lang]["title"])
-    doc = (f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
-           '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">'
-           f'<title>{title} · 速达快递</title><link rel="stylesheet" href="/static/upload/upload.css"></head>'
-           f'<body><main class="upload" data-testid="upload-page"><h1>{title}</h1>{body}</main></body></html>')
-    return web.Response(text=doc, status=status, content_type="text/html",
-                        headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
+    doc = (
+        f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer">'
+        f'<title>{title} · 速达快递</title><link rel="stylesheet" href="/static/upload/upload.css"></head>'
+        f'<body><main class="upload" data-testid="upload-page"><h1>{title}</h1>{body}</main></body></html>'
+    )
+    return web.Response(
+        text=doc,
+        status=status,
+        content_type="text/html",
+        headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
+    )
 
 
 def _claims(request: web.Request):  # type: ignore[no-untyped-def]
@@ -79,15 +113,18 @@ def _form(request: web.Request, case, missing: list[str], lang: str, message: st
         accept = _ACCEPT.get(item, "image/*")
         rows.append(
             f'<li data-item="{item}"><label for="f-{item}">{html.escape(label("evidence_items", item, lang))}'
-            f'{f" <small>({html.escape(state)})</small>" if state else ""}</label>'
-            f'<input id="f-{item}" type="file" name="{item}" accept="{accept}" multiple data-testid="upload-{item}"></li>')
+            f"{f' <small>({html.escape(state)})</small>' if state else ''}</label>"
+            f'<input id="f-{item}" type="file" name="{item}" accept="{accept}" multiple data-testid="upload-{item}"></li>'
+        )
     hint = t["hint"].format(image=int(settings.upload_max_image_mb), video=int(settings.upload_max_video_mb))
     name = html.escape(label("case_types", case.type, lang))
-    return (f'{message}<p class="case">{html.escape(t["case"])}：<strong data-testid="upload-reference">'
-            f'{html.escape(case.reference)}</strong> · {name}</p><h2>{html.escape(t["checklist"])}</h2>'
-            f'<form method="post" enctype="multipart/form-data" data-testid="upload-form"><ul>{"".join(rows)}</ul>'
-            f'<p class="hint">{html.escape(hint)}</p><button type="submit" data-testid="upload-submit">'
-            f'{html.escape(t["submit"])}</button></form>')
+    return (
+        f'{message}<p class="case">{html.escape(t["case"])}：<strong data-testid="upload-reference">'
+        f"{html.escape(case.reference)}</strong> · {name}</p><h2>{html.escape(t['checklist'])}</h2>"
+        f'<form method="post" enctype="multipart/form-data" data-testid="upload-form"><ul>{"".join(rows)}</ul>'
+        f'<p class="hint">{html.escape(hint)}</p><button type="submit" data-testid="upload-submit">'
+        f"{html.escape(t['submit'])}</button></form>"
+    )
 
 
 async def upload_page(request: web.Request) -> web.Response:
@@ -100,13 +137,15 @@ async def upload_page(request: web.Request) -> web.Response:
             return _expired(request)
         lang = case.language
         if service.is_done(case):
-            return _page(lang, f'<p class="notice" data-testid="upload-closed">{html.escape(_TEXT[lang]["closed"])}</p>')
+            return _page(
+                lang, f'<p class="notice" data-testid="upload-closed">{html.escape(_TEXT[lang]["closed"])}</p>'
+            )
         missing = [m.value for m in evidence.missing_items(session, case)]
         body = _form(request, case, missing, lang)
     return _page(lang, body)
 
 
-async def _read_part(part: BodyPartReader, limit: int) -> Optional[bytes]:
+async def _read_part(part: BodyPartReader, limit: int) -> bytes | None:
     """The part's bytes, or None as soon as it is over `limit` (the rest is discarded)."""
     chunks, size = [], 0
     while True:
@@ -136,7 +175,7 @@ async def upload_post(request: web.Request) -> web.Response:
     if not (request.content_type or "").startswith("multipart/form-data"):
         return _page(lang, f'<p class="notice">{html.escape(t["nothing"])}</p>', 400)
     largest = int(max(settings.upload_max_image_mb, settings.upload_max_video_mb) * evidence.MB)
-    files: list[tuple[str, bytes, Optional[str]]] = []
+    files: list[tuple[str, bytes, str | None]] = []
     rejected: list[tuple[str, str]] = []
     try:
         reader = await request.multipart()
@@ -162,20 +201,30 @@ async def upload_post(request: web.Request) -> web.Response:
         with request.app[DB_KEY].session() as session:
             case = service.get_case(session, claims.subject)
             missing = [m.value for m in evidence.missing_items(session, case)]
-            body = _form(request, case, missing, lang, f'<p class="notice" data-testid="upload-nothing">'
-                                                       f'{html.escape(t["nothing"])}</p>')
+            body = _form(
+                request,
+                case,
+                missing,
+                lang,
+                f'<p class="notice" data-testid="upload-nothing">{html.escape(t["nothing"])}</p>',
+            )
         return _page(lang, body, 400)
     try:
         result = await add_evidence(desk, claims.subject, files, "upload")
     except CaseError:
         return _page(lang, f'<p class="notice" data-testid="upload-closed">{html.escape(t["closed"])}</p>', 409)
     result.rejected = rejected + result.rejected
-    parts = [f'<p class="ok" data-testid="upload-received">{html.escape(t["received"].format(n=len(result.accepted)))}</p>']
+    parts = [
+        f'<p class="ok" data-testid="upload-received">{html.escape(t["received"].format(n=len(result.accepted)))}</p>'
+    ]
     if result.rejected:
-        reasons = "".join(f"<li>{html.escape(n)}：{html.escape(t['reasons'].get(code, code))}</li>"
-                          for n, code in result.rejected)
-        parts.append(f'<p class="notice" data-testid="upload-rejected">{html.escape(t["rejected"])}</p><ul>{reasons}</ul>')
-    parts.append(f'<p>{html.escape(t["back"])}</p>')
+        reasons = "".join(
+            f"<li>{html.escape(n)}：{html.escape(t['reasons'].get(code, code))}</li>" for n, code in result.rejected
+        )
+        parts.append(
+            f'<p class="notice" data-testid="upload-rejected">{html.escape(t["rejected"])}</p><ul>{reasons}</ul>'
+        )
+    parts.append(f"<p>{html.escape(t['back'])}</p>")
     with request.app[DB_KEY].session() as session:
         case = service.get_case(session, claims.subject)
         missing = [m.value for m in evidence.missing_items(session, case)]

@@ -164,8 +164,9 @@ class FakeWeChatAPI:
         if found is None:
             return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
         data, content_type = found
-        return web.Response(body=data, content_type=content_type,
-                            headers={"Content-Disposition": 'attachment; filename="media"'})
+        return web.Response(
+            body=data, content_type=content_type, headers={"Content-Disposition": 'attachment; filename="media"'}
+        )
 
     async def _custom_send(self, request: web.Request) -> web.Response:
         call = await self._record(request)

@@ -2,6 +2,7 @@
 bytes, size limits, images decoded), the case records them, the agent opens them through
 signed file links, the customer is told what is still missing; expired or altered links
 are refused."""
+
 from __future__ import annotations
 
 import io
@@ -51,9 +52,14 @@ async def test_upload_page_stores_files_and_the_agent_sees_them(client, settings
         assert f'name="{item}"' in html
     assert "Content-Security-Policy" in page.headers
     since = await latest_pushed_id(client, "uma")
-    response = await client.post(path, data=form(("outer_packaging", jpeg(), "box.jpg"),
-                                                 ("unboxing_video", MP4, "open.mp4"),
-                                                 ("proof_of_purchase", PDF, "order.pdf")))
+    response = await client.post(
+        path,
+        data=form(
+            ("outer_packaging", jpeg(), "box.jpg"),
+            ("unboxing_video", MP4, "open.mp4"),
+            ("proof_of_purchase", PDF, "order.pdf"),
+        ),
+    )
     body = await response.text()
     assert response.status == 200 and "已收到 3 个文件" in body
     assert "还需要" in body and 'data-item="contents"' in body
@@ -69,7 +75,10 @@ async def test_upload_page_stores_files_and_the_agent_sees_them(client, settings
     assert kinds["unboxing_video"]["media_type"] == "video/mp4"
     assert kinds["proof_of_purchase"]["media_type"] == "application/pdf"
     assert [e["to"] for e in case["timeline"] if e["kind"] == "evidence"] == [
-        "outer_packaging", "unboxing_video", "proof_of_purchase"]
+        "outer_packaging",
+        "unboxing_video",
+        "proof_of_purchase",
+    ]
     photo = await client.get(kinds["outer_packaging"]["url"])  # a signed link: no token header needed
     assert photo.status == 200 and photo.content_type == "image/jpeg" and (await photo.read()) == jpeg()
     thumb = await client.get(kinds["outer_packaging"]["thumbnail_url"])
@@ -89,13 +98,22 @@ async def test_type_and_size_limits(make_client, settings, fake_rasa, clock):
     noise.save(out, "JPEG", quality=95)
     big = out.getvalue()
     assert len(big) > 0.05 * 1024 * 1024
-    response = await client.post(path, data=form(("outer_packaging", big, "big.jpg"),
-                                                 ("contents", b"hello, I am text", "note.txt"),
-                                                 ("contents", b"\xff\xd8\xff\xe0" + b"\x00" * 100, "broken.jpg"),
-                                                 ("contents", b"", "empty.jpg")))
+    response = await client.post(
+        path,
+        data=form(
+            ("outer_packaging", big, "big.jpg"),
+            ("contents", b"hello, I am text", "note.txt"),
+            ("contents", b"\xff\xd8\xff\xe0" + b"\x00" * 100, "broken.jpg"),
+            ("contents", b"", "empty.jpg"),
+        ),
+    )
     body = await response.text()
     assert response.status == 400
-    assert "big.jpg：文件太大" in body and "note.txt：文件类型不支持" in body and "broken.jpg：文件已损坏或无法识别" in body
+    assert (
+        "big.jpg：文件太大" in body
+        and "note.txt：文件类型不支持" in body
+        and "broken.jpg：文件已损坏或无法识别" in body
+    )
     for n in range(3):
         await client.post(path, data=form(("contents", jpeg(color="green"), f"ok{n}.jpg")))
     response = await client.post(path, data=form(("contents", jpeg(), "fourth.jpg")))
@@ -108,7 +126,12 @@ async def test_expired_or_altered_links_are_refused(client, settings, fake_rasa,
     path = await open_damage_case(client, settings, fake_rasa, clock, "wen")
     token = path.rsplit("/", 1)[1]
     body, mac = token.split(".")
-    for bad in (f"/upload/{body}.{mac[:-2]}xx", f"/upload/{body[:-2]}xx.{mac}", "/upload/nonsense", "/upload/" + "a" * 3000):
+    for bad in (
+        f"/upload/{body}.{mac[:-2]}xx",
+        f"/upload/{body[:-2]}xx.{mac}",
+        "/upload/nonsense",
+        "/upload/" + "a" * 3000,
+    ):
         response = await client.get(bad)
         assert response.status == 410, bad
         assert "CS2" not in await response.text()  # no case is revealed

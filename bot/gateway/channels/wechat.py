@@ -249,7 +249,7 @@ class _CallbackBase:
         self._tails: dict[str, asyncio.Future[None]] = {}
         self._deferred_count: dict[str, int] = {}
         # Images and videos become case evidence (set by setup_wechat).
-        self.media: Optional[MediaIntake] = None
+        self.media: MediaIntake | None = None
         self._media_seen: OrderedDict[str, float] = OrderedDict()
 
     # -- request checks --------------------------------------------------
@@ -413,7 +413,7 @@ class _CallbackBase:
             return UNSUPPORTED_TEXT
         return None
 
-    async def _media(self, inbound: "_Inbound") -> Optional[str]:
+    async def _media(self, inbound: _Inbound) -> str | None:
         """An image or video: evidence for the customer's open case (wechat_media.py). A slow
         download answers "success" now and sends the reply through the API when done."""
         key = f"{inbound.user_id}:{inbound.msg_id}" if inbound.msg_id else None
@@ -425,8 +425,9 @@ class _CallbackBase:
                 self._media_seen.popitem(last=False)
         media_id = str(getattr(inbound.message, "media_id", "") or "")
         kind = inbound.message.type
-        task = asyncio.ensure_future(self.media.receive(self.channel, inbound.user_id, kind, media_id,
-                                                        self.adapter.sender))
+        task = asyncio.ensure_future(
+            self.media.receive(self.channel, inbound.user_id, kind, media_id, self.adapter.sender)
+        )
         done, _ = await asyncio.wait({task}, timeout=self.reply_timeout_s)
         if task in done:
             try:

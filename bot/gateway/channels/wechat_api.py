@@ -185,8 +185,11 @@ class _AsyncSender:
         http = client._http  # type: ignore[attr-defined]
         for attempt in (0, 1):
             try:
-                response = http.get(client._api_base + "media/get",  # type: ignore[attr-defined]
-                                    params={"access_token": client.access_token, "media_id": media_id}, stream=True)
+                response = http.get(
+                    client._api_base + "media/get",  # type: ignore[attr-defined]
+                    params={"access_token": client.access_token, "media_id": media_id},
+                    stream=True,
+                )
             except Exception as exc:  # network errors, timeouts
                 raise WeChatSendError(f"media download failed: {exc!r}") from exc
             with response:
