@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType
 
-from actions import clock, conversation, db, texts
+from actions import conversation, db, texts
 from actions.base import Context, Shipments, TopicAction, say_not_found, topic
 from actions.handoff import escalate_if_needed
+from bot import clock
 from bot.cases import wording
 from bot.cases.vocabulary import CaseType
+from bot.contract import HandoffCategory
 from bot.pii import mask_text
 from bot.store.models import Shipment
 
@@ -42,7 +44,7 @@ def _customs_answer(ctx: Context, shipment: Shipment) -> str:
         )
         ctx.announce_case(case, created, upload=True)
         upload = ctx.t(
-            "customs_docs_case", reference=case.reference, next=wording.next_step(case, ctx.lang, clock.now())
+            "customs_docs_case", reference=case.reference, next=wording.next_step(case, ctx.lang, clock.utcnow())
         )
         lines.append(ctx.t("customs_docs", docs=texts.join_list(ctx.lang, documents), upload=upload))
     if record.note:
@@ -57,7 +59,7 @@ def customs(ctx: Context, shipments: Shipments) -> list[EventType]:
             say_not_found(ctx, key)
         else:
             ctx.say(_customs_answer(ctx, shipment))
-    return escalate_if_needed(ctx, shipments, exception_topic=True, category="customs")
+    return escalate_if_needed(ctx, shipments, exception_topic=True, category=HandoffCategory.CUSTOMS)
 
 
 class ActionCustoms(TopicAction):

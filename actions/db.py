@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions import clock
+from bot import clock
 from bot.cases import service as case_service
 from bot.cases.models import Case
 from bot.config import load_settings
@@ -143,7 +143,7 @@ def open_case(
             session,
             load_settings(),
             case_type,
-            clock.now(),
+            clock.utcnow(),
             conversation_id=conversation_id,
             parcels=parcels,
             summary=summary,
@@ -154,7 +154,7 @@ def open_case(
             reuse_open=reuse_open,
         )
         if not created and window is not None and case.window_end != window[1]:
-            case_service.reschedule(session, case, window, clock.now())
+            case_service.reschedule(session, case, window, clock.utcnow())
             case.details = {**(case.details or {}), **dict(details or {})}
         session.flush()
         case = case_service.get_case(session, case.id)
@@ -175,6 +175,6 @@ def update_case_details(case_id: int, details: Mapping[str, Any]) -> None:
                 case,
                 case_service.CaseEventKind.NOTE,
                 case_service.CUSTOMER,
-                clock.now(),
+                clock.utcnow(),
                 text="details updated by the customer: " + ", ".join(sorted(details)),
             )

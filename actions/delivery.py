@@ -24,6 +24,7 @@ from actions.handoff import escalate_if_needed
 from actions.verification import NEW_ADDRESS, PURPOSE_ADDRESS_CHANGE, ask_new_address, ask_verification
 from bot import policy
 from bot.cases.vocabulary import CaseType
+from bot.contract import HandoffCategory
 from bot.pii import mask_address
 from bot.store.models import Shipment
 
@@ -121,7 +122,7 @@ def delivery_failed(ctx: Context, shipments: Shipments) -> list[EventType]:
             explained = ctx.t("df_failed_generic", number=number, scan=parcels.scan_phrase(ctx.lang, shipment))
         ctx.say("\n".join([explained, ctx.t("df_options")]), buttons=_option_buttons(ctx.lang, _options_for(shipment)))
         events.append(SlotSet("awaiting", DELIVERY_OPTION))
-    return events + escalate_if_needed(ctx, shipments, exception_topic=True, category="address")
+    return events + escalate_if_needed(ctx, shipments, exception_topic=True, category=HandoffCategory.ADDRESS)
 
 
 # --------------------------------------------------------------------------- delivery options

@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from actions import conversation, texts
 from actions.base import AWAITED_ANSWERS, Context, ParcelAction
 from actions.handoff import hand_off, lookup_quietly
+from bot.contract import HandoffReason
 
 
 class ActionAffirm(ParcelAction):
@@ -52,6 +53,8 @@ class ActionFallback(ParcelAction):
     def handle(self, ctx: Context) -> list[EventType]:
         if conversation.consecutive_fallbacks(ctx.tracker) >= self.REPEATS_BEFORE_HANDOFF:
             numbers = conversation.current_numbers(ctx.tracker)
-            return hand_off(ctx, "repeated_misunderstanding", shipments=lookup_quietly(ctx, numbers), numbers=numbers)
+            return hand_off(
+                ctx, HandoffReason.REPEATED_MISUNDERSTANDING, shipments=lookup_quietly(ctx, numbers), numbers=numbers
+            )
         ctx.say(ctx.t("fallback_first"), buttons=topic_buttons(ctx.lang))
         return []

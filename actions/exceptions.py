@@ -6,7 +6,7 @@ import logging
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import clock, conversation, db, parcels, texts
+from actions import conversation, db, parcels, texts
 from actions.base import (
     Context,
     Shipments,
@@ -18,10 +18,11 @@ from actions.base import (
 )
 from actions.handoff import escalate_if_needed, is_high_value
 from actions.verification import PURPOSE_PICKUP_CODE, pickup_details
-from bot import policy
+from bot import clock, policy
 from bot.cases import wording
 from bot.cases.models import Case
 from bot.cases.vocabulary import EVIDENCE_TYPES, CaseType, label
+from bot.contract import HandoffCategory
 from bot.pii import mask_text
 from bot.store.models import Shipment
 
@@ -60,7 +61,7 @@ def case_exists(ctx: Context, shipment: Shipment, case: Case) -> str:
         number=shipment.tracking_number,
         reference=case.reference,
         kind=label("case_types", case.type, ctx.lang),
-        status=wording.status_answer(case, ctx.lang, clock.now(), with_parcels=False),
+        status=wording.status_answer(case, ctx.lang, clock.utcnow(), with_parcels=False),
     )
 
 
@@ -147,7 +148,7 @@ def _non_receipt_yes(ctx: Context) -> list[EventType]:
                     "snr_claim_created",
                     number=shipment.tracking_number,
                     reference=case.reference,
-                    next=wording.next_step(case, ctx.lang, clock.now()),
+                    next=wording.next_step(case, ctx.lang, clock.utcnow()),
                     policy=policy.non_receipt_investigation(ctx.lang, ctx.settings),
                 )
             )
@@ -155,7 +156,9 @@ def _non_receipt_yes(ctx: Context) -> list[EventType]:
             ctx.say(case_exists(ctx, shipment, case))
     events: list[EventType] = [SlotSet("awaiting", None)]
     high_value = any(is_high_value(ctx, s) for s in delivered)
-    return events + escalate_if_needed(ctx, shipments, exception_topic=False, high_value=high_value, category="loss")
+    return events + escalate_if_needed(
+        ctx, shipments, exception_topic=False, high_value=high_value, category=HandoffCategory.LOSS
+    )
 
 
 def _non_receipt_no(ctx: Context) -> list[EventType]:
@@ -198,14 +201,16 @@ def damaged(ctx: Context, shipments: Shipments) -> list[EventType]:
                     "damage_claim_created",
                     number=shipment.tracking_number,
                     reference=case.reference,
-                    next=wording.next_step(case, ctx.lang, clock.now()),
+                    next=wording.next_step(case, ctx.lang, clock.utcnow()),
                 )
             )
         else:
             parts.append(case_exists(ctx, shipment, case))
         ctx.say(texts.paragraph(ctx.lang, parts))
         high_value = high_value or is_high_value(ctx, shipment)
-    return escalate_if_needed(ctx, shipments, exception_topic=True, high_value=high_value, category="damage")
+    return escalate_if_needed(
+        ctx, shipments, exception_topic=True, high_value=high_value, category=HandoffCategory.DAMAGE
+    )
 
 
 # --------------------------------------------------------------------------- lost
@@ -256,7 +261,7 @@ def lost(ctx: Context, shipments: Shipments) -> list[EventType]:
                             reported=reported,
                             reason=reason_part,
                             reference=case.reference,
-                            next=wording.next_step(case, ctx.lang, clock.now()),
+                            next=wording.next_step(case, ctx.lang, clock.utcnow()),
                         ),
                         _compensation(ctx, shipment),
                     ]
@@ -282,7 +287,7 @@ def lost(ctx: Context, shipments: Shipments) -> list[EventType]:
                 days=silent_days,
                 reference=case.reference,
                 investigation=policy.loss_investigation(ctx.lang, ctx.settings),
-                next=wording.next_step(case, ctx.lang, clock.now()),
+                next=wording.next_step(case, ctx.lang, clock.utcnow()),
             )
             if not created:
                 opened = case_exists(ctx, shipment, case)
@@ -304,7 +309,9 @@ def lost(ctx: Context, shipments: Shipments) -> list[EventType]:
                 eta=eta,
             )
         )
-    return events + escalate_if_needed(ctx, shipments, exception_topic=True, high_value=high_value, category="loss")
+    return events + escalate_if_needed(
+        ctx, shipments, exception_topic=True, high_value=high_value, category=HandoffCategory.LOSS
+    )
 
 
 class ActionSignedNotReceived(TopicAction):

@@ -3,8 +3,7 @@
 The handoff is one bot message: a polite line for the customer plus a custom
 payload the gateway routes to the agent console (docs/gateway-contract.md):
 
-    {"handoff": {"reason", "category", "priority", "tracking_numbers", "summary",
-                 "language", "customer_tier", "sla_minutes", "verified"}}
+    {"handoff": bot.contract.HandoffPayload.to_dict()}
 
 and the slot `handed_off` is set so the conversation is never handed off twice.
 """
@@ -14,7 +13,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -24,50 +22,38 @@ from actions.base import Context, ParcelAction, Shipments
 from actions.db import StoreError
 from bot.cases.vocabulary import label as case_label
 from bot.config import Settings, load_settings
+from bot.contract import CustomerTier, HandoffCategory, HandoffPayload, HandoffReason, Language, Priority
 from bot.pii import mask_text
 from bot.store.models import Shipment
 from bot.store.tracking_numbers import find_tracking_numbers
 
 logger = logging.getLogger(__name__)
 
-REASONS = (
-    "customer_request",
-    "complaint",
-    "repeated_misunderstanding",
-    "high_value_claim",
-    "urgent_medical",
-    "verification_failed",
-    "vip",
-)
-CATEGORIES = ("delay", "damage", "loss", "refused", "address", "customs", "consultation", "complaint")
-PRIORITIES = ("normal", "high", "urgent")  # ascending
-
 # The topic the customer is on says the category, except for general questions
 # (tracking, ETA) where the parcel's exception says more.
 _TOPIC_CATEGORY = {
-    conversation.DELAY: "delay",
-    conversation.DAMAGED: "damage",
-    conversation.LOST: "loss",
-    conversation.SIGNED_NOT_RECEIVED: "loss",
-    conversation.CHANGE_ADDRESS: "address",
-    conversation.CUSTOMS: "customs",
+    conversation.DELAY: HandoffCategory.DELAY,
+    conversation.DAMAGED: HandoffCategory.DAMAGE,
+    conversation.LOST: HandoffCategory.LOSS,
+    conversation.SIGNED_NOT_RECEIVED: HandoffCategory.LOSS,
+    conversation.CHANGE_ADDRESS: HandoffCategory.ADDRESS,
+    conversation.CUSTOMS: HandoffCategory.CUSTOMS,
 }
 _WEAK_TOPIC_CATEGORY = {
-    conversation.DELIVERY_FAILED: "address",
-    conversation.RETURN: "consultation",
+    conversation.DELIVERY_FAILED: HandoffCategory.ADDRESS,
+    conversation.RETURN: HandoffCategory.CONSULTATION,
 }
 _EXCEPTION_CATEGORY = {
-    "delay": "delay",
-    "held_at_station": "delay",
-    "lost": "loss",
-    "misdelivered": "loss",
-    "damaged": "damage",
-    "refused": "refused",
-    "address_problem": "address",
-    "out_of_area": "address",
-    "customs_hold": "customs",
+    "delay": HandoffCategory.DELAY,
+    "held_at_station": HandoffCategory.DELAY,
+    "lost": HandoffCategory.LOSS,
+    "misdelivered": HandoffCategory.LOSS,
+    "damaged": HandoffCategory.DAMAGE,
+    "refused": HandoffCategory.REFUSED,
+    "address_problem": HandoffCategory.ADDRESS,
+    "out_of_area": HandoffCategory.ADDRESS,
+    "customs_hold": HandoffCategory.CUSTOMS,
 }
-_TIER_RANK = {"regular": 0, "vip": 1, "enterprise": 2}
 
 # Threats to go to the regulator (12305 is the postal complaints line), the
 # consumer association, the media or court make a complaint urgent.
@@ -146,14 +132,9 @@ def mentions_medical(tracker: Tracker) -> bool:
     return any(_has_cue(text, MEDICAL_CUES) for text in conversation.recent_user_texts(tracker, 4))
 
 
-def _max_priority(*levels: str | None) -> str:
-    ranked = [PRIORITIES.index(level) for level in levels if level in PRIORITIES]
-    return PRIORITIES[max(ranked)] if ranked else "normal"
-
-
-def category_for(tracker: Tracker, shipments: list[Shipment], reason: str) -> str:
-    if reason == "complaint":
-        return "complaint"
+def category_for(tracker: Tracker, shipments: list[Shipment], reason: HandoffReason) -> HandoffCategory:
+    if reason == HandoffReason.COMPLAINT:
+        return HandoffCategory.COMPLAINT
     topics = [tracker.get_slot("pending_topic"), tracker.get_slot("current_topic")]
     for topic_name in topics:
         if topic_name in _TOPIC_CATEGORY:
@@ -162,13 +143,13 @@ def category_for(tracker: Tracker, shipments: list[Shipment], reason: str) -> st
         if shipment.exception is not None and shipment.exception.type in _EXCEPTION_CATEGORY:
             return _EXCEPTION_CATEGORY[shipment.exception.type]
         if shipment.status == "delivery_failed":
-            return "address"
+            return HandoffCategory.ADDRESS
         if parcels.is_late(shipment):
-            return "delay"
+            return HandoffCategory.DELAY
     for topic_name in topics:
         if topic_name in _WEAK_TOPIC_CATEGORY:
             return _WEAK_TOPIC_CATEGORY[topic_name]
-    return "consultation"
+    return HandoffCategory.CONSULTATION
 
 
 def _has_issue(shipment: Shipment) -> bool:
@@ -176,27 +157,31 @@ def _has_issue(shipment: Shipment) -> bool:
 
 
 def priority_for(
-    reason: str, tracker: Tracker, shipments: list[Shipment], category: str, minimum: str | None = None
-) -> str:
-    levels: list[str | None] = [minimum]
-    if reason == "complaint":
-        levels.append("urgent" if threatens_escalation(conversation.latest_text(tracker)) else "high")
-    if reason in ("urgent_medical",):
-        levels.append("urgent")
-    if reason in ("high_value_claim", "vip"):
-        levels.append("high")
-    if category in ("delay", "loss") and mentions_medical(tracker):
-        levels.append("urgent")
+    reason: HandoffReason,
+    tracker: Tracker,
+    shipments: list[Shipment],
+    category: HandoffCategory,
+    minimum: Priority | None = None,
+) -> Priority:
+    levels: list[Priority | None] = [minimum]
+    if reason == HandoffReason.COMPLAINT:
+        levels.append(Priority.URGENT if threatens_escalation(conversation.latest_text(tracker)) else Priority.HIGH)
+    if reason == HandoffReason.URGENT_MEDICAL:
+        levels.append(Priority.URGENT)
+    if reason in (HandoffReason.HIGH_VALUE_CLAIM, HandoffReason.VIP):
+        levels.append(Priority.HIGH)
+    if category in (HandoffCategory.DELAY, HandoffCategory.LOSS) and mentions_medical(tracker):
+        levels.append(Priority.URGENT)
     if any(parcels.has_priority_tier(s) and _has_issue(s) for s in shipments):
-        levels.append("high")
-    return _max_priority(*levels)
+        levels.append(Priority.HIGH)
+    return Priority.most_urgent(levels)
 
 
-def customer_tier(shipments: list[Shipment]) -> str:
-    tiers = [s.customer_tier or "regular" for s in shipments]
+def customer_tier(shipments: list[Shipment]) -> CustomerTier:
+    tiers = [CustomerTier.get(s.customer_tier, CustomerTier.REGULAR) for s in shipments]
     if not tiers:
-        return "unknown"
-    return max(tiers, key=lambda tier: _TIER_RANK.get(tier, 0))
+        return CustomerTier.UNKNOWN
+    return max(tiers, key=lambda tier: tier.rank)
 
 
 def _parcel_summary(lang: str, shipment: Shipment) -> str:
@@ -250,7 +235,13 @@ def _requests_summary(lang: str, conversation_id: str) -> str | None:
 
 
 def build_summary(
-    lang: str, tracker: Tracker, reason: str, numbers: list[str], shipments: Shipments, tier: str, done: list[str]
+    lang: str,
+    tracker: Tracker,
+    reason: HandoffReason,
+    numbers: list[str],
+    shipments: Shipments,
+    tier: CustomerTier,
+    done: list[str],
 ) -> str:
     """One paragraph of facts for the agent: what the customer said, the parcels,
     what the bot already did, why it is handed over."""
@@ -277,23 +268,23 @@ def build_summary(
     requests = _requests_summary(lang, str(tracker.sender_id))
     if requests:
         parts.append(requests)
-    parts.append(texts.t(lang, "sum_reason", reason=texts.label(texts.HANDOFF_REASON_LABELS, lang, reason)))
-    parts.append(texts.t(lang, "sum_tier", tier=texts.label(texts.TIER_LABELS, lang, tier)))
+    parts.append(texts.t(lang, "sum_reason", reason=reason.label(lang)))
+    parts.append(texts.t(lang, "sum_tier", tier=tier.label(lang)))
     return (" " if lang == "en" else "").join(parts)
 
 
 def build_handoff(
     tracker: Tracker,
     lang: str,
-    reason: str,
+    reason: HandoffReason | str,
     *,
     shipments: Shipments | None = None,
     numbers: list[str] | None = None,
-    category: str | None = None,
-    priority: str | None = None,
+    category: HandoffCategory | None = None,
+    priority: Priority | None = None,
     done: list[str] | None = None,
     settings: Settings | None = None,
-) -> dict[str, Any]:
+) -> HandoffPayload:
     """The handoff payload (the value of the "handoff" key) from the facts.
 
     `numbers` are the parcels talked about (default: the keys of `shipments`); a
@@ -301,34 +292,33 @@ def build_handoff(
     console whether the customer proved the recipient's phone (it then shows
     personal data unmasked)."""
     settings = settings or load_settings()
-    if reason not in REASONS:
-        raise ValueError(f"unknown handoff reason {reason!r}")
+    reason = HandoffReason(reason)  # ValueError for a reason the contract does not know
     shipments = shipments or {}
     numbers = list(numbers) if numbers is not None else list(shipments)
     found = parcels.found(shipments)
-    category = category if category in CATEGORIES else category_for(tracker, found, reason)
+    category = category or category_for(tracker, found, reason)
     tier = customer_tier(found)
-    return {
-        "reason": reason,
-        "category": category,
-        "priority": priority_for(reason, tracker, found, category, minimum=priority),
-        "tracking_numbers": numbers,
-        "summary": build_summary(lang, tracker, reason, numbers, shipments, tier, done or []),
-        "language": texts.norm_lang(lang),
-        "customer_tier": tier,
-        "sla_minutes": settings.sla_minutes(category),
-        "verified": bool(conversation.verified_numbers(tracker)),
-    }
+    return HandoffPayload(
+        reason=reason,
+        category=category,
+        priority=priority_for(reason, tracker, found, category, minimum=priority),
+        tracking_numbers=numbers,
+        summary=build_summary(lang, tracker, reason, numbers, shipments, tier, done or []),
+        language=Language(texts.norm_lang(lang)),
+        customer_tier=tier,
+        sla_minutes=settings.sla_minutes(category),
+        verified=bool(conversation.verified_numbers(tracker)),
+    )
 
 
 def hand_off(
     ctx: Context,
-    reason: str,
+    reason: HandoffReason,
     *,
     shipments: Shipments | None = None,
     numbers: list[str] | None = None,
-    category: str | None = None,
-    priority: str | None = None,
+    category: HandoffCategory | None = None,
+    priority: Priority | None = None,
     done: list[str] | None = None,
 ) -> list[EventType]:
     """Tell the customer a colleague takes over and emit the handoff payload, once
@@ -349,13 +339,13 @@ def hand_off(
     )
     joiner = " " if ctx.lang == "en" else ""
     text = joiner.join([ctx.t(f"handoff_lead_{reason}"), ctx.t("handoff_tail")])
-    ctx.say(text, json_message={"handoff": payload})
+    ctx.say(text, json_message={"handoff": payload.to_dict()})
     logger.info(
         "handoff %s: reason=%s category=%s priority=%s",
         ctx.conversation_id,
-        reason,
-        payload["category"],
-        payload["priority"],
+        payload.reason,
+        payload.category,
+        payload.priority,
     )
     return [SlotSet("handed_off", True)]
 
@@ -378,7 +368,7 @@ def escalate_if_needed(
     *,
     exception_topic: bool,
     high_value: bool = False,
-    category: str | None = None,
+    category: HandoffCategory | None = None,
     done: list[str] | None = None,
 ) -> list[EventType]:
     """After an answer, the cases a colleague must take over, strongest first:
@@ -387,9 +377,23 @@ def escalate_if_needed(
     raises the priority when a handoff does happen.)"""
     pending = [s for s in shipments.values() if s is not None and not parcels.is_delivered(s)]
     if pending and mentions_medical(ctx.tracker):
-        return hand_off(ctx, "urgent_medical", shipments=shipments, category=category, priority="urgent", done=done)
+        return hand_off(
+            ctx,
+            HandoffReason.URGENT_MEDICAL,
+            shipments=shipments,
+            category=category,
+            priority=Priority.URGENT,
+            done=done,
+        )
     if high_value:
-        return hand_off(ctx, "high_value_claim", shipments=shipments, category=category, priority="high", done=done)
+        return hand_off(
+            ctx,
+            HandoffReason.HIGH_VALUE_CLAIM,
+            shipments=shipments,
+            category=category,
+            priority=Priority.HIGH,
+            done=done,
+        )
     return []
 
 
@@ -407,7 +411,8 @@ class ActionHandoff(ParcelAction):
         if ctx.slot("handed_off"):
             ctx.say(ctx.t("handoff_already"))
             return []
-        reason = "complaint" if conversation.latest_intent(ctx.tracker) == "complain" else "customer_request"
+        complains = conversation.latest_intent(ctx.tracker) == "complain"
+        reason = HandoffReason.COMPLAINT if complains else HandoffReason.CUSTOMER_REQUEST
         numbers = conversation.current_numbers(ctx.tracker)
-        priority = "urgent" if mentions_medical(ctx.tracker) else None
+        priority = Priority.URGENT if mentions_medical(ctx.tracker) else None
         return hand_off(ctx, reason, shipments=lookup_quietly(ctx, numbers), numbers=numbers, priority=priority)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from actions import clock, texts
+from actions import texts
+from bot import clock
+from bot.contract import CustomerTier
 from bot.pii import mask_text
 from bot.store.models import Shipment, TrackingEvent
 
 CLOSED_STATUSES = ("returned", "cancelled")
-EXCEPTION_PRIORITY_TIERS = ("vip", "enterprise")
+EXCEPTION_PRIORITY_TIERS = (CustomerTier.VIP, CustomerTier.ENTERPRISE)
 
 
 def found(shipments: dict[str, Shipment | None]) -> list[Shipment]:
@@ -74,19 +76,19 @@ def _on_its_way(shipment: Shipment) -> bool:
 def is_overdue(shipment: Shipment) -> bool:
     """The expected delivery time has passed and the parcel is not delivered."""
     expected = expected_delivery(shipment)
-    return _on_its_way(shipment) and expected is not None and clock.now() > expected
+    return _on_its_way(shipment) and expected is not None and clock.utcnow() > expected
 
 
 def upcoming_delivery(shipment: Shipment) -> datetime | None:
     """The expected delivery if it is still ahead (a passed ETA is no promise)."""
     expected = expected_delivery(shipment)
-    return expected if expected is not None and clock.now() <= expected else None
+    return expected if expected is not None and clock.utcnow() <= expected else None
 
 
 def is_past_promise(shipment: Shipment) -> bool:
     """Not delivered although the time promised to the customer has passed."""
     promised = shipment.promised_by
-    return _on_its_way(shipment) and promised is not None and clock.now() > promised
+    return _on_its_way(shipment) and promised is not None and clock.utcnow() > promised
 
 
 def is_late(shipment: Shipment) -> bool:
@@ -98,7 +100,7 @@ def days_without_scan(shipment: Shipment) -> int | None:
     event = latest_scan(shipment)
     if event is None:
         return None
-    return int((clock.now() - event.time) / timedelta(days=1))
+    return int((clock.utcnow() - event.time) / timedelta(days=1))
 
 
 def delivered_time(lang: str, shipment: Shipment) -> str:
@@ -115,7 +117,7 @@ def signed_category(lang: str, shipment: Shipment) -> str:
 
 
 def has_priority_tier(shipment: Shipment) -> bool:
-    return (shipment.customer_tier or "regular") in EXCEPTION_PRIORITY_TIERS
+    return shipment.customer_tier in EXCEPTION_PRIORITY_TIERS
 
 
 def exception_reason(shipment: Shipment) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from actions import clock
+from bot import clock
 
 LANGUAGES = ("zh", "en")
 
@@ -78,23 +78,6 @@ CUSTOMS_LABELS: dict[str, tuple[str, str]] = {
     "cleared": ("已清关放行", "cleared by customs"),
     "held": ("海关暂扣查验", "held by customs for inspection"),
     "duty_unpaid": ("待缴税费", "waiting for duties to be paid"),
-}
-
-TIER_LABELS: dict[str, tuple[str, str]] = {
-    "regular": ("普通客户", "regular customer"),
-    "vip": ("VIP客户", "VIP customer"),
-    "enterprise": ("企业客户", "enterprise customer"),
-    "unknown": ("未知（未提供运单号）", "unknown (no tracking number yet)"),
-}
-
-HANDOFF_REASON_LABELS: dict[str, tuple[str, str]] = {
-    "customer_request": ("客户要求人工服务", "the customer asked for a person"),
-    "complaint": ("客户投诉", "customer complaint"),
-    "repeated_misunderstanding": ("机器人连续两次未能理解客户", "the bot failed to understand twice in a row"),
-    "high_value_claim": ("高价值包裹理赔", "high-value claim"),
-    "urgent_medical": ("急需药品/医疗物资", "urgent medical goods"),
-    "verification_failed": ("收件人手机号验证多次未通过", "recipient phone verification failed repeatedly"),
-    "vip": ("VIP/企业客户包裹异常", "VIP/enterprise customer with a parcel issue"),
 }
 
 # What an earlier bot action did, for the handoff summary.

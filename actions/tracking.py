@@ -24,6 +24,7 @@ from actions.base import (
     topic,
 )
 from actions.handoff import escalate_if_needed, hand_off
+from bot.contract import HandoffCategory, HandoffReason
 from bot.store.models import Shipment
 
 logger = logging.getLogger(__name__)
@@ -213,7 +214,10 @@ def delay(ctx: Context, shipments: Shipments) -> list[EventType]:
 
 def _escalate_yes(ctx: Context) -> list[EventType]:
     shipments = ctx.lookup(conversation.current_numbers(ctx.tracker))
-    return [SlotSet("awaiting", None), *hand_off(ctx, "customer_request", shipments=shipments, category="delay")]
+    return [
+        SlotSet("awaiting", None),
+        *hand_off(ctx, HandoffReason.CUSTOMER_REQUEST, shipments=shipments, category=HandoffCategory.DELAY),
+    ]
 
 
 def _escalate_no(ctx: Context) -> list[EventType]:

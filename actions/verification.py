@@ -12,6 +12,7 @@ from actions import conversation, parcels
 from actions.base import Context, ParcelAction, Shipments, ask_for_number, say_not_found
 from actions.conversation import log_masked
 from actions.handoff import hand_off
+from bot.contract import HandoffReason
 from bot.store.models import Shipment
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,6 @@ class ActionVerifyPhone(ParcelAction):
                 SlotSet("verification_purpose", None),
                 SlotSet("awaiting", None),
             ]
-            return events + hand_off(ctx, "verification_failed", shipments=shipments)
+            return events + hand_off(ctx, HandoffReason.VERIFICATION_FAILED, shipments=shipments)
         ctx.say(ctx.t("verify_failed_retry", left=limit - attempts))
         return [SlotSet("verification_attempts", attempts)]

@@ -8,7 +8,8 @@ from datetime import datetime, time, timedelta
 
 from rasa_sdk import Tracker
 
-from actions import clock, conversation, texts
+from actions import conversation, texts
+from bot import clock
 
 # code -> (days from today, start hour, end hour)
 WINDOWS: dict[str, tuple[int, int, int]] = {
@@ -34,14 +35,14 @@ def bounds(code: str) -> tuple[datetime, datetime]:
     """Start and end of a window (aware, Asia/Shanghai) counted from today."""
     days, start_hour, end_hour = WINDOWS[code]
     day = clock.local_now().date() + timedelta(days=days)
-    start = datetime.combine(day, time(start_hour), tzinfo=clock.SHANGHAI)
-    end = datetime.combine(day, time(end_hour), tzinfo=clock.SHANGHAI)
+    start = datetime.combine(day, time(start_hour), tzinfo=clock.CHINA_TZ)
+    end = datetime.combine(day, time(end_hour), tzinfo=clock.CHINA_TZ)
     return start, end
 
 
 def is_past(code: str) -> bool:
     """A window that has already started can no longer be booked."""
-    return clock.now() >= bounds(code)[0]
+    return clock.utcnow() >= bounds(code)[0]
 
 
 def available() -> list[str]:

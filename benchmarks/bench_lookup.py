@@ -28,7 +28,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from bot.db import init_db, make_engine, make_session_factory, utcnow
+from bot.clock import utcnow
+from bot.db import init_db, make_engine, make_session_factory
 from bot.store.demo import write_demo_jsonl
 from bot.store.importer import import_jsonl
 from bot.store.models import CustomsRecord, ProofOfDelivery, Shipment, ShipmentException, TrackingEvent

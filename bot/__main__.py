@@ -12,28 +12,20 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot import serve, training
+from bot.gateway import cli as agents_cli
+from bot.store import cli as shipments_cli
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
-
-    from bot.store import cli as shipments_cli
-
     shipments_cli.add_parser(commands)
-
-    from bot import serve, training
-
+    agents_cli.add_parser(commands)
     training.add_parser(commands)
     serve.add_parser(commands)
-
-    try:
-        from bot.gateway import cli as agents_cli
-    except ImportError:
-        pass
-    else:
-        agents_cli.add_parser(commands)
     return parser
 
 

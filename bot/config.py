@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.clock import CHINA_TZ_NAME
+
 ROOT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -48,7 +50,7 @@ class Settings:
     monitor_interval_s: float = field(default_factory=lambda: _env_float("GATEWAY_MONITOR_INTERVAL", 5.0))
     # When humans answer ("HH:MM-HH:MM" in staffed_tz; "00:00-24:00" = always; overnight windows allowed).
     staffed_hours: str = field(default_factory=lambda: _env("STAFFED_HOURS", "08:00-22:00"))
-    staffed_tz: str = field(default_factory=lambda: _env("STAFFED_TZ", "Asia/Shanghai"))
+    staffed_tz: str = field(default_factory=lambda: _env("STAFFED_TZ", CHINA_TZ_NAME))
     # First-response SLA in minutes per handoff category ("category=minutes,...").
     sla_minutes_spec: str = field(
         default_factory=lambda: _env(

@@ -40,10 +40,6 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite files get their directory, WAL and foreign keys."""
     if url.startswith("sqlite"):

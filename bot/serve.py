@@ -210,17 +210,14 @@ def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
             logs / "rasa.log",
             env,
         ),
+        ManagedProcess(
+            "gateway",
+            [sys.executable, "-m", "bot.gateway"],
+            f"http://127.0.0.1:{settings.gateway_port}/health",
+            logs / "gateway.log",
+            env,
+        ),
     ]
-    if (ROOT_DIR / "bot" / "gateway" / "__main__.py").exists():
-        processes.append(
-            ManagedProcess(
-                "gateway",
-                [sys.executable, "-m", "bot.gateway"],
-                f"http://127.0.0.1:{settings.gateway_port}/health",
-                logs / "gateway.log",
-                env,
-            )
-        )
     return processes
 
 

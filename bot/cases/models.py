@@ -23,7 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from bot.cases.vocabulary import CasePriority, CaseStatus, CaseType
-from bot.db import Base, UTCDateTime, utcnow
+from bot.clock import utcnow
+from bot.db import Base, UTCDateTime
 
 _TYPES = tuple(t.value for t in CaseType)
 _STATUSES = tuple(s.value for s in CaseStatus)

@@ -9,27 +9,17 @@ transaction's own number. Two gateways or action servers never hand out one numb
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone, tzinfo
-from functools import lru_cache
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.cases.models import CaseReferenceCounter
+from bot.clock import CHINA_TZ_NAME, zone
 
 PREFIX = "CS"
 # Also matches what customers type: lower case, spaces or no dash ("cs20261130 0042", "CS202611300042").
 _IN_TEXT = re.compile(r"(?<![A-Za-z0-9])CS\s?(\d{8})\s?[-－—_ ]?\s?(\d{4,6})(?![0-9])", re.I)
-
-
-@lru_cache(maxsize=4)
-def _zone(name: str) -> tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(name)
-    except Exception:  # no tz database: China has had no DST since 1991
-        return timezone(timedelta(hours=8), "CST")
 
 
 def format_reference(day: str, number: int) -> str:
@@ -60,8 +50,8 @@ def next_number(session: Session, day: str) -> int:
     return int(row) + 1
 
 
-def new_reference(session: Session, now: datetime, tz_name: str = "Asia/Shanghai") -> str:
-    day = now.astimezone(_zone(tz_name)).strftime("%Y%m%d")
+def new_reference(session: Session, now: datetime, tz_name: str = CHINA_TZ_NAME) -> str:
+    day = now.astimezone(zone(tz_name)).strftime("%Y%m%d")
     return format_reference(day, next_number(session, day))
 
 

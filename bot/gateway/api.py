@@ -4,11 +4,9 @@ websocket. Every route but login needs `Authorization: Bearer <token>`."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -16,6 +14,7 @@ from sqlalchemy import select
 
 from bot.cases import service as case_service
 from bot.cases.service import CaseError
+from bot.contract import AgentRole, ConversationState, HandoffStatus, Language, labels_document
 from bot.gateway import auth as authn
 from bot.gateway.db import (
     active_handoff,
@@ -26,19 +25,11 @@ from bot.gateway.db import (
     waiting_handoffs,
 )
 from bot.gateway.hub import Viewer
-from bot.gateway.inputs import bad_request, clean_text, is_clean_id, is_uuid, parse_db_int, read_json_object
+from bot.gateway.inputs import clean_text, is_clean_id, is_uuid, parse_db_int, read_json_object
 from bot.gateway.keys import DB_KEY, HUB_KEY, QUEUE_KEY, SETTINGS_KEY, THROTTLE_KEY
-from bot.gateway.models import (
-    ASSIGNED,
-    CLOSED,
-    RESOLVED,
-    Agent,
-    Conversation,
-    Handoff,
-    Message,
-    Note,
-)
+from bot.gateway.models import Agent, Conversation, Handoff, Message, Note
 from bot.gateway.queue import QueueError, can_view
+from bot.gateway.responses import bad_request, json_error, json_response
 from bot.gateway.serializers import (
     agent_view,
     conversation_view,
@@ -55,23 +46,15 @@ logger = logging.getLogger(__name__)
 
 AGENT = "agent"  # request key of the authenticated Agent
 TOKEN = "token"
-PUBLIC_API = {"/api/login", "/api/ws"}
+# The labels hold no data, only the shared vocabularies: the login page may use them too.
+PUBLIC_API = {"/api/login", "/api/ws", "/api/labels"}
 MAX_TEXT = 4000
 MAX_TRANSCRIPT = 1000
-
-json_response = partial(web.json_response, dumps=partial(json.dumps, ensure_ascii=False))
 
 
 def _now(request: web.Request) -> datetime:
     """The gateway's clock (injectable in tests)."""
     return request.app[QUEUE_KEY].clock()
-
-
-def error(status: int, code: str, detail: str | None = None) -> web.Response:
-    body: dict[str, Any] = {"error": code}
-    if detail:
-        body["detail"] = detail
-    return json_response(body, status=status)
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
@@ -111,19 +94,19 @@ async def api_auth_middleware(
             if agent is not None:
                 authn.touch_agent(session, agent, now)
         if agent is None:
-            return error(401, "unauthorized", "a valid 'Authorization: Bearer <token>' header is required")
+            return json_error(401, "unauthorized", "a valid 'Authorization: Bearer <token>' header is required")
         request[AGENT] = agent
         request[TOKEN] = token
     try:
         response = await handler(request)
     except QueueError as failure:
-        return error(failure.status, failure.code)
+        return json_error(failure.status, failure.code)
     except CaseError as failure:
-        return error(failure.status, failure.code, failure.detail)
+        return json_error(failure.status, failure.code, failure.detail)
     except web.HTTPException as exc:
         if exc.content_type == "application/json":
             raise
-        return error(exc.status, exc.reason.lower().replace(" ", "_"))
+        return json_error(exc.status, exc.reason.lower().replace(" ", "_"))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -141,11 +124,11 @@ async def login(request: web.Request) -> web.Response:
         or len(password) > 256
         or password != clean_text(password)
     ):
-        return error(400, "bad_request", "'username' and 'password' are required strings")
+        return json_error(400, "bad_request", "'username' and 'password' are required strings")
     throttle = request.app[THROTTLE_KEY]
     keys = (f"user:{username.lower()}", f"addr:{request.remote}")
     if throttle.blocked(*keys):
-        return error(429, "too_many_attempts", "too many failed logins, try again in a few minutes")
+        return json_error(429, "too_many_attempts", "too many failed logins, try again in a few minutes")
     db, settings = request.app[DB_KEY], request.app[SETTINGS_KEY]
 
     now = _now(request)
@@ -162,7 +145,7 @@ async def login(request: web.Request) -> web.Response:
     result = await asyncio.get_running_loop().run_in_executor(None, check)  # PBKDF2 is slow on purpose
     if result is None:
         throttle.failed(*keys)
-        return error(401, "invalid_credentials")
+        return json_error(401, "invalid_credentials")
     throttle.succeeded(*keys)
     token, agent = result
     return json_response({"token": token, "agent": agent_view(agent)})
@@ -191,7 +174,7 @@ async def get_queue(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
     now = _now(request)
     with request.app[DB_KEY].session() as session:
-        handoffs = waiting_handoffs(session, None if agent.role == "supervisor" else agent.tier)
+        handoffs = waiting_handoffs(session, None if agent.role == AgentRole.SUPERVISOR else agent.tier)
         ids = [h.conversation_id for h in handoffs]
         conversations = (
             {c.id: c for c in session.execute(select(Conversation).where(Conversation.id.in_(ids))).scalars()}
@@ -199,7 +182,9 @@ async def get_queue(request: web.Request) -> web.Response:
             else {}
         )
         previews = last_customer_texts(session, ids)
-        overdue_cases = case_service.count_overdue(session, now, None if agent.role == "supervisor" else agent.id)
+        overdue_cases = case_service.count_overdue(
+            session, now, None if agent.role == AgentRole.SUPERVISOR else agent.id
+        )
     pairs: list[tuple[str | None, bool]] = []
     for handoff in handoffs:
         verified = bool(conversations[handoff.conversation_id].verified)
@@ -215,11 +200,11 @@ async def get_queue(request: web.Request) -> web.Response:
 
 
 async def _conversation_rows(session: Any, agent: Agent) -> list[tuple[Conversation, Handoff | None]]:
-    if agent.role == "supervisor":
+    if agent.role == AgentRole.SUPERVISOR:
         conversations = (
             session.execute(
                 select(Conversation)
-                .where(Conversation.state != CLOSED)
+                .where(Conversation.state != ConversationState.CLOSED)
                 .order_by(Conversation.updated_at.desc())
                 .limit(200)
             )
@@ -230,7 +215,7 @@ async def _conversation_rows(session: Any, agent: Agent) -> list[tuple[Conversat
     rows = session.execute(
         select(Conversation, Handoff)
         .join(Handoff, Handoff.conversation_id == Conversation.id)
-        .where(Handoff.agent_id == agent.id, Handoff.status == ASSIGNED)
+        .where(Handoff.agent_id == agent.id, Handoff.status == HandoffStatus.ASSIGNED)
         .order_by(Handoff.claimed_at)
     ).all()
     return [(c, h) for c, h in rows]
@@ -265,7 +250,7 @@ async def list_conversations(request: web.Request) -> web.Response:
 
 
 def _may_view(session: Any, agent: Agent, conversation: Conversation) -> bool:
-    if agent.role == "supervisor":
+    if agent.role == AgentRole.SUPERVISOR:
         return True
     if can_view(agent, active_handoff(session, conversation.id)):
         return True
@@ -275,7 +260,7 @@ def _may_view(session: Any, agent: Agent, conversation: Conversation) -> bool:
     if (
         latest is not None
         and latest.agent_id == agent.id
-        and (latest.status == RESOLVED or conversation.state != CLOSED)
+        and (latest.status == HandoffStatus.RESOLVED or conversation.state != ConversationState.CLOSED)
     ):
         return True
     # The owner of a case reads the conversations it came from.
@@ -289,9 +274,9 @@ async def get_conversation(request: web.Request) -> web.Response:
         conversation_id = request.match_info["id"]
         conversation = session.get(Conversation, conversation_id) if is_uuid(conversation_id) else None
         if conversation is None:
-            return error(404, "not_found")
+            return json_error(404, "not_found")
         if not _may_view(session, agent, conversation):
-            return error(403, "forbidden")
+            return json_error(403, "forbidden")
         handoff = current_handoff(session, conversation.id)
         messages = list(
             reversed(
@@ -340,7 +325,7 @@ async def claim(request: web.Request) -> web.Response:
     agent: Agent = request[AGENT]
     handoff_id = parse_db_int(request.match_info["id"])
     if handoff_id is None:
-        return error(404, "not_found")
+        return json_error(404, "not_found")
     handoff = await request.app[QUEUE_KEY].claim(agent, handoff_id)
     with request.app[DB_KEY].session() as session:
         verified = bool(session.get(Conversation, handoff.conversation_id).verified)
@@ -411,7 +396,7 @@ async def handback(request: web.Request) -> web.Response:
 
 async def get_canned_replies(request: web.Request) -> web.Response:
     language = request.query.get("language")
-    return json_response(canned_replies(language if language in ("zh", "en") else None))
+    return json_response(canned_replies(language if language in Language.values() else None))
 
 
 # --- websocket --------------------------------------------------------------
@@ -426,7 +411,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         if agent is not None:
             authn.touch_agent(session, agent, now, 0)
     if agent is None:
-        return error(401, "unauthorized", "a valid ?token= is required")
+        return json_error(401, "unauthorized", "a valid ?token= is required")
     ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
     hub = request.app[HUB_KEY]
@@ -448,7 +433,13 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
+async def get_labels(request: web.Request) -> web.Response:
+    """Every shared vocabulary with its zh/en labels, in canonical order (bot/contract.py)."""
+    return json_response(labels_document())
+
+
 def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/api/labels", get_labels)
     app.router.add_post("/api/login", login)
     app.router.add_post("/api/logout", logout)
     app.router.add_get("/api/me", me)

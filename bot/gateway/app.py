@@ -1,4 +1,4 @@
-"""The gateway application: customer channels (REST, socket.io, WeChat when present) in
+"""The gateway application: customer channels (REST, socket.io, WeChat/WeCom when configured) in
 front of the Rasa bot, the queue of handoffs to human agents, the agent API and the
 static pages (customer widget at /, agent console at /console)."""
 
@@ -13,12 +13,13 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.clock import utcnow
 from bot.config import Settings, load_settings
-from bot.db import utcnow
 from bot.gateway import api, case_api, upload
 from bot.gateway.auth import LoginThrottle
 from bot.gateway.channels import rest as rest_channel
 from bot.gateway.channels import socketio as socketio_channel
+from bot.gateway.channels import wechat as wechat_channel
 from bot.gateway.db import Database
 from bot.gateway.hub import Hub
 from bot.gateway.keys import (
@@ -37,6 +38,7 @@ from bot.gateway.locks import KeyedLocks
 from bot.gateway.outbound import ChannelRegistry
 from bot.gateway.queue import QueueService
 from bot.gateway.rasa_client import RasaClient
+from bot.gateway.responses import json_error
 from bot.gateway.router import Router
 
 logger = logging.getLogger(__name__)
@@ -77,15 +79,13 @@ async def error_middleware(
         raise
     except Exception:
         logger.exception("unhandled error on %s %s", request.method, request.path)
-        return web.json_response({"error": "internal_error"}, status=500)
+        return json_error(500, "internal_error")
 
 
 def _page(path: Path) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handler(request: web.Request) -> web.StreamResponse:
         if not path.is_file():
-            return web.json_response(
-                {"error": "not_found", "detail": f"{path.relative_to(STATIC_DIR)} is missing"}, status=404
-            )
+            return json_error(404, "not_found", f"{path.relative_to(STATIC_DIR)} is missing")
         return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
 
     return handler
@@ -187,27 +187,10 @@ def create_app(
     upload.setup_routes(app)
     rest_channel.setup(app)
     socketio_channel.setup(app)
-    _setup_optional_channels(app)
+    wechat_channel.setup(app)
     app.router.add_get("/", _page(STATIC_DIR / "widget" / "index.html"))
     app.router.add_get("/console", _page(STATIC_DIR / "console" / "index.html"))
     app.router.add_get("/console/", _page(STATIC_DIR / "console" / "index.html"))
     app.router.add_get("/static/vendor/rasa-webchat.js", rasa_webchat_bundle)
     app.router.add_get("/static/{path:.+}", static_file)
     return app
-
-
-def _setup_optional_channels(app: web.Application) -> None:
-    """Channels written separately (WeChat) register themselves when present:
-    a module with `setup(app)` under bot/gateway/channels/."""
-    import importlib
-
-    for name in ("wechat",):
-        try:
-            module = importlib.import_module(f"bot.gateway.channels.{name}")
-        except ImportError as error:
-            if error.name != f"bot.gateway.channels.{name}":
-                logger.warning("channel %s not loaded: %s", name, error)
-            continue
-        setup = getattr(module, "setup", None)
-        if callable(setup):
-            setup(app)

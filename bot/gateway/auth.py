@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.db import utcnow
+from bot.clock import utcnow
 from bot.gateway.models import Agent, AgentToken
 
 PBKDF2_ITERATIONS = 260_000

@@ -21,12 +21,13 @@ from bot.cases import service
 from bot.cases.models import CaseAttachment, CaseCsat, CaseEvent
 from bot.cases.service import CaseError
 from bot.cases.vocabulary import CaseStatus, CaseType
-from bot.gateway.api import AGENT, _text_field, error, json_response, read_json
+from bot.gateway.api import AGENT, _text_field, read_json
 from bot.gateway.case_desk import may_see_personal_data
 from bot.gateway.case_views import attachment_view, case_detail, case_item, event_view
 from bot.gateway.inputs import parse_db_int
 from bot.gateway.keys import DB_KEY, QUEUE_KEY
 from bot.gateway.models import Agent
+from bot.gateway.responses import json_error, json_response
 from bot.gateway.serializers import mask_each
 
 MAX_LIST = 500
@@ -237,11 +238,11 @@ async def get_file(request: web.Request) -> web.StreamResponse:
     desk = _desk(request)
     claims = desk.signer.verify(request.match_info["token"], "file", _now(request))
     if claims is None:
-        return error(404, "not_found", "the link is unknown or has expired")
+        return json_error(404, "not_found", "the link is unknown or has expired")
     with request.app[DB_KEY].session() as session:
         attachment = session.get(CaseAttachment, claims.subject)
     if attachment is None:
-        return error(404, "not_found")
+        return json_error(404, "not_found")
     from bot.cases.storage import evidence_store
 
     store = evidence_store(request.app[QUEUE_KEY].settings)
@@ -250,7 +251,7 @@ async def get_file(request: web.Request) -> web.StreamResponse:
     try:
         data = store.read(key)
     except FileNotFoundError:
-        return error(404, "not_found", "the file is missing from the evidence storage")
+        return json_error(404, "not_found", "the file is missing from the evidence storage")
     return web.Response(
         body=data,
         content_type=media_type,
@@ -268,7 +269,7 @@ async def case_errors(request: web.Request, handler):  # type: ignore[no-untyped
     try:
         return await handler(request)
     except CaseError as failure:
-        return error(failure.status, failure.code, failure.detail)
+        return json_error(failure.status, failure.code, failure.detail)
 
 
 def setup_routes(app: web.Application) -> None:

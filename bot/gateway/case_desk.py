@@ -18,25 +18,26 @@ from bot.cases import links, service, wording
 from bot.cases.models import Case, CaseCsat
 from bot.cases.service import CaseError
 from bot.cases.vocabulary import EVIDENCE_TYPES, CaseEventKind, CaseStatus, CaseType
+from bot.clock import utcnow
 from bot.config import Settings
-from bot.db import utcnow
+from bot.contract import AgentRole, ChannelName, ConversationState, MessageRole
 from bot.gateway import texts
 from bot.gateway.db import Database, active_handoff, add_message, open_conversation
 from bot.gateway.hub import Hub
 from bot.gateway.locks import KeyedLocks
 from bot.gateway.messages import OutboundMessage
-from bot.gateway.models import CLOSED, Agent, Conversation, Message
+from bot.gateway.models import Agent, Conversation, Message
 from bot.gateway.outbound import ChannelRegistry
 
 logger = logging.getLogger(__name__)
 
 # How long the satisfaction question of a resolved case waits for its answer.
 CSAT_WINDOW = timedelta(hours=24)
-WECHAT_CHANNELS = ("wechat", "wecom")
+WECHAT_CHANNELS = (ChannelName.WECHAT, ChannelName.WECOM)
 
 
 def is_supervisor(agent: Agent) -> bool:
-    return agent.role == "supervisor"
+    return agent.role == AgentRole.SUPERVISOR
 
 
 def may_see_personal_data(agent: Agent, case: Case) -> bool:
@@ -118,7 +119,7 @@ class CaseDesk:
                 self.settings.upload_link_ttl_minutes,
                 wechat=conversation.channel in WECHAT_CHANNELS,
             )
-            out.append(OutboundMessage(role="system", text=text))
+            out.append(OutboundMessage(role=MessageRole.SYSTEM, text=text))
         return out
 
     async def cases_changed(self) -> None:
@@ -152,7 +153,7 @@ class CaseDesk:
         service.add_event(session, case, CaseEventKind.CUSTOMER_MESSAGE, service.CUSTOMER, now, text=text)
         service.change_status(session, case, CaseStatus.IN_PROGRESS.value, service.CUSTOMER, now)
         return OutboundMessage(
-            role="system",
+            role=MessageRole.SYSTEM,
             text=texts.text("case_answer_received", case.language, case=wording.case_name(case, case.language)),
         )
 
@@ -417,7 +418,7 @@ class CaseDesk:
 
 
 def closed(conversation: Conversation) -> bool:
-    return conversation.state == CLOSED
+    return conversation.state == ConversationState.CLOSED
 
 
 @dataclass

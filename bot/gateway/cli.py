@@ -9,6 +9,7 @@ import sys
 from sqlalchemy import select
 
 from bot.config import load_settings
+from bot.contract import AgentRole
 
 
 def add_agent(
@@ -77,7 +78,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="agents_command", required=True)
     add = sub.add_parser("add", help="create or update an agent (password on stdin)")
     add.add_argument("username")
-    add.add_argument("--role", choices=["agent", "supervisor"], default="agent")
+    add.add_argument("--role", choices=AgentRole.values(), default=AgentRole.AGENT.value)
     add.add_argument("--tier", type=int, choices=[1, 2, 3], default=1)
     add.add_argument("--display-name", dest="display_name")
     add.add_argument("--max-chats", dest="max_chats", type=int)

@@ -15,25 +15,18 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import init_db, make_engine, make_session_factory, session_scope, utcnow
-from bot.gateway.models import (
-    ASSIGNED,
-    CLOSED,
-    RESOLVED,
-    WAITING,
-    Agent,
-    Conversation,
-    CsatAnswer,
-    Handoff,
-    Message,
-)
+from bot.clock import utcnow
+from bot.contract import ConversationState, HandoffStatus, MessageRole, Priority
+from bot.db import init_db, make_engine, make_session_factory, session_scope
+from bot.gateway.models import Agent, Conversation, CsatAnswer, Handoff, Message
 
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2}
+PRIORITY_RANK = {priority.value: priority.rank for priority in Priority}
+UNKNOWN_PRIORITY_RANK = len(PRIORITY_RANK)
 
 
 def priority_order() -> Any:
-    """SQL expression ordering urgent < high < normal."""
-    return case(PRIORITY_RANK, value=Handoff.priority, else_=3)
+    """SQL expression ordering handoffs by `Priority` (most urgent first)."""
+    return case(PRIORITY_RANK, value=Handoff.priority, else_=UNKNOWN_PRIORITY_RANK)
 
 
 class Database:
@@ -64,7 +57,7 @@ def open_conversation(session: Session, channel: str, channel_user_id: str) -> C
         .where(
             Conversation.channel == channel,
             Conversation.channel_user_id == channel_user_id,
-            Conversation.state != CLOSED,
+            Conversation.state != ConversationState.CLOSED,
         )
         .order_by(Conversation.created_at.desc())
         .limit(1)
@@ -82,7 +75,10 @@ def active_handoff(session: Session, conversation_id: str) -> Handoff | None:
     """The conversation's waiting or assigned handoff, if any."""
     return session.execute(
         select(Handoff)
-        .where(Handoff.conversation_id == conversation_id, Handoff.status.in_((WAITING, ASSIGNED)))
+        .where(
+            Handoff.conversation_id == conversation_id,
+            Handoff.status.in_((HandoffStatus.WAITING, HandoffStatus.ASSIGNED)),
+        )
         .order_by(Handoff.id.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -92,7 +88,7 @@ def resolved_handoff(session: Session, conversation_id: str) -> Handoff | None:
     """The conversation's latest resolved handoff (whose agent awaits the rating)."""
     return session.execute(
         select(Handoff)
-        .where(Handoff.conversation_id == conversation_id, Handoff.status == RESOLVED)
+        .where(Handoff.conversation_id == conversation_id, Handoff.status == HandoffStatus.RESOLVED)
         .order_by(Handoff.id.desc())
         .limit(1)
     ).scalar_one_or_none()
@@ -137,7 +133,7 @@ def add_message(
 
 
 def waiting_handoffs(session: Session, max_tier: int | None = None) -> Sequence[Handoff]:
-    query = select(Handoff).where(Handoff.status == WAITING)
+    query = select(Handoff).where(Handoff.status == HandoffStatus.WAITING)
     if max_tier is not None:
         query = query.where(Handoff.tier <= max_tier)
     return session.execute(query.order_by(priority_order(), Handoff.waiting_since, Handoff.id)).scalars().all()
@@ -145,10 +141,10 @@ def waiting_handoffs(session: Session, max_tier: int | None = None) -> Sequence[
 
 def queue_position(session: Session, handoff: Handoff) -> int:
     """1-based place of a waiting handoff: items of higher priority or waiting longer come first."""
-    rank = PRIORITY_RANK.get(handoff.priority, 3)
+    rank = PRIORITY_RANK.get(handoff.priority, UNKNOWN_PRIORITY_RANK)
     ahead = session.execute(
         select(func.count(Handoff.id)).where(
-            Handoff.status == WAITING,
+            Handoff.status == HandoffStatus.WAITING,
             Handoff.id != handoff.id,
             (priority_order() < rank)
             | (
@@ -166,7 +162,7 @@ def queue_position(session: Session, handoff: Handoff) -> int:
 def assigned_count(session: Session, agent_id: int) -> int:
     return int(
         session.execute(
-            select(func.count(Handoff.id)).where(Handoff.agent_id == agent_id, Handoff.status == ASSIGNED)
+            select(func.count(Handoff.id)).where(Handoff.agent_id == agent_id, Handoff.status == HandoffStatus.ASSIGNED)
         ).scalar_one()
     )
 
@@ -185,7 +181,7 @@ def last_customer_texts(session: Session, conversation_ids: Sequence[str]) -> di
         return {}
     latest = (
         select(func.max(Message.id))
-        .where(Message.conversation_id.in_(list(conversation_ids)), Message.role == "customer")
+        .where(Message.conversation_id.in_(list(conversation_ids)), Message.role == MessageRole.CUSTOMER)
         .group_by(Message.conversation_id)
     )
     rows = session.execute(select(Message.conversation_id, Message.text).where(Message.id.in_(latest))).all()

@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone, tzinfo
-from functools import lru_cache
+from datetime import datetime, time, timedelta, timezone
 
-
-@lru_cache(maxsize=8)
-def _zone(name: str) -> tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(name)
-    except Exception:  # no tz database: China has had no DST since 1991
-        return timezone(timedelta(hours=8), "CST")
+from bot.clock import CHINA_TZ_NAME, zone
 
 
 def _parse(value: str) -> time | None:
@@ -32,12 +23,12 @@ def parse_window(spec: str) -> tuple[time, time | None]:
     return begin, _parse(end or "24:00")
 
 
-def is_staffed(now: datetime, spec: str, tz_name: str = "Asia/Shanghai") -> bool:
+def is_staffed(now: datetime, spec: str, tz_name: str = CHINA_TZ_NAME) -> bool:
     """True when `now` (aware) falls in the window; "00:00-24:00" is always, "22:00-06:00" overnight."""
     if spec.strip().lower() in ("", "always", "24h", "24/7"):
         return True
     start, end = parse_window(spec)
-    local = now.astimezone(_zone(tz_name)).time().replace(tzinfo=None)
+    local = now.astimezone(zone(tz_name)).time().replace(tzinfo=None)
     if end is None:
         return local >= start
     if start <= end:
@@ -45,14 +36,14 @@ def is_staffed(now: datetime, spec: str, tz_name: str = "Asia/Shanghai") -> bool
     return local >= start or local < end
 
 
-def next_staffed(now: datetime, spec: str, tz_name: str = "Asia/Shanghai") -> datetime:
+def next_staffed(now: datetime, spec: str, tz_name: str = CHINA_TZ_NAME) -> datetime:
     """`now` when humans answer now, else the moment the next staffed window opens."""
     if is_staffed(now, spec, tz_name):
         return now
     start, _ = parse_window(spec)
-    zone = _zone(tz_name)
-    local = now.astimezone(zone)
-    opening = datetime.combine(local.date(), start, tzinfo=zone)
+    tz = zone(tz_name)
+    local = now.astimezone(tz)
+    opening = datetime.combine(local.date(), start, tzinfo=tz)
     if opening <= local:
-        opening = datetime.combine(local.date() + timedelta(days=1), start, tzinfo=zone)
+        opening = datetime.combine(local.date() + timedelta(days=1), start, tzinfo=tz)
     return opening.astimezone(timezone.utc)

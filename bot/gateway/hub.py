@@ -14,7 +14,8 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from bot.gateway.models import WAITING, Handoff, Message
+from bot.contract import AgentRole, HandoffStatus
+from bot.gateway.models import Handoff, Message
 from bot.gateway.serializers import mask_many, message_view
 
 logger = logging.getLogger(__name__)
@@ -33,13 +34,13 @@ def audience_filter(handoff: Handoff | None):  # type: ignore[no-untyped-def]
     while it waits every agent of its tier or above."""
 
     def allowed(viewer: Viewer) -> bool:
-        if viewer.role == "supervisor":
+        if viewer.role == AgentRole.SUPERVISOR:
             return True
         if handoff is None:
             return False
         if handoff.agent_id == viewer.agent_id:
             return True  # assigned to them, or just resolved / handed back by them
-        if handoff.status == WAITING:
+        if handoff.status == HandoffStatus.WAITING:
             return viewer.tier >= handoff.tier
         return False
 
@@ -112,7 +113,9 @@ class Hub:
 
     async def case_overdue(self, item: dict[str, Any]) -> None:
         """A case passed its due time: supervisors and its owner hear it at once."""
-        viewers = [v for v in self._viewers.values() if v.role == "supervisor" or v.agent_id == item.get("owner_id")]
+        viewers = [
+            v for v in self._viewers.values() if v.role == AgentRole.SUPERVISOR or v.agent_id == item.get("owner_id")
+        ]
         await self._send(viewers, {"type": "case_overdue", "case": item})
 
     async def close_all(self) -> None:

@@ -10,6 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.gateway.responses import bad_request
+
 # C0 controls but tab, newline and carriage return; DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -40,12 +42,6 @@ def parse_db_int(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 <= number <= MAX_DB_INT else None
-
-
-def bad_request(detail: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(
-        text=json.dumps({"error": "bad_request", "detail": detail}), content_type="application/json"
-    )
 
 
 async def read_json_object(request: web.Request, hint: str = "") -> dict[str, Any]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.contract import MessageRole
 from bot.gateway.models import Message
 
 
@@ -65,7 +66,7 @@ def from_rasa_reply(item: dict[str, Any]) -> OutboundMessage | None:
     if not image and isinstance(attachment, dict) and attachment.get("type") == "image":
         image = (attachment.get("payload") or {}).get("src")
     message = OutboundMessage(
-        role="bot",
+        role=MessageRole.BOT,
         text=text if isinstance(text, str) and text else None,
         buttons=_clean_buttons(item.get("buttons") or item.get("quick_replies")),
         image=image if isinstance(image, str) and image else None,

@@ -21,17 +21,18 @@ from sqlalchemy import (
     Text,
 )
 
-from bot.db import Base, UTCDateTime, utcnow
-
-# Conversation states.
-BOT, QUEUED, AGENT, CSAT_PENDING, TICKET, CLOSED = "bot", "queued", "agent", "csat_pending", "ticket", "closed"
-CONVERSATION_STATES = (BOT, QUEUED, AGENT, CSAT_PENDING, TICKET, CLOSED)
-
-# Handoff statuses.
-WAITING, ASSIGNED, RESOLVED, RETURNED_TO_BOT = "waiting", "assigned", "resolved", "returned_to_bot"
-
-CATEGORIES = ("delay", "damage", "loss", "refused", "address", "customs", "consultation", "complaint")
-PRIORITIES = ("urgent", "high", "normal")
+from bot.clock import utcnow
+from bot.contract import (
+    AgentRole,
+    AgentTier,
+    ConversationState,
+    HandoffCategory,
+    HandoffReason,
+    HandoffStatus,
+    Language,
+    Priority,
+)
+from bot.db import Base, UTCDateTime
 
 
 def _uuid() -> str:
@@ -45,8 +46,8 @@ class Conversation(Base):
     channel = Column(String(32), nullable=False)
     # The id the customer's channel uses (REST sender, socket.io session id, WeChat openid).
     channel_user_id = Column(String(128), nullable=False)
-    state = Column(String(16), nullable=False, default=BOT)
-    language = Column(String(8), nullable=False, default="zh")
+    state = Column(String(16), nullable=False, default=ConversationState.BOT.value)
+    language = Column(String(8), nullable=False, default=Language.ZH.value)
     verified = Column(Boolean, nullable=False, default=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -58,7 +59,7 @@ class Conversation(Base):
 
     __table_args__ = (
         Index("ix_gw_conversations_user", "channel", "channel_user_id", "state"),
-        CheckConstraint(f"state IN {CONVERSATION_STATES!r}", name="ck_gw_conversations_state"),
+        CheckConstraint(f"state IN {ConversationState.values()!r}", name="ck_gw_conversations_state"),
     )
 
 
@@ -67,7 +68,7 @@ class Message(Base):
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     conversation_id = Column(String(36), ForeignKey("gw_conversations.id", ondelete="CASCADE"), nullable=False)
-    role = Column(String(16), nullable=False)  # customer | bot | agent | system
+    role = Column(String(16), nullable=False)  # MessageRole
     text = Column(Text)
     # {"buttons": [...], "image": url, "custom": {...}} (only the keys present)
     payload = Column(JSON)
@@ -87,14 +88,14 @@ class Handoff(Base):
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     conversation_id = Column(String(36), ForeignKey("gw_conversations.id", ondelete="CASCADE"), nullable=False)
-    reason = Column(String(64), nullable=False, default="customer_request")
-    category = Column(String(32), nullable=False, default="consultation")
-    priority = Column(String(16), nullable=False, default="normal")
-    tier = Column(Integer, nullable=False, default=1)
+    reason = Column(String(64), nullable=False, default=HandoffReason.CUSTOMER_REQUEST.value)
+    category = Column(String(32), nullable=False, default=HandoffCategory.CONSULTATION.value)
+    priority = Column(String(16), nullable=False, default=Priority.NORMAL.value)
+    tier = Column(Integer, nullable=False, default=AgentTier.FRONT_LINE.value)
     tracking_numbers = Column(JSON)
     summary = Column(Text)
     customer_tier = Column(String(32))
-    status = Column(String(20), nullable=False, default=WAITING)
+    status = Column(String(20), nullable=False, default=HandoffStatus.WAITING.value)
     agent_id = Column(Integer, ForeignKey("gw_agents.id"))
     waiting_since = Column(UTCDateTime, nullable=False, default=utcnow)
     claimed_at = Column(UTCDateTime)
@@ -106,7 +107,7 @@ class Handoff(Base):
         Index("ix_gw_handoffs_status", "status", "waiting_since"),
         Index("ix_gw_handoffs_agent", "agent_id", "status"),
         Index("ix_gw_handoffs_conversation", "conversation_id", "id"),
-        CheckConstraint("tier BETWEEN 1 AND 3", name="ck_gw_handoffs_tier"),
+        CheckConstraint(f"tier BETWEEN {min(AgentTier)} AND {max(AgentTier)}", name="ck_gw_handoffs_tier"),
     )
 
 
@@ -117,8 +118,8 @@ class Agent(Base):
     username = Column(String(64), nullable=False, unique=True)
     display_name = Column(String(64), nullable=False)
     password_hash = Column(String(256), nullable=False)
-    role = Column(String(16), nullable=False, default="agent")  # agent | supervisor
-    tier = Column(Integer, nullable=False, default=1)  # 1 front line, 2 specialist, 3 management
+    role = Column(String(16), nullable=False, default=AgentRole.AGENT.value)
+    tier = Column(Integer, nullable=False, default=AgentTier.FRONT_LINE.value)
     max_chats = Column(Integer)  # None: settings.agent_max_chats
     active = Column(Boolean, nullable=False, default=True)
     last_seen_at = Column(UTCDateTime)

@@ -9,16 +9,16 @@ import logging
 import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.cases.models import Case
+from bot.clock import utcnow
 from bot.config import Settings
-from bot.db import utcnow
+from bot.contract import AgentRole, AgentTier, ConversationState, HandoffPayload, HandoffStatus, MessageRole
 from bot.gateway import texts
 from bot.gateway.case_desk import CaseDesk
 from bot.gateway.db import (
@@ -32,24 +32,7 @@ from bot.gateway.hours import is_staffed
 from bot.gateway.hub import Hub
 from bot.gateway.locks import KeyedLocks
 from bot.gateway.messages import OutboundMessage
-from bot.gateway.models import (
-    AGENT,
-    ASSIGNED,
-    BOT,
-    CATEGORIES,
-    CSAT_PENDING,
-    PRIORITIES,
-    QUEUED,
-    RESOLVED,
-    RETURNED_TO_BOT,
-    TICKET,
-    WAITING,
-    Agent,
-    Conversation,
-    Handoff,
-    Message,
-    Note,
-)
+from bot.gateway.models import Agent, Conversation, Handoff, Message, Note
 from bot.gateway.outbound import ChannelRegistry
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.serializers import sla_breached
@@ -66,69 +49,20 @@ class QueueError(Exception):
         self.status = status
 
 
-@dataclass
-class HandoffInfo:
-    """The bot's handoff payload, validated."""
-
-    reason: str = "customer_request"
-    category: str = "consultation"
-    priority: str = "normal"
-    tracking_numbers: list[str] = field(default_factory=list)
-    summary: str | None = None
-    language: str | None = None
-    customer_tier: str | None = None
-    sla_minutes: int | None = None
-    verified: bool = False
-    tier: int = 1
-
-    @classmethod
-    def parse(cls, raw: Any) -> HandoffInfo:
-        data = raw if isinstance(raw, dict) else {}
-
-        def text(name: str, limit: int) -> str | None:
-            value = data.get(name)
-            return str(value)[:limit] if isinstance(value, (str, int, float)) and str(value) else None
-
-        numbers = data.get("tracking_numbers") or []
-        if isinstance(numbers, str):
-            numbers = [numbers]
-        sla = data.get("sla_minutes")
-        tier = data.get("tier")
-        return cls(
-            reason=text("reason", 64) or "customer_request",
-            category=data.get("category") if data.get("category") in CATEGORIES else "consultation",
-            priority=data.get("priority") if data.get("priority") in PRIORITIES else "normal",
-            tracking_numbers=[str(n)[:40] for n in numbers if isinstance(n, (str, int))][:10]
-            if isinstance(numbers, list)
-            else [],
-            summary=text("summary", 2000),
-            language=data.get("language") if data.get("language") in ("zh", "en") else None,
-            customer_tier=text("customer_tier", 32),
-            sla_minutes=int(sla)
-            if isinstance(sla, (int, float)) and not isinstance(sla, bool) and 0 < sla <= 7 * 24 * 60
-            else None,
-            verified=data.get("verified") is True,
-            tier=int(tier) if isinstance(tier, int) and not isinstance(tier, bool) and 1 <= tier <= 3 else 1,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
 def can_take(agent: Agent, handoff: Handoff) -> bool:
-    return agent.role == "supervisor" or handoff.tier <= agent.tier
+    return agent.role == AgentRole.SUPERVISOR or handoff.tier <= agent.tier
 
 
 def can_view(agent: Agent, handoff: Handoff | None) -> bool:
     """Supervisors see everything; an agent sees waiting items of their tier or below
     and the chats assigned to them."""
-    if agent.role == "supervisor":
+    if agent.role == AgentRole.SUPERVISOR:
         return True
     if handoff is None:
         return False
-    if handoff.status == ASSIGNED:
+    if handoff.status == HandoffStatus.ASSIGNED:
         return handoff.agent_id == agent.id
-    if handoff.status == WAITING:
+    if handoff.status == HandoffStatus.WAITING:
         return handoff.tier <= agent.tier
     return False
 
@@ -142,12 +76,14 @@ def claim_handoff(session: Session, handoff_id: int, agent_id: int, cap: int, no
         # claims of one agent racing on different items must not both pass the cap.
         session.execute(select(Agent.id).where(Agent.id == agent_id).with_for_update())
     held = (
-        select(func.count(Handoff.id)).where(Handoff.agent_id == agent_id, Handoff.status == ASSIGNED).scalar_subquery()
+        select(func.count(Handoff.id))
+        .where(Handoff.agent_id == agent_id, Handoff.status == HandoffStatus.ASSIGNED)
+        .scalar_subquery()
     )
     result = session.execute(
         update(Handoff)
-        .where(Handoff.id == handoff_id, Handoff.status == WAITING, held < cap)
-        .values(status=ASSIGNED, agent_id=agent_id, claimed_at=now)
+        .where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.WAITING, held < cap)
+        .values(status=HandoffStatus.ASSIGNED, agent_id=agent_id, claimed_at=now)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -236,7 +172,7 @@ class QueueService:
 
     # --- from the router (caller holds the conversation's lock) -------------
 
-    def enqueue(self, session: Session, conversation: Conversation, info: HandoffInfo, now: datetime) -> Handoff:
+    def enqueue(self, session: Session, conversation: Conversation, info: HandoffPayload, now: datetime) -> Handoff:
         """Put the conversation in the queue (or return its already open handoff)."""
         existing = active_handoff(session, conversation.id)
         if existing is not None:
@@ -247,16 +183,16 @@ class QueueService:
             reason=info.reason,
             category=info.category,
             priority=info.priority,
-            tier=info.tier,
+            tier=info.tier or AgentTier.FRONT_LINE,
             tracking_numbers=info.tracking_numbers,
             summary=info.summary,
             customer_tier=info.customer_tier,
-            status=WAITING,
+            status=HandoffStatus.WAITING,
             waiting_since=now,
             sla_due_at=now + timedelta(minutes=minutes),
         )
         session.add(handoff)
-        conversation.state = QUEUED
+        conversation.state = ConversationState.QUEUED
         conversation.verified = bool(conversation.verified or info.verified)
         if info.language:
             conversation.language = info.language
@@ -269,17 +205,17 @@ class QueueService:
         self,
         session: Session,
         conversation: Conversation,
-        info: HandoffInfo,
+        info: HandoffPayload,
         now: datetime,
         first_text: str | None = None,
     ) -> Case:
         """Outside staffed hours: the customer may leave a message (state ticket); the request
         becomes a ticket case that an agent answers when the desk opens."""
-        conversation.state = TICKET
+        conversation.state = ConversationState.TICKET
         conversation.verified = bool(conversation.verified or info.verified)
         if info.language:
             conversation.language = info.language
-        conversation.handoff_request = info.as_dict()
+        conversation.handoff_request = info.to_dict()
         conversation.updated_at = now
         case = self.cases.open_ticket_case(session, conversation, info.summary, info.tracking_numbers, now)
         if first_text:
@@ -288,7 +224,7 @@ class QueueService:
 
     def add_ticket(self, session: Session, conversation: Conversation, text: str, now: datetime) -> Case:
         """A message left outside staffed hours: on the conversation's ticket case."""
-        info = HandoffInfo.parse(conversation.handoff_request or {})
+        info = HandoffPayload.parse(conversation.handoff_request or {})
         case = self.cases.open_ticket_case(session, conversation, info.summary, info.tracking_numbers, now)
         self.cases.ticket_message(session, case, text, now)
         return case
@@ -302,9 +238,9 @@ class QueueService:
         return conversation, active_handoff(session, conversation_id)
 
     def _owned(self, agent: Agent, handoff: Handoff | None) -> Handoff:
-        if handoff is None or handoff.status != ASSIGNED:
+        if handoff is None or handoff.status != HandoffStatus.ASSIGNED:
             raise QueueError("not_assigned", 409)
-        if handoff.agent_id != agent.id and agent.role != "supervisor":
+        if handoff.agent_id != agent.id and agent.role != AgentRole.SUPERVISOR:
             raise QueueError("forbidden", 403)
         return handoff
 
@@ -324,11 +260,13 @@ class QueueService:
                 if not claim_handoff(session, handoff_id, agent.id, cap, now):
                     current = session.get(Handoff, handoff_id)
                     session.refresh(current)
-                    raise QueueError("already_claimed" if current.status != WAITING else "cap_reached", 409)
+                    raise QueueError(
+                        "already_claimed" if current.status != HandoffStatus.WAITING else "cap_reached", 409
+                    )
                 handoff = session.get(Handoff, handoff_id)
                 session.refresh(handoff)
                 conversation = session.get(Conversation, handoff.conversation_id)
-                conversation.state = AGENT
+                conversation.state = ConversationState.AGENT
                 conversation.updated_at = now
                 self.cases.assign_conversation_tickets(session, conversation.id, agent, now)
                 pushed = [
@@ -349,9 +287,9 @@ class QueueService:
             with self.db.session() as session:
                 conversation, handoff = self._load(session, conversation_id)
                 handoff = self._owned(agent, handoff)
-                if conversation.state != AGENT:
+                if conversation.state != ConversationState.AGENT:
                     raise QueueError("invalid_state", 409)
-                item = self._push(session, conversation, text, role="agent", agent_id=agent.id, now=now)
+                item = self._push(session, conversation, text, role=MessageRole.AGENT, agent_id=agent.id, now=now)
                 if handoff.first_agent_response_at is None:
                     handoff.first_agent_response_at = now
                 conversation.updated_at = now
@@ -382,10 +320,10 @@ class QueueService:
                     raise QueueError("top_tier", 409)  # management is the last line
                 old_tier = handoff.tier
                 handoff.tier = handoff.tier + 1
-                handoff.status = WAITING
+                handoff.status = HandoffStatus.WAITING
                 handoff.agent_id = None
                 handoff.claimed_at = None
-                conversation.state = QUEUED
+                conversation.state = ConversationState.QUEUED
                 conversation.updated_at = now
                 conversation.last_notice_at = now
                 label = f"升级 {old_tier} → {handoff.tier} 级（{agent.display_name}）"
@@ -408,12 +346,16 @@ class QueueService:
         async with self._turn(conversation_id):
             with self.db.session() as session:
                 conversation, handoff = self._load(session, conversation_id)
-                if not (handoff is not None and handoff.status == WAITING and agent.role == "supervisor"):
+                if not (
+                    handoff is not None
+                    and handoff.status == HandoffStatus.WAITING
+                    and agent.role == AgentRole.SUPERVISOR
+                ):
                     handoff = self._owned(agent, handoff)  # (a supervisor may also close a waiting item)
-                handoff.status = RESOLVED
+                handoff.status = HandoffStatus.RESOLVED
                 handoff.resolved_at = now
                 self.cases.resolve_conversation_tickets(session, conversation.id, agent, now)
-                conversation.state = CSAT_PENDING
+                conversation.state = ConversationState.CSAT_PENDING
                 conversation.updated_at = now
                 language = conversation.language
                 pushed = [
@@ -445,9 +387,9 @@ class QueueService:
             with self.db.session() as session:
                 conversation, handoff = self._load(session, conversation_id)
                 handoff = self._owned(agent, handoff)
-                handoff.status = RETURNED_TO_BOT
+                handoff.status = HandoffStatus.RETURNED_TO_BOT
                 handoff.resolved_at = now
-                conversation.state = BOT
+                conversation.state = ConversationState.BOT
                 conversation.updated_at = now
                 pushed = [self._push(session, conversation, texts.text("bot_back", conversation.language), now=now)]
             await self._deliver(pushed, handoff)
@@ -474,7 +416,10 @@ class QueueService:
                 select(Handoff.id, Handoff.agent_id, Conversation.channel, Conversation.channel_user_id)
                 .join(Agent, Agent.id == Handoff.agent_id)
                 .join(Conversation, Conversation.id == Handoff.conversation_id)
-                .where(Handoff.status == ASSIGNED, (Agent.last_seen_at.is_(None)) | (Agent.last_seen_at < cutoff))
+                .where(
+                    Handoff.status == HandoffStatus.ASSIGNED,
+                    (Agent.last_seen_at.is_(None)) | (Agent.last_seen_at < cutoff),
+                )
             ).all()
         count = 0
         for handoff_id, agent_id, channel, user_id in rows:
@@ -484,8 +429,12 @@ class QueueService:
                 with self.db.session() as session:
                     released = session.execute(
                         update(Handoff)
-                        .where(Handoff.id == handoff_id, Handoff.status == ASSIGNED, Handoff.agent_id == agent_id)
-                        .values(status=WAITING, agent_id=None, claimed_at=None)
+                        .where(
+                            Handoff.id == handoff_id,
+                            Handoff.status == HandoffStatus.ASSIGNED,
+                            Handoff.agent_id == agent_id,
+                        )
+                        .values(status=HandoffStatus.WAITING, agent_id=None, claimed_at=None)
                         .execution_options(synchronize_session=False)
                     ).rowcount
                     if not released:
@@ -494,7 +443,7 @@ class QueueService:
                     session.refresh(handoff)
                     conversation = session.get(Conversation, handoff.conversation_id)
                     agent = session.get(Agent, agent_id)
-                    conversation.state = QUEUED
+                    conversation.state = ConversationState.QUEUED
                     conversation.updated_at = now
                     conversation.last_notice_at = now
                     session.add(
@@ -529,7 +478,7 @@ class QueueService:
             open_items = (
                 session.execute(
                     select(Handoff).where(
-                        Handoff.status.in_((WAITING, ASSIGNED)),
+                        Handoff.status.in_((HandoffStatus.WAITING, HandoffStatus.ASSIGNED)),
                         Handoff.first_agent_response_at.is_(None),
                         Handoff.sla_due_at < now,
                     )

@@ -19,27 +19,25 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.cases import wording
+from bot.clock import utcnow
 from bot.config import Settings
-from bot.db import utcnow
+from bot.contract import (
+    ConversationState,
+    HandoffCategory,
+    HandoffPayload,
+    HandoffReason,
+    Language,
+    MessageRole,
+    Priority,
+)
 from bot.gateway import texts
 from bot.gateway.db import Database, active_handoff, add_message, open_conversation, resolved_handoff
 from bot.gateway.hub import Hub
 from bot.gateway.inputs import clean_text
 from bot.gateway.locks import KeyedLocks
 from bot.gateway.messages import OutboundMessage, from_rasa_reply
-from bot.gateway.models import (
-    AGENT,
-    BOT,
-    CLOSED,
-    CSAT_PENDING,
-    QUEUED,
-    TICKET,
-    Conversation,
-    CsatAnswer,
-    Handoff,
-    Message,
-)
-from bot.gateway.queue import HandoffInfo, QueueService
+from bot.gateway.models import Conversation, CsatAnswer, Handoff, Message
+from bot.gateway.queue import QueueService
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
 from bot.nlu.text import guess_language
 
@@ -142,8 +140,8 @@ class Router:
         conversation = Conversation(
             channel=channel,
             channel_user_id=channel_user_id,
-            state=BOT,
-            language="zh",
+            state=ConversationState.BOT,
+            language=Language.ZH,
             verified=False,
             created_at=now,
             updated_at=now,
@@ -155,7 +153,7 @@ class Router:
 
     @staticmethod
     def _customer_activity(conversation: Conversation, text: str, now: datetime) -> None:
-        conversation.language = customer_language(text, conversation.language or "zh")
+        conversation.language = customer_language(text, conversation.language or Language.ZH)
         conversation.last_customer_message_at = now
         conversation.updated_at = now
 
@@ -163,7 +161,7 @@ class Router:
         self, session: Session, conversation: Conversation, text: str, now: datetime
     ) -> Message:
         self._customer_activity(conversation, text, now)
-        return add_message(session, conversation, "customer", text, now=now)
+        return add_message(session, conversation, MessageRole.CUSTOMER, text, now=now)
 
     @staticmethod
     def _store_replies(
@@ -193,7 +191,7 @@ class Router:
             await self.hub.conversation_updated(conversation_id, queued_state, handoff)
 
     def _system(self, key: str, language: str, **values: Any) -> OutboundMessage:
-        return OutboundMessage(role="system", text=texts.text(key, language, **values))
+        return OutboundMessage(role=MessageRole.SYSTEM, text=texts.text(key, language, **values))
 
     # --- processing -------------------------------------------------------
 
@@ -204,7 +202,7 @@ class Router:
         with self.db.session() as session:
             message = session.get(Message, message_id)
             conversation = session.get(Conversation, message.conversation_id)
-            if conversation.state == CLOSED:
+            if conversation.state == ConversationState.CLOSED:
                 # Closed while this message waited its turn (e.g. the CSAT answer before it):
                 # it opens the customer's next conversation.
                 conversation = open_conversation(session, channel, channel_user_id) or self._new_conversation(
@@ -215,18 +213,18 @@ class Router:
             state = conversation.state
             conversation_id = conversation.id
             handoff = active_handoff(session, conversation_id)
-        if state != CSAT_PENDING:  # a rating is shown with its outcome (_csat_turn)
+        if state != ConversationState.CSAT_PENDING:  # a rating is shown with its outcome (_csat_turn)
             await self.hub.message(message, conversation.verified, handoff)
 
-        if state == BOT:
+        if state == ConversationState.BOT:
             return await self._bot_turn(conversation_id, message_id, text, metadata)
-        if state == QUEUED:
+        if state == ConversationState.QUEUED:
             return await self._queued_turn(conversation_id, message_id)
-        if state == AGENT:
+        if state == ConversationState.AGENT:
             return _Turn([], conversation_id, message_id)  # the agent sees it in the console
-        if state == CSAT_PENDING:
+        if state == ConversationState.CSAT_PENDING:
             return await self._csat_turn(channel, channel_user_id, conversation_id, message_id, text, metadata)
-        if state == TICKET:
+        if state == ConversationState.TICKET:
             return await self._ticket_turn(conversation_id, message_id, text)
         logger.error("conversation %s in unknown state %r", conversation_id, state)
         return _Turn([], conversation_id, message_id)
@@ -248,7 +246,7 @@ class Router:
             return await self._busy_turn(conversation_id, message_id, text)
 
         replies: list[OutboundMessage] = []
-        handoff_info: HandoffInfo | None = None
+        handoff_info: HandoffPayload | None = None
         announced: list[dict[str, Any]] = []
         for item in raw:
             reply = from_rasa_reply(item)
@@ -256,7 +254,7 @@ class Router:
                 continue
             if reply.custom is not None and ("handoff" in reply.custom or CASES_PAYLOAD in reply.custom):
                 if "handoff" in reply.custom:
-                    handoff_info = HandoffInfo.parse(reply.custom.get("handoff"))
+                    handoff_info = HandoffPayload.parse(reply.custom.get("handoff"))
                 cases = reply.custom.get(CASES_PAYLOAD)
                 if isinstance(cases, list):
                     announced += [c for c in cases[:20] if isinstance(c, dict)]
@@ -272,7 +270,7 @@ class Router:
             if announced:  # the bot opened cases: evidence upload links for those that collect it
                 replies += self.queue.cases.bot_case_messages(session, conversation, announced, now)
             rows = self._store_replies(session, conversation, replies, now)
-            if handoff_info is not None and conversation.state == BOT:
+            if handoff_info is not None and conversation.state == ConversationState.BOT:
                 # The bot's own message already said a colleague takes over.
                 after_bot = any(reply.text for reply in replies)
                 notices = self._start_handoff(session, conversation, handoff_info, now, after_bot=after_bot)
@@ -298,7 +296,7 @@ class Router:
                 score = parse_csat(text)
                 cases.record_csat(session, pending, score, now)
                 if score is not None:
-                    reply = OutboundMessage(role="system", text=wording.csat_thanks(conversation.language))
+                    reply = OutboundMessage(role=MessageRole.SYSTEM, text=wording.csat_thanks(conversation.language))
             if reply is None and not text.lstrip().startswith("/"):  # a button's intent is not an answer
                 waiting = cases.waiting_case(session, conversation_id)
                 if waiting is not None:
@@ -316,7 +314,7 @@ class Router:
         self,
         session: Session,
         conversation: Conversation,
-        info: HandoffInfo,
+        info: HandoffPayload,
         now: datetime,
         busy: bool = False,
         pending_text: str | None = None,
@@ -353,8 +351,11 @@ class Router:
         now = self.clock()
         with self.db.session() as session:
             conversation = session.get(Conversation, conversation_id)
-            info = HandoffInfo(
-                reason="system_busy", category="consultation", priority="high", language=conversation.language
+            info = HandoffPayload(
+                reason=HandoffReason.SYSTEM_BUSY,
+                category=HandoffCategory.CONSULTATION,
+                priority=Priority.HIGH,
+                language=Language.get(conversation.language, Language.ZH),
             )
             notices = self._start_handoff(session, conversation, info, now, busy=True, pending_text=text)
             rows = self._store_replies(session, conversation, notices, now)
@@ -369,7 +370,7 @@ class Router:
             conversation = session.get(Conversation, conversation_id)
             handoff = active_handoff(session, conversation_id)
             if handoff is None:  # inconsistent (should not happen): let the bot answer
-                conversation.state = BOT
+                conversation.state = ConversationState.BOT
                 return _Turn([], conversation_id, message_id)
             interval = timedelta(seconds=self.settings.queue_notice_interval_s)
             if conversation.last_notice_at is not None and now - conversation.last_notice_at < interval:
@@ -398,7 +399,7 @@ class Router:
         now = self.clock()
         with self.db.session() as session:
             conversation = session.get(Conversation, conversation_id)
-            conversation.state = CLOSED
+            conversation.state = ConversationState.CLOSED
             conversation.updated_at = now
             resolved = resolved_handoff(session, conversation_id)
             if score is None:
@@ -420,12 +421,12 @@ class Router:
                 rows = [session.get(Message, message_id), *self._store_replies(session, conversation, [thanks], now)]
             verified = conversation.verified
         if score is None:
-            await self.hub.conversation_updated(conversation_id, CLOSED, resolved)
+            await self.hub.conversation_updated(conversation_id, ConversationState.CLOSED, resolved)
             await self.hub.message(message, False, None)  # supervisors: it opened a new conversation
             return await self._bot_turn(fresh_id, message_id, text, metadata)
         for row in rows:
             await self.hub.message(row, verified, resolved)
-        await self.hub.conversation_updated(conversation_id, CLOSED, resolved, csat=score)
+        await self.hub.conversation_updated(conversation_id, ConversationState.CLOSED, resolved, csat=score)
         return _Turn([thanks], conversation_id, message_id)
 
     async def _ticket_turn(self, conversation_id: str, message_id: int, text: str) -> _Turn:
@@ -434,7 +435,7 @@ class Router:
             conversation = session.get(Conversation, conversation_id)
             if self.queue.staffed(now):
                 # Agents are back: the customer who wanted a human goes to the queue.
-                info = HandoffInfo.parse(conversation.handoff_request or {})
+                info = HandoffPayload.parse(conversation.handoff_request or {})
                 notices = self._start_handoff(session, conversation, info, now)
                 queued = True
             else:

@@ -9,7 +9,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from bot.gateway.models import ASSIGNED, WAITING, Agent, Conversation, Handoff, Message, Note
+from bot.contract import HandoffStatus
+from bot.gateway.models import Agent, Conversation, Handoff, Message, Note
 
 Mask = Callable[[str | None], str | None]
 
@@ -72,7 +73,7 @@ def sla_breached(handoff: Handoff, now: datetime) -> bool:
     """No agent message by the due time (still open and overdue, or answered late)."""
     if handoff.first_agent_response_at is not None:
         return handoff.first_agent_response_at > handoff.sla_due_at
-    if handoff.status in (WAITING, ASSIGNED):
+    if handoff.status in (HandoffStatus.WAITING, HandoffStatus.ASSIGNED):
         return now > handoff.sla_due_at
     return False
 

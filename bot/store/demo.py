@@ -24,7 +24,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+from bot.clock import CHINA_TZ
+from bot.contract import SHIPMENT_CUSTOMER_TIERS, CustomerTier
 
 # --------------------------------------------------------------------------- reference data
 
@@ -415,7 +416,7 @@ _SHOWCASE_SPECS: tuple[_Spec, ...] = (
         recipient_phone="13911112222",
         goods="手机",
         declared_value=5999.0,
-        customer_tier="vip",
+        customer_tier=CustomerTier.VIP.value,
         last_scan_hours=5,
         new_eta_hours=48,
         demonstrates="In transit and delayed by heavy rain (VIP customer): delay reason and new ETA",
@@ -552,7 +553,7 @@ _SHOWCASE_SPECS: tuple[_Spec, ...] = (
         recipient_phone="18600007777",
         goods="相机镜头",
         declared_value=4200.0,
-        customer_tier="enterprise",
+        customer_tier=CustomerTier.ENTERPRISE.value,
         last_scan_hours=1.5,
         demonstrates="UPS 1Z parcel from the US out for delivery today (customs cleared)",
     ),
@@ -1153,7 +1154,7 @@ def build_record(m: _Maker, raw_spec: _Spec) -> dict[str, Any]:
 
 def _base_record(m: _Maker, d: _Draft, goods: str, value: float, weight: float) -> dict[str, Any]:
     spec, rng = d.spec, m.rng
-    tier = spec.customer_tier or rng.choices(("regular", "vip", "enterprise"), (80, 15, 5))[0]
+    tier = spec.customer_tier or rng.choices([t.value for t in SHIPMENT_CUSTOMER_TIERS], (80, 15, 5))[0]
     sender = _party(m, d.origin)
     if spec.direction == "inbound":
         sender["name"] = rng.choice(_FOREIGN_SENDERS)

@@ -44,7 +44,9 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import session_scope, utcnow
+from bot.clock import utcnow
+from bot.contract import SHIPMENT_CUSTOMER_TIERS, CustomerTier
+from bot.db import session_scope
 from bot.store.models import (
     CUSTOMS_STATUSES,
     EXCEPTION_TYPES,
@@ -63,7 +65,7 @@ BATCH_SIZE = 500
 MAX_STORED_ERRORS = 1000
 PROGRESS_MIN_BYTES = 1024 * 1024
 TRACKING_KEY_MIN, TRACKING_KEY_MAX = 6, 40
-CUSTOMER_TIERS = ("regular", "vip", "enterprise")
+CUSTOMER_TIERS = tuple(tier.value for tier in SHIPMENT_CUSTOMER_TIERS)
 
 _SHIPMENTS = Shipment.__table__
 _EVENTS = TrackingEvent.__table__
@@ -449,7 +451,8 @@ def validate_record(record: Any) -> ValidRecord:
             record["destination"], "destination", _column_len(_SHIPMENTS, "destination"), required=True
         ),
         "cross_border": bool(_bool(record.get("cross_border"), "cross_border")),
-        "customer_tier": _enum(record.get("customer_tier"), "customer_tier", CUSTOMER_TIERS) or "regular",
+        "customer_tier": _enum(record.get("customer_tier"), "customer_tier", CUSTOMER_TIERS)
+        or CustomerTier.REGULAR.value,
         "declared_value": _number(record.get("declared_value"), "declared_value"),
         "currency": _text(record.get("currency"), "currency", _column_len(_SHIPMENTS, "currency")) or "CNY",
         "weight_kg": _number(record.get("weight_kg"), "weight_kg"),

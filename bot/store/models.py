@@ -16,7 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
-from bot.db import Base, UTCDateTime, utcnow
+from bot.clock import utcnow
+from bot.db import Base, UTCDateTime
 
 SHIPMENT_STATUSES = (
     "created",

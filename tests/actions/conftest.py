@@ -21,7 +21,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions  # noqa: F401  (registers every action)
-from actions import clock, db
+from actions import db
+from bot import clock
 from bot.db import init_db, make_engine, make_session_factory
 from bot.store.importer import import_jsonl
 
@@ -179,7 +180,7 @@ class Conversation:
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
     """Freeze the actions' clock at NOW; call the fixture's value to move it."""
     current = {"now": NOW.astimezone(timezone.utc)}
-    monkeypatch.setattr(clock, "now", lambda: current["now"])
+    monkeypatch.setattr(clock, "utcnow", lambda: current["now"])
 
     def move_to(moment: datetime) -> None:
         current["now"] = moment.astimezone(timezone.utc)

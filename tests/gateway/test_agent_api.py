@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.db import utcnow
+from bot.clock import utcnow
 from bot.gateway.db import Database, assigned_count
 from bot.gateway.keys import DB_KEY, SETTINGS_KEY
 from bot.gateway.models import AgentToken, Conversation, CsatAnswer, Handoff, Note

@@ -90,3 +90,25 @@ async def test_stock_widget_bundle_is_served_from_webchat_js(make_client, settin
     assert page.status == 200 and "/static/widget/widget.js" in await page.text()
     missing = await make_client(settings, webchat_js=str(tmp_path / "absent.js"))
     assert (await missing.get("/static/vendor/rasa-webchat.js")).status == 404  # the page falls back
+
+
+async def test_labels_serve_every_vocabulary_without_a_token(client):
+    response = await client.get("/api/labels")
+    assert response.status == 200 and response.content_type == "application/json"
+    labels = await response.json()
+    assert set(labels) >= {
+        "handoff_categories",
+        "priorities",
+        "handoff_reasons",
+        "agent_tiers",
+        "channels",
+        "customer_tiers",
+        "conversation_states",
+        "handoff_statuses",
+    }
+    for items in labels.values():
+        assert items and all(set(item) == {"value", "label"} and set(item["label"]) == {"zh", "en"} for item in items)
+    assert [item["value"] for item in labels["priorities"]] == ["urgent", "high", "normal"]
+    assert {"label": {"zh": "企业微信", "en": "WeCom"}, "value": "wecom"} in labels["channels"]
+    assert "system_busy" in [item["value"] for item in labels["handoff_reasons"]]
+    assert "regular" in [item["value"] for item in labels["customer_tiers"]]

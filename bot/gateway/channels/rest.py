@@ -10,27 +10,21 @@ GET /webhooks/rest/messages?sender=X&since=<id>&wait=<s <= 30> -> later messages
 from __future__ import annotations
 
 import asyncio
-import json
-from functools import partial
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.contract import ChannelName
 from bot.gateway.inputs import clean_text, is_clean_id, parse_db_int, read_json_object
 from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY, SETTINGS_KEY
 from bot.gateway.messages import OutboundMessage, to_rest
 from bot.gateway.models import Conversation, Message
+from bot.gateway.responses import json_error, json_response
 
-NAME = "rest"
+NAME = ChannelName.REST
 MAX_SENDER_CHARS = 128
 MAX_WAIT_S = 30.0
-
-json_response = partial(web.json_response, dumps=partial(json.dumps, ensure_ascii=False))
-
-
-def bad_request(detail: str) -> web.Response:
-    return json_response({"error": "bad_request", "detail": detail}, status=400)
 
 
 class Notifier:
@@ -90,13 +84,17 @@ async def webhook(request: web.Request) -> web.Response:
     sender, message = body.get("sender"), body.get("message")
     limit = request.app[SETTINGS_KEY].max_message_chars
     if not is_clean_id(sender, MAX_SENDER_CHARS):
-        return bad_request(f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} printable characters")
+        return json_error(
+            400,
+            "bad_request",
+            f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} printable characters",
+        )
     if not isinstance(message, str):
-        return bad_request("'message' must be a string")
+        return json_error(400, "bad_request", "'message' must be a string")
     if not clean_text(message).strip():
-        return bad_request("'message' must not be empty")
+        return json_error(400, "bad_request", "'message' must not be empty")
     if len(message) > limit:
-        return bad_request(f"'message' must be at most {limit} characters")
+        return json_error(400, "bad_request", f"'message' must be at most {limit} characters")
     metadata = body.get("metadata")
     replies = await request.app[ROUTER_KEY].handle_customer_message(
         NAME, sender, message, metadata if isinstance(metadata, dict) else None
@@ -138,19 +136,19 @@ def _latest_id(db: Any, sender: str) -> int:
 async def messages(request: web.Request) -> web.Response:
     sender = request.query.get("sender", "")
     if not is_clean_id(sender, MAX_SENDER_CHARS):
-        return bad_request("'sender' is required (at most 128 printable characters)")
+        return json_error(400, "bad_request", "'sender' is required (at most 128 printable characters)")
     db = request.app[DB_KEY]
     since: int | None = None
     if "since" in request.query:
         since = parse_db_int(request.query["since"])
         if since is None:
-            return bad_request("'since' must be a message id (>= 0)")
+            return json_error(400, "bad_request", "'since' must be a message id (>= 0)")
     try:
         wait = float(request.query.get("wait", "0"))
     except ValueError:
-        return bad_request("'wait' must be a number of seconds")
+        return json_error(400, "bad_request", "'wait' must be a number of seconds")
     if not (wait >= 0):  # also rejects NaN
-        return bad_request("'wait' must be >= 0")
+        return json_error(400, "bad_request", "'wait' must be >= 0")
     wait = min(wait, MAX_WAIT_S)
     if since is None:
         since = _latest_id(db, sender)  # only what comes from now on

@@ -24,7 +24,8 @@ import socketio
 from aiohttp import web
 from sqlalchemy import select, update
 
-from bot.db import utcnow
+from bot.clock import utcnow
+from bot.contract import ChannelName
 from bot.gateway.db import Database
 from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY, SETTINGS_KEY
 from bot.gateway.messages import OutboundMessage, to_socketio
@@ -32,7 +33,7 @@ from bot.gateway.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
 
-NAME = "socketio"
+NAME = ChannelName.SOCKETIO
 USER_EVENT = "user_uttered"
 BOT_EVENT = "bot_uttered"
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,128}$")

@@ -59,6 +59,7 @@ from wechatpy.messages import BaseMessage
 from wechatpy.replies import create_reply as create_official_reply
 from wechatpy.utils import check_signature
 
+from bot.contract import ChannelName, Language, MessageRole
 from bot.gateway.channels.wechat_api import (
     TEXT_LIMIT_BYTES,
     WeChatCustomerServiceClient,
@@ -98,7 +99,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 
 def _is_english(language: str | None, messages: Iterable[OutboundMessage]) -> bool:
     if language:
-        return language == "en"
+        return language == Language.EN
     texts = "".join((m.text or "") + "".join(b.get("title", "") for b in m.buttons) for m in messages)
     return bool(texts.strip()) and not _CJK.search(texts)
 
@@ -291,7 +292,7 @@ class _CallbackBase:
         pieces = split_text(text_out, TEXT_LIMIT_BYTES)
         self.adapter.buttons.remember(user_id, options)
         if len(pieces) > 1:  # too long for one reply: the rest through the API
-            rest = [OutboundMessage(role="bot", text="\n".join(pieces[1:]))]
+            rest = [OutboundMessage(role=MessageRole.BOT, text="\n".join(pieces[1:]))]
             self._schedule(user_id, functools.partial(self._ready, rest), remember_options=False)
         return pieces[0]
 
@@ -308,7 +309,7 @@ class _CallbackBase:
             return list(task.result() or [])
         except Exception:
             log.exception("%s: routing a message from %s failed", self.channel, user_id)
-            return [OutboundMessage(role="system", text=ERROR_TEXT)]
+            return [OutboundMessage(role=MessageRole.SYSTEM, text=ERROR_TEXT)]
 
     def _remember_turn(self, key: str, turn: _Turn) -> None:
         now = time.monotonic()
@@ -467,7 +468,7 @@ def _bad_request(reason: str) -> web.Response:
 
 
 class OfficialAccountCallback(_CallbackBase):
-    channel = "wechat"
+    channel = ChannelName.WECHAT
 
     def __init__(
         self,
@@ -538,7 +539,7 @@ class OfficialAccountCallback(_CallbackBase):
 
 
 class WorkCallback(_CallbackBase):
-    channel = "wecom"
+    channel = ChannelName.WECOM
 
     def __init__(
         self,
@@ -696,7 +697,7 @@ def setup_wechat(app: web.Application, settings: Any) -> WeChatChannels:
                 "WeChat: WECHAT_APP_ID/WECHAT_APP_SECRET not set: only passive replies, "
                 "agent replies cannot reach WeChat customers"
             )
-        adapter = WeChatChannel("wechat", sender, ButtonMemory())
+        adapter = WeChatChannel(ChannelName.WECHAT, sender, ButtonMemory())
         installed.wechat = OfficialAccountCallback(
             adapter,
             route,
@@ -733,7 +734,7 @@ def setup_wechat(app: web.Application, settings: Any) -> WeChatChannels:
                 "WeCom: WECOM_SECRET/WECOM_AGENT_ID not set: only passive replies, "
                 "agent replies cannot reach WeCom members"
             )
-        adapter = WeChatChannel("wecom", work_sender, ButtonMemory())
+        adapter = WeChatChannel(ChannelName.WECOM, work_sender, ButtonMemory())
         installed.wecom = WorkCallback(
             adapter, route, timeout, settings.wecom_token, settings.wecom_encoding_aes_key, settings.wecom_corp_id
         )

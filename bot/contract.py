@@ -1,0 +1,287 @@
+"""The vocabularies the bot, the gateway and the console share, defined once.
+
+Each vocabulary is a `str` enum (agent tiers: `int`) whose members carry their
+Chinese and English labels; `VOCABULARIES` lists them for `GET /api/labels`, which
+the console reads instead of keeping label maps of its own. Members compare equal to
+their plain values (`Priority.HIGH == "high"`), and `str()` gives the value, so they
+go into JSON, SQL and templates as is.
+
+`HandoffPayload` is the bot's handoff message (docs/gateway-contract.md): the actions
+build it and send `to_dict()`, the gateway reads it back with `parse()`.
+
+A new value (a category, a reason, a channel ...) is added here, with its labels,
+and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any, TypeVar
+
+V = TypeVar("V", bound="Vocabulary")
+
+
+class _Labelled:
+    """Chinese and English labels of a vocabulary member (set by the enums' __new__)."""
+
+    zh: str
+    en: str
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {"zh": self.zh, "en": self.en}
+
+
+class Vocabulary(_Labelled, str, Enum):
+    """A shared vocabulary: `MEMBER = "value", "中文", "English"`."""
+
+    _value_: str
+
+    def __new__(cls, value: str, zh: str, en: str) -> Vocabulary:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.zh = zh
+        member.en = en
+        return member
+
+    def __str__(self) -> str:
+        return self._value_
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        return tuple(member._value_ for member in cls)
+
+    @classmethod
+    def get(cls: type[V], value: Any, default: V) -> V:
+        """The member whose value is `value`, else `default` (for untrusted input)."""
+        try:
+            return cls(value)
+        except (ValueError, TypeError):
+            return default
+
+
+class HandoffCategory(Vocabulary):
+    DELAY = "delay", "延误", "delay"
+    DAMAGE = "damage", "破损", "damage"
+    LOSS = "loss", "丢件", "loss"
+    REFUSED = "refused", "拒收", "refused"
+    ADDRESS = "address", "地址问题", "address problem"
+    CUSTOMS = "customs", "清关", "customs"
+    CONSULTATION = "consultation", "咨询", "consultation"
+    COMPLAINT = "complaint", "投诉", "complaint"
+
+
+class Priority(Vocabulary):
+    """Handoff priority; the ONE order is the declaration order, most urgent first."""
+
+    URGENT = "urgent", "紧急", "urgent"
+    HIGH = "high", "高", "high"
+    NORMAL = "normal", "普通", "normal"
+
+    @property
+    def rank(self) -> int:
+        """0 for the most urgent; the queue sorts by it."""
+        return list(Priority).index(self)
+
+    @classmethod
+    def most_urgent(cls, levels: Iterable[Any]) -> Priority:
+        """The most urgent of `levels` (unknown values and None are ignored); normal if none."""
+        known = [cls(level) for level in levels if level in cls.values()]
+        return min(known, key=lambda p: p.rank) if known else cls.NORMAL
+
+
+class HandoffReason(Vocabulary):
+    # Decided by the bot (actions/handoff.py).
+    CUSTOMER_REQUEST = "customer_request", "客户要求人工服务", "the customer asked for a person"
+    COMPLAINT = "complaint", "客户投诉", "customer complaint"
+    REPEATED_MISUNDERSTANDING = (
+        "repeated_misunderstanding",
+        "机器人连续两次未能理解客户",
+        "the bot failed to understand twice in a row",
+    )
+    HIGH_VALUE_CLAIM = "high_value_claim", "高价值包裹理赔", "high-value claim"
+    URGENT_MEDICAL = "urgent_medical", "急需药品/医疗物资", "urgent medical goods"
+    VERIFICATION_FAILED = (
+        "verification_failed",
+        "收件人手机号验证多次未通过",
+        "recipient phone verification failed repeatedly",
+    )
+    VIP = "vip", "VIP/企业客户包裹异常", "VIP/enterprise customer with a parcel issue"
+    # Decided by the gateway (the bot could not be reached).
+    SYSTEM_BUSY = "system_busy", "机器人服务暂时不可用", "the bot was unavailable"
+
+
+class AgentTier(_Labelled, int, Enum):
+    """Who may take a handoff: an agent sees items of their tier and below."""
+
+    _value_: int
+
+    def __new__(cls, value: int, zh: str, en: str) -> AgentTier:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.zh = zh
+        member.en = en
+        return member
+
+    def __str__(self) -> str:
+        return str(self._value_)
+
+    FRONT_LINE = 1, "一线", "front line"
+    SPECIALIST = 2, "专家", "specialist"
+    MANAGEMENT = 3, "主管", "management"
+
+
+class ChannelName(Vocabulary):
+    REST = "rest", "REST 接口", "REST API"
+    SOCKETIO = "socketio", "网页客服", "website chat"
+    WECHAT = "wechat", "微信公众号", "WeChat Official Account"
+    WECOM = "wecom", "企业微信", "WeCom"
+
+
+class CustomerTier(Vocabulary):
+    REGULAR = "regular", "普通客户", "regular customer"
+    VIP = "vip", "VIP客户", "VIP customer"
+    ENTERPRISE = "enterprise", "企业客户", "enterprise customer"
+    # No parcel known yet, so no tier.
+    UNKNOWN = "unknown", "未知（未提供运单号）", "unknown (no tracking number yet)"
+
+    @property
+    def rank(self) -> int:
+        """Higher ranks are served first; unknown counts as regular."""
+        return {"vip": 1, "enterprise": 2}.get(self._value_, 0)
+
+
+# The tiers a shipment record carries (docs/shipment.schema.json); `unknown` is only
+# what a handoff says when no parcel is known.
+SHIPMENT_CUSTOMER_TIERS = (CustomerTier.REGULAR, CustomerTier.VIP, CustomerTier.ENTERPRISE)
+
+
+class ConversationState(Vocabulary):
+    BOT = "bot", "机器人接待", "with the bot"
+    QUEUED = "queued", "排队中", "queued"
+    AGENT = "agent", "人工接待中", "with an agent"
+    CSAT_PENDING = "csat_pending", "已解决 · 待评价", "resolved, awaiting rating"
+    TICKET = "ticket", "已留言", "message left"
+    CLOSED = "closed", "已结束", "closed"
+
+
+class HandoffStatus(Vocabulary):
+    WAITING = "waiting", "等待接入", "waiting"
+    ASSIGNED = "assigned", "处理中", "assigned"
+    RESOLVED = "resolved", "已解决", "resolved"
+    RETURNED_TO_BOT = "returned_to_bot", "已交回机器人", "returned to the bot"
+
+
+class AgentRole(Vocabulary):
+    AGENT = "agent", "客服", "agent"
+    SUPERVISOR = "supervisor", "主管", "supervisor"
+
+
+class MessageRole(Vocabulary):
+    CUSTOMER = "customer", "客户", "customer"
+    BOT = "bot", "机器人", "bot"
+    AGENT = "agent", "客服", "agent"
+    SYSTEM = "system", "系统", "system"
+
+
+class Language(Vocabulary):
+    ZH = "zh", "中文", "Chinese"
+    EN = "en", "英文", "English"
+
+
+# Served by GET /api/labels under these names, members in declaration order.
+VOCABULARIES: dict[str, type[Vocabulary] | type[AgentTier]] = {
+    "handoff_categories": HandoffCategory,
+    "priorities": Priority,
+    "handoff_reasons": HandoffReason,
+    "agent_tiers": AgentTier,
+    "channels": ChannelName,
+    "customer_tiers": CustomerTier,
+    "conversation_states": ConversationState,
+    "handoff_statuses": HandoffStatus,
+    "agent_roles": AgentRole,
+    "message_roles": MessageRole,
+    "languages": Language,
+}
+
+
+def labels_document() -> dict[str, list[dict[str, Any]]]:
+    """Every vocabulary with its labels, in canonical order (the body of GET /api/labels)."""
+    return {
+        name: [{"value": member._value_, "label": member.labels} for member in vocabulary]
+        for name, vocabulary in VOCABULARIES.items()
+    }
+
+
+# --------------------------------------------------------------------------- handoff payload
+
+MAX_TRACKING_NUMBERS = 10
+MAX_SLA_MINUTES = 7 * 24 * 60
+_EXTRAS = ("tier",)
+
+
+@dataclass
+class HandoffPayload:
+    """The bot's request to hand a conversation to a human: `{"handoff": to_dict()}`."""
+
+    reason: HandoffReason = HandoffReason.CUSTOMER_REQUEST
+    category: HandoffCategory = HandoffCategory.CONSULTATION
+    priority: Priority = Priority.NORMAL
+    tracking_numbers: list[str] = field(default_factory=list)
+    summary: str | None = None
+    language: Language | None = None
+    customer_tier: CustomerTier | None = None
+    sla_minutes: int | None = None
+    verified: bool = False
+    # Optional extra: the agent tier the item starts at (front line when absent).
+    tier: AgentTier | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values (enum members become their values); extras only when set."""
+        items = asdict(self).items()
+        return {
+            key: value._value_ if isinstance(value, Enum) else value
+            for key, value in items
+            if not (key in _EXTRAS and value is None)
+        }
+
+    @classmethod
+    def parse(cls, raw: Any) -> HandoffPayload:
+        """Read a payload that came over the wire: anything malformed falls back to a
+        safe default, texts are cut to their column sizes, nothing raises."""
+        data: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
+
+        def text(name: str, limit: int) -> str | None:
+            value = data.get(name)
+            return str(value)[:limit] if isinstance(value, (str, int, float)) and str(value) else None
+
+        numbers = data.get("tracking_numbers") or []
+        if isinstance(numbers, str):
+            numbers = [numbers]
+        if not isinstance(numbers, list):
+            numbers = []
+        sla = data.get("sla_minutes")
+        tier = data.get("tier")
+        language = data.get("language")
+        customer_tier = text("customer_tier", 32)
+        return cls(
+            reason=HandoffReason.get(data.get("reason"), HandoffReason.CUSTOMER_REQUEST),
+            category=HandoffCategory.get(data.get("category"), HandoffCategory.CONSULTATION),
+            priority=Priority.get(data.get("priority"), Priority.NORMAL),
+            tracking_numbers=[str(n)[:40] for n in numbers if isinstance(n, (str, int))][:MAX_TRACKING_NUMBERS],
+            summary=text("summary", 2000),
+            language=Language(language) if language in Language.values() else None,
+            customer_tier=CustomerTier.get(customer_tier, CustomerTier.UNKNOWN) if customer_tier else None,
+            sla_minutes=int(sla) if _is_number(sla) and 0 < sla <= MAX_SLA_MINUTES else None,
+            verified=data.get("verified") is True,
+            tier=AgentTier(tier) if type(tier) is int and tier in AgentTier._value2member_map_ else None,
+        )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
