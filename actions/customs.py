@@ -9,8 +9,7 @@ from actions.base import Context, Shipments, TopicAction, say_not_found, topic
 from actions.handoff import escalate_if_needed
 from bot import clock
 from bot.cases import wording
-from bot.cases.vocabulary import CaseType
-from bot.contract import HandoffCategory
+from bot.contract import CaseType, HandoffCategory
 from bot.pii import mask_text
 from bot.store.models import Shipment
 

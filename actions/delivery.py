@@ -23,8 +23,7 @@ from actions.conversation import log_masked
 from actions.handoff import escalate_if_needed
 from actions.verification import NEW_ADDRESS, PURPOSE_ADDRESS_CHANGE, ask_new_address, ask_verification
 from bot import policy
-from bot.cases.vocabulary import CaseType
-from bot.contract import HandoffCategory
+from bot.contract import CaseType, HandoffCategory
 from bot.pii import mask_address
 from bot.store.models import Shipment
 

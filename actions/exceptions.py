@@ -21,8 +21,8 @@ from actions.verification import PURPOSE_PICKUP_CODE, pickup_details
 from bot import clock, policy
 from bot.cases import wording
 from bot.cases.models import Case
-from bot.cases.vocabulary import EVIDENCE_TYPES, CaseType, label
-from bot.contract import HandoffCategory
+from bot.cases.vocabulary import EVIDENCE_TYPES
+from bot.contract import CaseType, HandoffCategory, label
 from bot.pii import mask_text
 from bot.store.models import Shipment
 

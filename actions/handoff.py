@@ -20,9 +20,9 @@ from rasa_sdk.events import EventType, SlotSet
 from actions import conversation, db, parcels, texts
 from actions.base import Context, ParcelAction, Shipments
 from actions.db import StoreError
-from bot.cases.vocabulary import label as case_label
 from bot.config import Settings, load_settings
 from bot.contract import CustomerTier, HandoffCategory, HandoffPayload, HandoffReason, Language, Priority
+from bot.contract import label as case_label
 from bot.pii import mask_text
 from bot.store.models import Shipment
 from bot.store.tracking_numbers import find_tracking_numbers

@@ -18,7 +18,7 @@ from actions.base import (
 )
 from actions.delivery import REDELIVERY_WINDOW
 from bot import policy
-from bot.cases.vocabulary import CaseType
+from bot.contract import CaseType
 
 RETURN_PICKUP_CONFIRM = "return_pickup_confirm"
 RETURN_WINDOW = "return_window"

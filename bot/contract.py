@@ -194,6 +194,86 @@ class Language(Vocabulary):
     EN = "en", "英文", "English"
 
 
+# --------------------------------------------------------------------------- cases (bot/cases)
+
+
+class CaseType(Vocabulary):
+    DAMAGE_CLAIM = "damage_claim", "破损理赔", "damage claim"
+    LOSS_CLAIM = "loss_claim", "丢件调查", "loss investigation"
+    NOT_RECEIVED = "not_received", "未收到件调查", "non-receipt investigation"
+    RETURN_PICKUP = "return_pickup", "上门取件预约", "return pickup"
+    REDELIVERY = "redelivery", "再次派送预约", "redelivery"
+    FORWARD = "forward", "改寄申请", "forwarding"
+    ADDRESS_CHANGE = "address_change", "改址申请", "address change"
+    SELF_PICKUP = "self_pickup", "自取申请", "self-pickup"
+    CUSTOMS_DOCUMENTS = "customs_documents", "清关材料", "customs documents"
+    TICKET = "ticket", "留言工单", "message ticket"
+    CALLBACK = "callback", "电话回访", "callback"
+
+
+class CaseStatus(Vocabulary):
+    OPEN = "open", "已受理，待处理", "received, waiting to be picked up"
+    IN_PROGRESS = "in_progress", "处理中", "in progress"
+    WAITING_CUSTOMER = "waiting_customer", "等待您补充信息", "waiting for information from you"
+    RESOLVED = "resolved", "已处理完成", "resolved"
+    CLOSED = "closed", "已关闭", "closed"
+
+
+class ClaimStage(Vocabulary):
+    """受理登记 → 初步评估 → 责任确认 → 赔偿方案 → 客户确认 → 执行赔付."""
+
+    REGISTERED = "registered", "受理登记", "registered"
+    ASSESSMENT = "assessment", "初步评估", "initial assessment"
+    LIABILITY = "liability", "责任确认", "liability check"
+    PROPOSAL = "proposal", "赔偿方案", "compensation proposal"
+    CUSTOMER_CONFIRMATION = "customer_confirmation", "客户确认", "your confirmation"
+    PAYOUT = "payout", "执行赔付", "payout"
+
+
+class Remedy(Vocabulary):
+    REFUND = "refund", "退款", "refund"
+    RESHIP = "reship", "补发", "reshipment"
+    COMPENSATION = "compensation", "赔偿", "compensation"
+
+
+class CaseEventKind(Vocabulary):
+    CREATED = "created", "创建", "created"
+    STATUS = "status", "状态变更", "status changed"
+    STAGE = "stage", "阶段变更", "stage changed"
+    ASSIGNED = "assigned", "指派", "assigned"
+    PRIORITY = "priority", "优先级变更", "priority changed"
+    NOTE = "note", "内部备注", "internal note"  # internal, never shown to the customer
+    REPLY = "reply", "回复客户", "reply to the customer"  # an agent's message to the customer
+    CUSTOMER_MESSAGE = "customer_message", "客户留言", "customer message"
+    EVIDENCE = "evidence", "上传材料", "evidence added"
+    AMOUNT = "amount", "金额变更", "amount changed"
+    REMEDY = "remedy", "处理方式变更", "remedy changed"
+    LINKED = "linked", "关联会话", "conversation linked"  # another conversation of the customer joined the case
+    OVERDUE = "overdue", "已逾期", "overdue"
+    CSAT = "csat", "客户评分", "customer rating"
+    # A message could not reach the customer's channel.
+    DELIVERY_FAILED = "delivery_failed", "消息未送达", "message not delivered"
+
+
+class EvidenceItem(Vocabulary):
+    """What a piece of evidence shows (the damage checklist of the seeds, and others)."""
+
+    OUTER_PACKAGING = (
+        "outer_packaging",
+        "外包装照片（含面单和破损处）",
+        "outer packaging photos (label and damage visible)",
+    )
+    CONTENTS = "contents", "内物照片（破损的商品和内部填充）", "contents photos (the damaged item and inner packing)"
+    UNBOXING_VIDEO = "unboxing_video", "开箱视频", "unboxing video"
+    PROOF_OF_PURCHASE = (
+        "proof_of_purchase",
+        "购买凭证（订单截图或发票）",
+        "proof of purchase (order screenshot or invoice)",
+    )
+    CUSTOMS_DOCUMENT = "customs_document", "清关材料", "customs document"
+    OTHER = "other", "其他材料", "other"
+
+
 # Served by GET /api/labels under these names, members in declaration order.
 VOCABULARIES: dict[str, type[Vocabulary] | type[AgentTier]] = {
     "handoff_categories": HandoffCategory,
@@ -207,7 +287,25 @@ VOCABULARIES: dict[str, type[Vocabulary] | type[AgentTier]] = {
     "agent_roles": AgentRole,
     "message_roles": MessageRole,
     "languages": Language,
+    "case_types": CaseType,
+    "case_statuses": CaseStatus,
+    "claim_stages": ClaimStage,
+    "remedies": Remedy,
+    "case_event_kinds": CaseEventKind,
+    "evidence_items": EvidenceItem,
 }
+
+
+def label(vocabulary: str, value: Any, lang: str = "zh") -> str:
+    """The label of `value` in the vocabulary called `vocabulary` (a VOCABULARIES name);
+    a value the vocabulary does not know is shown as it is, no value as ""."""
+    if value is None or value == "":
+        return ""
+    key = value.value if isinstance(value, Enum) else value
+    try:
+        return VOCABULARIES[vocabulary](key).label(lang)
+    except (ValueError, TypeError):
+        return str(key)
 
 
 def labels_document() -> dict[str, list[dict[str, Any]]]:

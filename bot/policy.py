@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.cases.sla import sla_for
-from bot.cases.vocabulary import DAMAGE_CHECKLIST, CaseType, label
+from bot.cases.vocabulary import DAMAGE_CHECKLIST
 from bot.config import Settings, load_settings
+from bot.contract import CaseType, label
 
 # Days a station keeps a parcel for self-pickup.
 SELF_PICKUP_HOLD_DAYS = 3

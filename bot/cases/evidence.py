@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from bot.cases import service
 from bot.cases.models import Case, CaseAttachment
 from bot.cases.storage import EvidenceStore, new_key
-from bot.cases.vocabulary import CHECKLISTS, CaseEventKind, CaseStatus, CaseType, EvidenceItem
+from bot.cases.vocabulary import CHECKLISTS
 from bot.config import Settings
+from bot.contract import CaseEventKind, CaseStatus, CaseType, EvidenceItem
 
 MB = 1024 * 1024
 THUMBNAIL_PX = 320

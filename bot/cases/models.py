@@ -22,13 +22,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
-from bot.cases.vocabulary import CasePriority, CaseStatus, CaseType
 from bot.clock import utcnow
+from bot.contract import CaseStatus, CaseType, Priority
 from bot.db import Base, UTCDateTime
 
 _TYPES = tuple(t.value for t in CaseType)
 _STATUSES = tuple(s.value for s in CaseStatus)
-_PRIORITIES = tuple(p.value for p in CasePriority)
+_PRIORITIES = tuple(p.value for p in Priority)
 
 
 class Case(Base):
@@ -40,7 +40,7 @@ class Case(Base):
     type = Column(String(24), nullable=False)
     status = Column(String(20), nullable=False, default=CaseStatus.OPEN.value)
     stage = Column(String(32))  # claims only (ClaimStage)
-    priority = Column(String(16), nullable=False, default=CasePriority.NORMAL.value)
+    priority = Column(String(16), nullable=False, default=Priority.NORMAL.value)
     language = Column(String(8), nullable=False, default="zh")
     # One line for the desk: what the customer needs (personal data masked).
     summary = Column(Text)

@@ -24,18 +24,12 @@ from bot.cases.vocabulary import (
     DONE_STATUSES,
     OPEN_STATUSES,
     SLA_STATUSES,
-    ActorType,
-    CaseEventKind,
-    CasePriority,
-    CaseStatus,
-    CaseType,
-    ClaimStage,
-    Remedy,
     can_move_stage,
     can_transition,
     raised,
 )
 from bot.config import Settings
+from bot.contract import CaseEventKind, CaseStatus, CaseType, ClaimStage, MessageRole, Priority, Remedy
 
 MAX_SUMMARY = 500
 MAX_NOTE = 4000
@@ -55,17 +49,17 @@ class CaseError(Exception):
 class Actor:
     """Who makes a change (shown on the timeline)."""
 
-    type: ActorType
+    type: MessageRole
     agent_id: int | None = None
 
 
-BOT = Actor(ActorType.BOT)
-SYSTEM = Actor(ActorType.SYSTEM)
-CUSTOMER = Actor(ActorType.CUSTOMER)
+BOT = Actor(MessageRole.BOT)
+SYSTEM = Actor(MessageRole.SYSTEM)
+CUSTOMER = Actor(MessageRole.CUSTOMER)
 
 
 def agent(agent_id: int) -> Actor:
-    return Actor(ActorType.AGENT, agent_id)
+    return Actor(MessageRole.AGENT, agent_id)
 
 
 Parcel = tuple[str, str]  # (tracking key, tracking number as printed)
@@ -119,7 +113,7 @@ def open_case(
     summary: str | None = None,
     details: dict[str, Any] | None = None,
     language: str = "zh",
-    priority: str = CasePriority.NORMAL.value,
+    priority: str = Priority.NORMAL.value,
     window: tuple[datetime, datetime] | None = None,
     actor: Actor = BOT,
     reuse_open: bool = True,
@@ -142,7 +136,7 @@ def open_case(
         type=kind.value,
         status=CaseStatus.OPEN.value,
         stage=ClaimStage.REGISTERED.value if kind in CLAIM_TYPES else None,
-        priority=CasePriority(priority).value,
+        priority=Priority(priority).value,
         language="en" if language == "en" else "zh",
         summary=(summary or None) and summary[:MAX_SUMMARY],
         details=dict(details or {}),

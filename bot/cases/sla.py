@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.cases.vocabulary import CaseType
 from bot.config import Settings
+from bot.contract import CaseType
 from bot.gateway.hours import next_staffed
 
 

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
 from bot.cases.models import Case
-from bot.cases.vocabulary import CLAIM_TYPES, CaseStatus, CaseType, ClaimStage, label
+from bot.cases.vocabulary import CLAIM_TYPES
+from bot.contract import CaseStatus, CaseType, ClaimStage, label
 
 _BOOKINGS = {CaseType.RETURN_PICKUP.value, CaseType.REDELIVERY.value, CaseType.CALLBACK.value}
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bot.cases import service
 from bot.cases.models import CaseAttachment, CaseCsat, CaseEvent
 from bot.cases.service import CaseError
-from bot.cases.vocabulary import CaseStatus, CaseType
+from bot.contract import CaseStatus, CaseType
 from bot.gateway.api import AGENT, _text_field, read_json
 from bot.gateway.case_desk import may_see_personal_data
 from bot.gateway.case_views import attachment_view, case_detail, case_item, event_view

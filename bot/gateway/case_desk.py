@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from bot.cases import links, service, wording
 from bot.cases.models import Case, CaseCsat
 from bot.cases.service import CaseError
-from bot.cases.vocabulary import EVIDENCE_TYPES, CaseEventKind, CaseStatus, CaseType
+from bot.cases.vocabulary import EVIDENCE_TYPES
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.contract import AgentRole, ChannelName, ConversationState, MessageRole
+from bot.contract import AgentRole, CaseEventKind, CaseStatus, CaseType, ChannelName, ConversationState, MessageRole
 from bot.gateway import texts
 from bot.gateway.db import Database, active_handoff, add_message, open_conversation
 from bot.gateway.hub import Hub

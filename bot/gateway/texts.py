@@ -86,7 +86,7 @@ _CSAT_LABELS = {
 def evidence_received(case: Any, language: str | None, accepted: list[str], missing: list[str]) -> str:
     """Confirmation of uploaded evidence, with what the checklist still lacks."""
     from bot.cases import wording
-    from bot.cases.vocabulary import label
+    from bot.contract import label
 
     lang = lang_of(language)
     got = (

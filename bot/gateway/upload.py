@@ -17,7 +17,7 @@ from aiohttp import BodyPartReader, web
 
 from bot.cases import evidence, service
 from bot.cases.service import CaseError
-from bot.cases.vocabulary import EvidenceItem, label
+from bot.contract import EvidenceItem, label
 from bot.gateway.case_desk import add_evidence
 from bot.gateway.keys import DB_KEY, QUEUE_KEY
 

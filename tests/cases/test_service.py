@@ -14,8 +14,8 @@ from bot.cases import references, service
 from bot.cases.models import Case, CaseEvent
 from bot.cases.service import CaseError
 from bot.cases.sla import parse_spec
-from bot.cases.vocabulary import CaseType
 from bot.config import Settings
+from bot.contract import CaseType
 from bot.db import session_scope
 
 # Monday 30 November 2026, 10:00 in Shanghai.
@@ -129,7 +129,7 @@ def test_sla_spec_overrides_and_rejects_garbage():
 
 def test_status_machine_and_stages(factory, settings):
     case_id, _, _ = _open(factory, settings)
-    agent = service.Actor(service.ActorType.SYSTEM)
+    agent = service.Actor(service.MessageRole.SYSTEM)
     with session_scope(factory) as session:
         case = session.get(Case, case_id)
         with pytest.raises(CaseError) as failure:

@@ -14,7 +14,8 @@ from aiohttp import web
 
 from bot.cases import evidence, service, wording
 from bot.cases.service import CaseError
-from bot.cases.vocabulary import EVIDENCE_TYPES, EvidenceItem, label
+from bot.cases.vocabulary import EVIDENCE_TYPES
+from bot.contract import EvidenceItem, label
 from bot.gateway.case_desk import add_evidence
 from bot.gateway.channels.wechat_api import MediaTooLarge, WeChatSendError
 from bot.gateway.db import open_conversation
