@@ -10,6 +10,7 @@ Also checks that customer text is shown as text in the console (no markup runs).
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import tempfile
 import urllib.request
@@ -109,6 +110,62 @@ def _csat_scores(stack: Stack, conversation_id: str) -> list[int]:
 
 def _launch(playwright: Any, executable: str) -> Browser:
     return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+
+
+def _get_json(stack: Stack, path: str, token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(stack.base_url + path, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def _check_labels_from_server(agent: Page, stack: Stack, conversation_id: str) -> None:
+    """The console shows the server's labels (GET /api/labels, bot/contract.py) and keeps
+    none of its own: what it renders matches the server's words for the conversation's
+    values, values its old maps lacked (the wecom channel, the system_busy reason, the
+    regular customer tier) get the server's label, and a value the server does not know
+    is shown as itself."""
+    labels = {
+        name: {str(entry["value"]): entry["label"]["zh"] for entry in entries}
+        for name, entries in _get_json(stack, "/api/labels").items()
+    }
+    token = agent.evaluate("() => sessionStorage.getItem('suda-console-token')")
+    detail = _get_json(stack, f"/api/conversations/{conversation_id}", token)
+    conversation, handoff = detail["conversation"], detail["handoff"]
+    expect(agent.get_by_test_id("summary-reason")).to_have_text(labels["handoff_reasons"][handoff["reason"]])
+    expect(agent.get_by_test_id("summary-category")).to_have_text(labels["handoff_categories"][handoff["category"]])
+    expect(agent.get_by_test_id("summary-priority")).to_have_text(labels["priorities"][handoff["priority"]])
+    expect(agent.get_by_test_id("conversation-state")).to_have_text(
+        labels["conversation_states"][conversation["state"]]
+    )
+    channel = labels["channels"][conversation["channel"]]
+    language = conversation.get("language")
+    expect(agent.get_by_test_id("summary-channel")).to_have_text(
+        f"{channel} · {labels['languages'][language]}" if language else channel
+    )
+    expect(agent.get_by_test_id("transcript").locator("[data-role=bot] .meta span").first).to_have_text(
+        labels["message_roles"]["bot"]
+    )
+    shown = agent.evaluate("""async () => {
+        const { label, values, VOCAB } = await import("/static/console/core/labels.js");
+        return {
+            wecom: label(VOCAB.channels, "wecom"),
+            systemBusy: label(VOCAB.reasons, "system_busy"),
+            regular: label(VOCAB.customerTiers, "regular"),
+            unknown: label(VOCAB.channels, "carrier_pigeon"),
+            missing: label(VOCAB.channels, null),
+            priorities: values(VOCAB.priorities).map((entry) => entry.value),
+        };
+    }""")
+    assert shown == {
+        "wecom": labels["channels"]["wecom"],
+        "systemBusy": labels["handoff_reasons"]["system_busy"],
+        "regular": labels["customer_tiers"]["regular"],
+        "unknown": "carrier_pigeon",
+        "missing": "—",
+        "priorities": list(labels["priorities"]),  # the server's order, most urgent first
+    }, shown
+    assert shown["priorities"][0] == "urgent", shown
 
 
 def _check_view_switcher(agent: Page) -> None:
@@ -214,6 +271,7 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
             assert agent.locator("#transcript img, #queue-list img").count() == 0, "customer markup became an element"
             expect(transcript.locator("[data-testid=message][data-role=bot]").first).to_be_visible()
             expect(agent.get_by_test_id("my-conversation-item")).to_have_count(1)
+            _check_labels_from_server(agent, stack, conversation_id)
 
             # --- a live reply reaches the customer without a reload ------------------------
             reply_box = agent.get_by_test_id("reply-input")
@@ -257,8 +315,7 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
             assert not dialogs, f"a JavaScript dialog opened (markup ran?): {dialogs}"
             if page_errors:
                 print("page errors:", page_errors)
-            if console_errors:
-                print("agent console errors:", console_errors)
+            assert not console_errors, f"the console logged errors: {console_errors}"
             assert not [e for e in page_errors if e.startswith("agent")], page_errors
         except BaseException:
             for name, page in (("customer", customer), ("agent", agent)):

@@ -13,7 +13,7 @@ const CONTROLS = ["reply-input", "reply-send", "canned-toggle", "escalate-button
 function customerText(conv, handoff) {
   const sender = conv.sender_id ? String(conv.sender_id) : "";
   const who = [sender ? "访客 " + (sender.length > 12 ? sender.slice(0, 8) + "…" : sender) : "—"];
-  if (handoff.customer_tier) who.push(label(VOCAB.customerTiers, handoff.customer_tier));
+  if (handoff.customer_tier) who.push("客户等级：" + label(VOCAB.customerTiers, handoff.customer_tier));
   who.push(conv.verified ? "已验证身份" : "未验证（个人信息已脱敏）");
   return who.join(" · ");
 }
@@ -59,7 +59,7 @@ export function renderSummary() {
   $("summary-customer").title = conv.sender_id ? String(conv.sender_id) : "";
   setText($("summary-customer"), customerText(conv, ho));
   setText($("summary-channel"), label(VOCAB.channels, conv.channel) +
-    (conv.language ? " · " + (conv.language === "en" ? "英文" : "中文") : ""));
+    (conv.language ? " · " + label(VOCAB.languages, conv.language) : ""));
   setText($("summary-text"), ho.summary || "");
   renderSla(ho);
 

@@ -3,9 +3,8 @@
  * message when the agent was already reading the end or wrote the message. */
 import { $, append, clear, h } from "../core/dom.js";
 import { clock, parseTime } from "../core/format.js";
+import { label, VOCAB } from "../core/labels.js";
 
-// Who speaks, as the agent reads it (message roles of docs/gateway-contract.md).
-const SPEAKER = { customer: "客户", bot: "机器人", agent: "客服", system: "系统" };
 // A widget payload (e.g. "/greet" when the chat opens) rather than typed text.
 const PAYLOAD = /^\/[A-Za-z_][\w.]*(\{.*\})?$/;
 const NUMERIC_ID = /^\d+$/;
@@ -37,9 +36,8 @@ export function resetTranscript() {
 }
 
 function speaker(message, role, isPayload) {
-  let who;
-  if (role === "agent") who = message.agent ? "客服 " + message.agent : "客服";
-  else who = Object.prototype.hasOwnProperty.call(SPEAKER, role) ? SPEAKER[role] : role;
+  let who = label(VOCAB.messageRoles, role);
+  if (role === "agent" && message.agent) who += " " + message.agent;
   return isPayload ? who + " · 快捷指令" : who;
 }
 

@@ -30,9 +30,18 @@ function renderMe() {
   ]);
 }
 
+const LABELS_RETRY_MS = 15000;
+let labelsRetry = null;
+
 async function start(agent) {
   state.me = agent;
-  await loadLabels(); // without them values show as themselves; retried on reconnect
+  if (!(await loadLabels())) {
+    // Meanwhile values show as themselves; "labels:loaded" re-renders once they arrive.
+    clearInterval(labelsRetry);
+    labelsRetry = setInterval(async () => {
+      if (await ensureLabels()) clearInterval(labelsRetry);
+    }, LABELS_RETRY_MS);
+  }
   if (!state.token) return; // the token expired meanwhile
   $("login-view").hidden = true;
   $("app-view").hidden = false;
@@ -43,6 +52,7 @@ async function start(agent) {
 }
 
 function teardown() {
+  clearInterval(labelsRetry);
   disconnectSocket();
   stopTicker();
   resetState();
@@ -62,7 +72,6 @@ on("session:expired", () => {
 on("labels:loaded", () => {
   if (state.me) renderMe();
 });
-on("socket:reconnected", () => ensureLabels());
 
 $("login-form").addEventListener("submit", async (event) => {
   event.preventDefault();
