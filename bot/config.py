@@ -71,7 +71,7 @@ class Settings:
     # The stock rasa-webchat bundle for the demo page (scripts/env.sh fetches it from npm).
     webchat_js: str = field(default_factory=lambda: _env("WEBCHAT_JS", ""))
 
-    # --- WeChat channels (bot/gateway/channels/wechat.py); each is enabled only when its token is set ---
+    # --- WeChat channels (bot/gateway/channels/wechat/); each is enabled only when its token is set ---
     # Official Account (公众号): callback token, AppID/AppSecret for the customer-service message API,
     # EncodingAESKey for safe mode (optional).
     wechat_token: str = field(default_factory=lambda: _env("WECHAT_TOKEN", ""))
@@ -125,6 +125,33 @@ class Settings:
             host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
             url = _env("PUBLIC_URL", f"http://{host}:{self.gateway_port}")
             object.__setattr__(self, "public_url", url.rstrip("/"))
+        self._check_wechat()
+
+    def _check_wechat(self) -> None:
+        """An incomplete WeChat/WeCom configuration fails at start, naming the variable."""
+        if self.wechat_token and self.wechat_encoding_aes_key:
+            _check_aes_key("WECHAT_ENCODING_AES_KEY", self.wechat_encoding_aes_key)
+            if not self.wechat_app_id:
+                raise ValueError("WECHAT_ENCODING_AES_KEY (safe mode) needs WECHAT_APP_ID")
+        if self.wecom_token:
+            missing = [
+                name
+                for name, value in (
+                    ("WECOM_CORP_ID", self.wecom_corp_id),
+                    ("WECOM_ENCODING_AES_KEY", self.wecom_encoding_aes_key),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"WECOM_TOKEN is set but {', '.join(missing)} is not (WeCom callbacks are encrypted)")
+            _check_aes_key("WECOM_ENCODING_AES_KEY", self.wecom_encoding_aes_key)
+            if self.wecom_secret and self.wecom_agent_id and not self.wecom_agent_id.strip().isdigit():
+                raise ValueError("WECOM_AGENT_ID must be the numeric AgentId of the WeCom application")
+
+
+def _check_aes_key(name: str, value: str) -> None:
+    if len(value) != 43:
+        raise ValueError(f"{name} must be the 43-character EncodingAESKey from the WeChat admin page")
 
 
 def load_settings() -> Settings:

@@ -17,9 +17,10 @@ from bot.clock import utcnow
 from bot.config import Settings, load_settings
 from bot.gateway import api, case_api, upload
 from bot.gateway.auth import LoginThrottle
-from bot.gateway.channels import rest as rest_channel
-from bot.gateway.channels import socketio as socketio_channel
-from bot.gateway.channels import wechat as wechat_channel
+from bot.gateway.channels.base import Channel
+from bot.gateway.channels.rest import RestChannel
+from bot.gateway.channels.socketio import SocketIOChannel
+from bot.gateway.channels.wechat.channel import OfficialAccountChannel, WeComChannel
 from bot.gateway.db import Database
 from bot.gateway.hub import Hub
 from bot.gateway.keys import (
@@ -128,6 +129,12 @@ def _warm_up_masking() -> None:
         logger.warning("could not pre-load the personal data masker", exc_info=True)
 
 
+def customer_channels() -> list[Channel]:
+    """Every way customers reach us; a new channel is added here (docs/adding-a-channel.md).
+    Each one enables itself from the settings (WeChat and WeCom only when configured)."""
+    return [RestChannel(), SocketIOChannel(), OfficialAccountChannel(), WeComChannel()]
+
+
 def create_app(
     settings: Settings | None = None, clock: Callable[[], datetime] = utcnow, monitor: bool = True
 ) -> web.Application:
@@ -185,9 +192,9 @@ def create_app(
     api.setup_routes(app)
     case_api.setup_routes(app)
     upload.setup_routes(app)
-    rest_channel.setup(app)
-    socketio_channel.setup(app)
-    wechat_channel.setup(app)
+    for channel in customer_channels():
+        if channel.setup(app, settings):
+            registry.register(channel)
     app.router.add_get("/", _page(STATIC_DIR / "widget" / "index.html"))
     app.router.add_get("/console", _page(STATIC_DIR / "console" / "index.html"))
     app.router.add_get("/console/", _page(STATIC_DIR / "console" / "index.html"))

@@ -4,28 +4,24 @@ customer's channel."""
 from __future__ import annotations
 
 import logging
-from typing import Protocol
 
+from bot.gateway.channels.base import Channel
 from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation
 
 logger = logging.getLogger(__name__)
 
 
-class ChannelAdapter(Protocol):
-    name: str
-
-    async def push(self, conversation: Conversation, message: OutboundMessage) -> None: ...
-
-
 class ChannelRegistry:
+    """The enabled channels by name (the app factory registers them)."""
+
     def __init__(self) -> None:
-        self._adapters: dict[str, ChannelAdapter] = {}
+        self._adapters: dict[str, Channel] = {}
 
-    def register(self, adapter: ChannelAdapter) -> None:
-        self._adapters[adapter.name] = adapter
+    def register(self, channel: Channel) -> None:
+        self._adapters[channel.name] = channel
 
-    def get(self, name: str) -> ChannelAdapter | None:
+    def get(self, name: str) -> Channel | None:
         return self._adapters.get(name)
 
     @property

@@ -1,4 +1,5 @@
-"""Talking to the Rasa server: its REST channel and its tracker API."""
+"""Talking to the Rasa server: its REST channel (and reading its reply format into
+`OutboundMessage`s) and its tracker API."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import logging
 from typing import Any
 
 import aiohttp
+
+from bot.contract import MessageRole
+from bot.gateway.messages import OutboundMessage
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +75,35 @@ def _dumps(value: Any) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
+
+
+def _clean_buttons(raw: Any) -> list[dict[str, str]]:
+    buttons: list[dict[str, str]] = []
+    if isinstance(raw, list):
+        for b in raw:
+            if isinstance(b, dict) and ("title" in b or "payload" in b):
+                title = str(b.get("title", b.get("payload", "")))
+                buttons.append({"title": title, "payload": str(b.get("payload", title))})
+    return buttons
+
+
+def from_rasa_reply(item: dict[str, Any]) -> OutboundMessage | None:
+    """One element of Rasa's REST reply list -> a bot OutboundMessage (None if empty)."""
+    if not isinstance(item, dict):
+        return None
+    text = item.get("text")
+    custom = item.get("custom")
+    image = item.get("image")
+    attachment = item.get("attachment")
+    if not image and isinstance(attachment, dict) and attachment.get("type") == "image":
+        image = (attachment.get("payload") or {}).get("src")
+    message = OutboundMessage(
+        role=MessageRole.BOT,
+        text=text if isinstance(text, str) and text else None,
+        buttons=_clean_buttons(item.get("buttons") or item.get("quick_replies")),
+        image=image if isinstance(image, str) and image else None,
+        custom=custom if isinstance(custom, dict) else None,
+    )
+    if message.text is None and not message.buttons and message.image is None and message.custom is None:
+        return None
+    return message

@@ -35,10 +35,10 @@ from bot.gateway.db import Database, active_handoff, add_message, open_conversat
 from bot.gateway.hub import Hub
 from bot.gateway.inputs import clean_text
 from bot.gateway.locks import KeyedLocks
-from bot.gateway.messages import OutboundMessage, from_rasa_reply
+from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation, CsatAnswer, Handoff, Message
 from bot.gateway.queue import QueueService
-from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.rasa_client import RasaClient, RasaUnavailable, from_rasa_reply
 from bot.nlu.text import guess_language
 
 logger = logging.getLogger(__name__)

@@ -26,19 +26,15 @@ from wechatpy.utils import WeChatSigner
 
 from bot.cases.models import CaseAttachment
 from bot.config import Settings
-from bot.gateway.channels.wechat import (
-    UNSUPPORTED_TEXT,
-    WELCOME_TEXT,
-    ButtonMemory,
-    render_text,
-    setup_wechat,
-)
-from bot.gateway.channels.wechat_api import (
+from bot.gateway.channels.wechat.api import (
     WeChatCustomerServiceClient,
     WeChatSendError,
     WeComMessageClient,
     split_text,
 )
+from bot.gateway.channels.wechat.callbacks import UNSUPPORTED_TEXT, WELCOME_TEXT
+from bot.gateway.channels.wechat.channel import setup_wechat
+from bot.gateway.channels.wechat.rendering import ButtonMemory, render_text
 from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY
 from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation, Message

@@ -15,10 +15,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.config import Settings
 from bot.contract import ChannelName
 from bot.gateway.inputs import clean_text, is_clean_id, parse_db_int, read_json_object
-from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY, SETTINGS_KEY
-from bot.gateway.messages import OutboundMessage, to_rest
+from bot.gateway.keys import DB_KEY, ROUTER_KEY, SETTINGS_KEY
+from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation, Message
 from bot.gateway.responses import json_error, json_response
 
@@ -63,46 +64,20 @@ class Notifier:
                     del self._events[sender]
 
 
-class RestAdapter:
-    """Later messages of REST customers wait in the database for their long poll."""
-
-    name = NAME
-
-    def __init__(self, notifier: Notifier) -> None:
-        self.notifier = notifier
-
-    async def push(self, conversation: Conversation, message: OutboundMessage) -> None:
-        self.notifier.notify(conversation.channel_user_id)
-
-
-def _notifier(app: web.Application) -> Notifier:
-    return app[CHANNELS_KEY]["rest_notifier"]
-
-
-async def webhook(request: web.Request) -> web.Response:
-    body = await read_json_object(request, hint='{"sender": "...", "message": "..."}')
-    sender, message = body.get("sender"), body.get("message")
-    limit = request.app[SETTINGS_KEY].max_message_chars
-    if not is_clean_id(sender, MAX_SENDER_CHARS):
-        return json_error(
-            400,
-            "bad_request",
-            f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} printable characters",
-        )
-    if not isinstance(message, str):
-        return json_error(400, "bad_request", "'message' must be a string")
-    if not clean_text(message).strip():
-        return json_error(400, "bad_request", "'message' must not be empty")
-    if len(message) > limit:
-        return json_error(400, "bad_request", f"'message' must be at most {limit} characters")
-    metadata = body.get("metadata")
-    replies = await request.app[ROUTER_KEY].handle_customer_message(
-        NAME, sender, message, metadata if isinstance(metadata, dict) else None
-    )
+def to_rest(recipient_id: str, message: OutboundMessage, with_id: bool = False) -> list[dict[str, Any]]:
+    """Rasa REST channel format: one dict per text(+buttons) / image / custom part."""
     out: list[dict[str, Any]] = []
-    for reply in replies:
-        out.extend(to_rest(sender, reply))
-    return json_response(out)
+    extra = {"id": message.id} if with_id else {}
+    if message.text is not None or message.buttons:
+        item: dict[str, Any] = {"recipient_id": recipient_id, "text": message.text or ""}
+        if message.buttons:
+            item["buttons"] = [{"title": b["title"], "payload": b["payload"]} for b in message.buttons]
+        out.append({**item, **extra})
+    if message.image:
+        out.append({"recipient_id": recipient_id, "image": message.image, **extra})
+    if message.custom is not None:
+        out.append({"recipient_id": recipient_id, "custom": message.custom, **extra})
+    return out
 
 
 def _pushed_after(db: Any, sender: str, since: int) -> list[Message]:
@@ -133,45 +108,79 @@ def _latest_id(db: Any, sender: str) -> int:
     return int(value or 0)
 
 
-async def messages(request: web.Request) -> web.Response:
-    sender = request.query.get("sender", "")
-    if not is_clean_id(sender, MAX_SENDER_CHARS):
-        return json_error(400, "bad_request", "'sender' is required (at most 128 printable characters)")
-    db = request.app[DB_KEY]
-    since: int | None = None
-    if "since" in request.query:
-        since = parse_db_int(request.query["since"])
+class RestChannel:
+    """The REST channel; later messages of its customers wait in the database for their
+    long poll, which `push` wakes up."""
+
+    name = NAME
+
+    def __init__(self) -> None:
+        self.notifier = Notifier()
+
+    def setup(self, app: web.Application, settings: Settings) -> bool:
+        app.router.add_post("/webhooks/rest/webhook", self.webhook)
+        app.router.add_get("/webhooks/rest/messages", self.messages)
+        return True
+
+    async def push(self, conversation: Conversation, message: OutboundMessage) -> None:
+        self.notifier.notify(conversation.channel_user_id)
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request, hint='{"sender": "...", "message": "..."}')
+        sender, message = body.get("sender"), body.get("message")
+        limit = request.app[SETTINGS_KEY].max_message_chars
+        if not is_clean_id(sender, MAX_SENDER_CHARS):
+            return json_error(
+                400,
+                "bad_request",
+                f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} printable characters",
+            )
+        if not isinstance(message, str):
+            return json_error(400, "bad_request", "'message' must be a string")
+        if not clean_text(message).strip():
+            return json_error(400, "bad_request", "'message' must not be empty")
+        if len(message) > limit:
+            return json_error(400, "bad_request", f"'message' must be at most {limit} characters")
+        metadata = body.get("metadata")
+        replies = await request.app[ROUTER_KEY].handle_customer_message(
+            NAME, sender, message, metadata if isinstance(metadata, dict) else None
+        )
+        out: list[dict[str, Any]] = []
+        for reply in replies:
+            out.extend(to_rest(sender, reply))
+        return json_response(out)
+
+    async def messages(self, request: web.Request) -> web.Response:
+        sender = request.query.get("sender", "")
+        if not is_clean_id(sender, MAX_SENDER_CHARS):
+            return json_error(400, "bad_request", "'sender' is required (at most 128 printable characters)")
+        db = request.app[DB_KEY]
+        since: int | None = None
+        if "since" in request.query:
+            since = parse_db_int(request.query["since"])
+            if since is None:
+                return json_error(400, "bad_request", "'since' must be a message id (>= 0)")
+        try:
+            wait = float(request.query.get("wait", "0"))
+        except ValueError:
+            return json_error(400, "bad_request", "'wait' must be a number of seconds")
+        if not (wait >= 0):  # also rejects NaN
+            return json_error(400, "bad_request", "'wait' must be >= 0")
+        wait = min(wait, MAX_WAIT_S)
         if since is None:
-            return json_error(400, "bad_request", "'since' must be a message id (>= 0)")
-    try:
-        wait = float(request.query.get("wait", "0"))
-    except ValueError:
-        return json_error(400, "bad_request", "'wait' must be a number of seconds")
-    if not (wait >= 0):  # also rejects NaN
-        return json_error(400, "bad_request", "'wait' must be >= 0")
-    wait = min(wait, MAX_WAIT_S)
-    if since is None:
-        since = _latest_id(db, sender)  # only what comes from now on
-    notifier = _notifier(request.app)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait
-    while True:
-        event = notifier.event(sender)  # before the query: a push in between is not missed
-        rows = _pushed_after(db, sender, since)
-        remaining = deadline - loop.time()
-        if rows or remaining <= 0:
-            break
-        await notifier.wait(sender, event, remaining)
-    notifier.discard(sender, event)
-    out: list[dict[str, Any]] = []
-    for row in rows:
-        out.extend(to_rest(sender, OutboundMessage.from_row(row), with_id=True))
-    return json_response(out)
-
-
-def setup(app: web.Application) -> None:
-    notifier = Notifier()
-    app[CHANNELS_KEY]["rest_notifier"] = notifier
-    app[REGISTRY_KEY].register(RestAdapter(notifier))
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    app.router.add_get("/webhooks/rest/messages", messages)
+            since = _latest_id(db, sender)  # only what comes from now on
+        notifier = self.notifier
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            event = notifier.event(sender)  # before the query: a push in between is not missed
+            rows = _pushed_after(db, sender, since)
+            remaining = deadline - loop.time()
+            if rows or remaining <= 0:
+                break
+            await notifier.wait(sender, event, remaining)
+        notifier.discard(sender, event)
+        out: list[dict[str, Any]] = []
+        for row in rows:
+            out.extend(to_rest(sender, OutboundMessage.from_row(row), with_id=True))
+        return json_response(out)

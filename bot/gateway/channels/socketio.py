@@ -25,10 +25,11 @@ from aiohttp import web
 from sqlalchemy import select, update
 
 from bot.clock import utcnow
+from bot.config import Settings
 from bot.contract import ChannelName
 from bot.gateway.db import Database
-from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY, SETTINGS_KEY
-from bot.gateway.messages import OutboundMessage, to_socketio
+from bot.gateway.keys import DB_KEY, ROUTER_KEY
+from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
@@ -65,12 +66,106 @@ def _origins(spec: str) -> Any:
     return allowed
 
 
-class SocketIOAdapter:
-    name = NAME
+def to_socketio(message: OutboundMessage) -> list[dict[str, Any]]:
+    """Rasa SocketIOOutput format (`bot_uttered` payloads), text split on blank lines."""
+    out: list[dict[str, Any]] = []
+    if message.text is not None or message.buttons:
+        parts = [p for p in (message.text or "").strip().split("\n\n") if p] or [message.text or ""]
+        items: list[dict[str, Any]] = [{"text": p} for p in parts]
+        if message.buttons:
+            items[-1]["quick_replies"] = [
+                {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in message.buttons
+            ]
+        out.extend(items)
+    if message.image:
+        out.append({"attachment": {"type": "image", "payload": {"src": message.image}}})
+    if message.custom is not None:
+        out.append(dict(message.custom))
+    return out
 
-    def __init__(self, sio: socketio.AsyncServer, db: Database) -> None:
+
+def _metadata(data: dict[str, Any]) -> dict[str, Any] | None:
+    raw = data.get("metadata", data.get("customData"))
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except (ValueError, RecursionError):
+            return None
+    return raw if isinstance(raw, dict) else None
+
+
+class SocketIOChannel:
+    """The website widget's channel (python-socketio server attached to the app)."""
+
+    name = NAME
+    # Set by setup().
+    sio: socketio.AsyncServer
+    db: Database  # created with the app, connected at startup
+
+    def setup(self, app: web.Application, settings: Settings) -> bool:
+        sio = socketio.AsyncServer(
+            async_mode="aiohttp",
+            cors_allowed_origins=_origins(settings.cors_origins),
+            logger=False,
+            engineio_logger=False,
+            max_http_buffer_size=64 * 1024,
+        )
+        sio.attach(app, socketio_path="socket.io")
         self.sio = sio
-        self.db = db  # created with the app, connected at startup
+        self.db = app[DB_KEY]
+
+        async def shutdown(app: web.Application) -> None:
+            if sio.eio.sockets:
+                await sio.eio.disconnect()  # every client (their ping tasks end)
+            await sio.shutdown()  # the engine.io service task
+
+        app.on_shutdown.append(shutdown)
+
+        @sio.on("connect")
+        async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None = None) -> bool:
+            return True
+
+        @sio.on("disconnect")
+        async def disconnect(sid: str, *args: Any) -> None:
+            logger.debug("socket.io client %s disconnected", sid)
+
+        async def join(sid: str, session_id: str) -> None:
+            current = (await sio.get_session(sid)).get("session_id")
+            if current == session_id:
+                return
+            if current:
+                await _maybe_await(sio.leave_room(sid, current))
+            await _maybe_await(sio.enter_room(sid, session_id))
+            await sio.save_session(sid, {"session_id": session_id})
+
+        @sio.on("session_request")
+        async def session_request(sid: str, data: Any = None) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session_id = requested if isinstance(requested, str) and _SESSION_ID.match(requested) else uuid.uuid4().hex
+            await join(sid, session_id)
+            await sio.emit("session_confirm", session_id, to=sid)
+            await self.replay(session_id, sid)
+
+        @sio.on(USER_EVENT)
+        async def user_uttered(sid: str, data: Any = None) -> None:
+            if not isinstance(data, dict):
+                return
+            session_id = data.get("session_id")
+            if not (isinstance(session_id, str) and _SESSION_ID.match(session_id)):
+                session_id = (await sio.get_session(sid)).get("session_id")
+            if not session_id:
+                logger.warning("socket.io message without a session id ignored (send session_request first)")
+                return
+            await join(sid, session_id)
+            message = data.get("message")
+            if not isinstance(message, str) or not message.strip():
+                return
+            message = message[: settings.max_message_chars]
+            replies = await app[ROUTER_KEY].handle_customer_message(NAME, session_id, message, _metadata(data))
+            for reply in replies:
+                await self.emit_message(session_id, reply)
+
+        return True
 
     def has_listeners(self, room: str) -> bool:
         try:
@@ -127,81 +222,3 @@ class SocketIOAdapter:
             for payload in to_socketio(OutboundMessage.from_row(row)):
                 await self.sio.emit(BOT_EVENT, payload, to=sid)
         return len(rows)
-
-
-def _metadata(data: dict[str, Any]) -> dict[str, Any] | None:
-    raw = data.get("metadata", data.get("customData"))
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except (ValueError, RecursionError):
-            return None
-    return raw if isinstance(raw, dict) else None
-
-
-def setup(app: web.Application) -> socketio.AsyncServer:
-    settings = app[SETTINGS_KEY]
-    sio = socketio.AsyncServer(
-        async_mode="aiohttp",
-        cors_allowed_origins=_origins(settings.cors_origins),
-        logger=False,
-        engineio_logger=False,
-        max_http_buffer_size=64 * 1024,
-    )
-    sio.attach(app, socketio_path="socket.io")
-    adapter = SocketIOAdapter(sio, app[DB_KEY])
-    app[REGISTRY_KEY].register(adapter)
-    app[CHANNELS_KEY]["socketio"] = sio
-
-    async def shutdown(app: web.Application) -> None:
-        if sio.eio.sockets:
-            await sio.eio.disconnect()  # every client (their ping tasks end)
-        await sio.shutdown()  # the engine.io service task
-
-    app.on_shutdown.append(shutdown)
-
-    @sio.on("connect")
-    async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None = None) -> bool:
-        return True
-
-    @sio.on("disconnect")
-    async def disconnect(sid: str, *args: Any) -> None:
-        logger.debug("socket.io client %s disconnected", sid)
-
-    async def join(sid: str, session_id: str) -> None:
-        current = (await sio.get_session(sid)).get("session_id")
-        if current == session_id:
-            return
-        if current:
-            await _maybe_await(sio.leave_room(sid, current))
-        await _maybe_await(sio.enter_room(sid, session_id))
-        await sio.save_session(sid, {"session_id": session_id})
-
-    @sio.on("session_request")
-    async def session_request(sid: str, data: Any = None) -> None:
-        requested = data.get("session_id") if isinstance(data, dict) else None
-        session_id = requested if isinstance(requested, str) and _SESSION_ID.match(requested) else uuid.uuid4().hex
-        await join(sid, session_id)
-        await sio.emit("session_confirm", session_id, to=sid)
-        await adapter.replay(session_id, sid)
-
-    @sio.on(USER_EVENT)
-    async def user_uttered(sid: str, data: Any = None) -> None:
-        if not isinstance(data, dict):
-            return
-        session_id = data.get("session_id")
-        if not (isinstance(session_id, str) and _SESSION_ID.match(session_id)):
-            session_id = (await sio.get_session(sid)).get("session_id")
-        if not session_id:
-            logger.warning("socket.io message without a session id ignored (send session_request first)")
-            return
-        await join(sid, session_id)
-        message = data.get("message")
-        if not isinstance(message, str) or not message.strip():
-            return
-        message = message[: settings.max_message_chars]
-        replies = await app[ROUTER_KEY].handle_customer_message(NAME, session_id, message, _metadata(data))
-        for reply in replies:
-            await adapter.emit_message(session_id, reply)
-
-    return sio

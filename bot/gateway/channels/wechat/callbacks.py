@@ -1,49 +1,16 @@
-"""WeChat Official Account (公众号) and WeCom (企业微信) channels.
-
-Routes (only for the channels whose token is configured):
-
-- ``GET  /wechat/callback`` — URL verification: echoes ``echostr`` when
-  ``signature`` is valid, 403 otherwise.
-- ``POST /wechat/callback`` — a customer's message. ``signature`` is always
-  checked; in safe mode (``encrypt_type=aes``) the body is decrypted and
-  ``msg_signature`` checked by ``wechatpy.crypto.WeChatCrypto``, and the reply
-  is encrypted the same way.
-- ``GET  /wecom/callback`` — URL verification: the decrypted ``echostr``.
-- ``POST /wecom/callback`` — a member's message, always encrypted
-  (``wechatpy.enterprise.crypto.WeChatCrypto``).
-
-Text messages go to ``Router.handle_customer_message`` (channel ``"wechat"``
-with the openid, or ``"wecom"`` with the member's userid). The bot's replies
-go back as the passive XML reply when the router answers within
-``WECHAT_REPLY_TIMEOUT`` (4 s: WeChat gives up after 5 s and retries).
-Otherwise the callback answers ``success`` (nothing shown) and the replies
-follow through the send-message API when ready (``wechat_api``), in order
-with any later replies to the same customer.
-
-Everything said to the customer later — agent replies after a handoff, queue
-notices, the satisfaction question — goes through the same API: the
-``WeChatChannel`` adapters registered with the ``ChannelRegistry``.
-
-WeChat shows plain text only: buttons become numbered options ("回复 1 …")
-and the customer's "1" is turned back into that button's payload; images
-become links.
-
-Bad requests never reach the router: a missing or forged signature is a 403,
-a stale timestamp (replay) a 403, a body that is not a WeChat message a 400.
-WeChat's retries of a message (same MsgId) are answered without routing it
-twice.
-"""
+"""The callback endpoints of both WeChat channels: signature checks, safe-mode and WeCom
+decryption, parsing and validating the XML, the passive reply within WeChat's 5 seconds,
+WeChat's retries (same MsgId) answered once, and late replies sent in order through the
+send-message API."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
-import re
 import time
-import unicodedata
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -59,16 +26,10 @@ from wechatpy.messages import BaseMessage
 from wechatpy.replies import create_reply as create_official_reply
 from wechatpy.utils import check_signature
 
-from bot.contract import ChannelName, Language, MessageRole
-from bot.gateway.channels.wechat_api import (
-    TEXT_LIMIT_BYTES,
-    WeChatCustomerServiceClient,
-    WeChatSendError,
-    WeComMessageClient,
-    split_text,
-)
-from bot.gateway.channels.wechat_media import MEDIA_TYPES, MediaIntake
-from bot.gateway.locks import KeyedLocks
+from bot.contract import ChannelName, MessageRole
+from bot.gateway.channels.wechat.api import TEXT_LIMIT_BYTES, WeChatSendError, split_text
+from bot.gateway.channels.wechat.media import MEDIA_TYPES, MediaIntake
+from bot.gateway.channels.wechat.rendering import ButtonMemory, render_text
 from bot.gateway.messages import OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -84,120 +45,14 @@ ERROR_TEXT = "抱歉，系统繁忙，请稍后再试。"
 MAX_CLOCK_SKEW_S = 300
 # WeChat retries a message three times within about 15 s; remember it for longer.
 RETRY_WINDOW_S = 120
-# Numbered options stay valid this long after they were shown.
-BUTTONS_TTL_S = 24 * 3600
-
 _SENTINEL_EMPTY = "success"  # WeChat: "nothing to say" (no retry, nothing shown)
 
 
-# --------------------------------------------------------------------------
-# Rendering OutboundMessages as WeChat text
-# --------------------------------------------------------------------------
+class Replier(Protocol):
+    """What a callback needs of its channel: the options shown, sending later, the API client."""
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def _is_english(language: str | None, messages: Iterable[OutboundMessage]) -> bool:
-    if language:
-        return language == Language.EN
-    texts = "".join((m.text or "") + "".join(b.get("title", "") for b in m.buttons) for m in messages)
-    return bool(texts.strip()) and not _CJK.search(texts)
-
-
-def _option_line(number: int, title: str, english: bool) -> str:
-    title = title.strip()
-    # "1 非常不满意" already carries its number: "回复 1 非常不满意".
-    if title == str(number) or re.match(rf"^{number}(\s|[.、:：)）])", title):
-        return f"Reply {title}" if english else f"回复 {title}"
-    return f"Reply {number}: {title}" if english else f"回复 {number}：{title}"
-
-
-def render_text(messages: Iterable[OutboundMessage], language: str | None = None) -> tuple[str, list[dict[str, str]]]:
-    """The text WeChat shows for these messages, and their buttons in option order.
-
-    Buttons are numbered across all the messages; images become links; custom
-    payloads (already stripped of handoff data by the router) are not shown.
-    """
-    messages = list(messages)
-    english = _is_english(language, messages)
-    blocks: list[str] = []
-    options: list[dict[str, str]] = []
-    for message in messages:
-        lines: list[str] = []
-        if message.text and message.text.strip():
-            lines.append(message.text.strip())
-        for button in message.buttons:
-            options.append(button)
-            lines.append(_option_line(len(options), button.get("title") or button.get("payload", ""), english))
-        if message.image:
-            lines.append(f"Picture: {message.image}" if english else f"图片：{message.image}")
-        if lines:
-            blocks.append("\n".join(lines))
-    return "\n\n".join(blocks), options
-
-
-_OPTION_PUNCT = " \t.。、,，:：)）"
-
-
-class ButtonMemory:
-    """The numbered options last shown to each customer, to map "1" back to a payload."""
-
-    def __init__(self, ttl_s: float = BUTTONS_TTL_S, max_users: int = 100_000) -> None:
-        self._ttl = ttl_s
-        self._max = max_users
-        self._data: OrderedDict[str, tuple[float, list[dict[str, str]]]] = OrderedDict()
-
-    def remember(self, user_id: str, options: list[dict[str, str]]) -> None:
-        """Options of the latest batch sent to the user (an empty list forgets the old ones)."""
-        self._data.pop(user_id, None)
-        if options:
-            self._data[user_id] = (time.monotonic() + self._ttl, list(options))
-            while len(self._data) > self._max:
-                self._data.popitem(last=False)
-
-    def resolve(self, user_id: str, text: str) -> dict[str, str] | None:
-        """The button the user chose by typing its number or its title, if any."""
-        entry = self._data.get(user_id)
-        if entry is None:
-            return None
-        expires_at, options = entry
-        if time.monotonic() > expires_at:
-            self._data.pop(user_id, None)
-            return None
-        typed = unicodedata.normalize("NFKC", text).strip().strip(_OPTION_PUNCT)
-        if typed.isdigit() and 1 <= int(typed) <= len(options):
-            return options[int(typed) - 1]
-        lowered = typed.casefold()
-        for option in options:
-            if lowered and option.get("title", "").strip().casefold() == lowered:
-                return option
-        return None
-
-
-# --------------------------------------------------------------------------
-# Adapters: later messages through the send-message API
-# --------------------------------------------------------------------------
-
-
-class TextSender(Protocol):
-    async def send_text(self, user_id: str, text: str) -> None: ...
-
-
-class WeChatChannel:
-    """Channel adapter (``name`` + ``push``) for ``ChannelRegistry``.
-
-    Sends to one customer go out one at a time (a lock per customer, held only
-    while calling the API), so they arrive in the order they were sent.
-    """
-
-    def __init__(self, name: str, sender: TextSender | None, buttons: ButtonMemory) -> None:
-        self.name = name
-        self.sender = sender
-        self.buttons = buttons
-        self._send_locks = KeyedLocks()
-
-    async def push(self, conversation: Any, message: OutboundMessage) -> None:
-        await self.send(conversation.channel_user_id, [message], getattr(conversation, "language", None))
+    buttons: ButtonMemory
+    sender: Any
 
     async def send(
         self,
@@ -205,24 +60,8 @@ class WeChatChannel:
         messages: list[OutboundMessage],
         language: str | None = None,
         remember_options: bool = True,
-    ) -> None:
-        text, options = render_text(messages, language)
-        if not text:
-            return  # e.g. only a custom payload: nothing WeChat can show
-        if self.sender is None:
-            raise WeChatSendError(
-                f"{self.name}: cannot send to {user_id}: the send-message API is not configured "
-                "(WECHAT_APP_ID/WECHAT_APP_SECRET or WECOM_CORP_ID/WECOM_SECRET/WECOM_AGENT_ID)"
-            )
-        async with self._send_locks.hold(user_id):
-            await self.sender.send_text(user_id, text)
-        if remember_options:
-            self.buttons.remember(user_id, options)
+    ) -> None: ...
 
-
-# --------------------------------------------------------------------------
-# Callbacks
-# --------------------------------------------------------------------------
 
 RouteFn = Callable[[str, str, str, dict[str, Any] | None], Awaitable[list[OutboundMessage]]]
 
@@ -239,7 +78,7 @@ class _CallbackBase:
 
     channel: str
 
-    def __init__(self, adapter: WeChatChannel, route: RouteFn, reply_timeout_s: float) -> None:
+    def __init__(self, adapter: Replier, route: RouteFn, reply_timeout_s: float) -> None:
         self.adapter = adapter
         self.route = route
         self.reply_timeout_s = reply_timeout_s
@@ -415,7 +254,7 @@ class _CallbackBase:
         return None
 
     async def _media(self, inbound: _Inbound) -> str | None:
-        """An image or video: evidence for the customer's open case (wechat_media.py). A slow
+        """An image or video: evidence for the customer's open case (media.py). A slow
         download answers "success" now and sends the reply through the API when done."""
         key = f"{inbound.user_id}:{inbound.msg_id}" if inbound.msg_id else None
         if key is not None and key in self._media_seen:
@@ -443,7 +282,7 @@ class _CallbackBase:
             except Exception:
                 log.exception("%s: media message from %s failed", self.channel, inbound.user_id)
                 return
-            await self.adapter.send(inbound.user_id, [OutboundMessage(role="system", text=text)])
+            await self.adapter.send(inbound.user_id, [OutboundMessage(role=MessageRole.SYSTEM, text=text)])
 
         self._spawn(later())
         return None
@@ -472,7 +311,7 @@ class OfficialAccountCallback(_CallbackBase):
 
     def __init__(
         self,
-        adapter: WeChatChannel,
+        adapter: Replier,
         route: RouteFn,
         reply_timeout_s: float,
         token: str,
@@ -543,7 +382,7 @@ class WorkCallback(_CallbackBase):
 
     def __init__(
         self,
-        adapter: WeChatChannel,
+        adapter: Replier,
         route: RouteFn,
         reply_timeout_s: float,
         token: str,
@@ -644,137 +483,3 @@ def _parse(parser: Callable[[Any], Any], xml: str | bytes, work: bool = False) -
     if not isinstance(msg_id, int):
         raise ValueError("bad MsgId")
     return _Inbound(message, user_id.strip(), text, str(msg_id) if msg_id else None)
-
-
-# --------------------------------------------------------------------------
-# Wiring
-# --------------------------------------------------------------------------
-
-
-@dataclass
-class WeChatChannels:
-    """What ``setup_wechat`` installed (kept in ``app[CHANNELS_KEY]["wechat"]``)."""
-
-    wechat: OfficialAccountCallback | None = None
-    wecom: WorkCallback | None = None
-
-    @property
-    def callbacks(self) -> list[_CallbackBase]:
-        return [c for c in (self.wechat, self.wecom) if c is not None]
-
-
-def _check_aes_key(name: str, value: str) -> None:
-    if len(value) != 43:
-        raise ValueError(f"{name} must be the 43-character EncodingAESKey from the WeChat admin page")
-
-
-def setup_wechat(app: web.Application, settings: Any) -> WeChatChannels:
-    """Add the callbacks of the configured WeChat channels to ``app`` and register their
-    adapters with the channel registry at startup. Nothing happens for a channel whose
-    token is not set; an incomplete configuration raises ``ValueError``."""
-    from bot.gateway.keys import CHANNELS_KEY, REGISTRY_KEY, ROUTER_KEY
-
-    async def route(channel: str, user_id: str, text: str, metadata: dict[str, Any] | None) -> list[OutboundMessage]:
-        return await app[ROUTER_KEY].handle_customer_message(channel, user_id, text, metadata)
-
-    timeout = float(getattr(settings, "wechat_reply_timeout_s", 4.0))
-    installed = WeChatChannels()
-    senders: list[Any] = []
-
-    if settings.wechat_token:
-        if settings.wechat_encoding_aes_key:
-            _check_aes_key("WECHAT_ENCODING_AES_KEY", settings.wechat_encoding_aes_key)
-            if not settings.wechat_app_id:
-                raise ValueError("WECHAT_ENCODING_AES_KEY (safe mode) needs WECHAT_APP_ID")
-        sender: WeChatCustomerServiceClient | None = None
-        if settings.wechat_app_id and settings.wechat_app_secret:
-            sender = WeChatCustomerServiceClient(
-                settings.wechat_app_id, settings.wechat_app_secret, settings.wechat_api_base
-            )
-            senders.append(sender)
-        else:
-            log.warning(
-                "WeChat: WECHAT_APP_ID/WECHAT_APP_SECRET not set: only passive replies, "
-                "agent replies cannot reach WeChat customers"
-            )
-        adapter = WeChatChannel(ChannelName.WECHAT, sender, ButtonMemory())
-        installed.wechat = OfficialAccountCallback(
-            adapter,
-            route,
-            timeout,
-            settings.wechat_token,
-            app_id=settings.wechat_app_id,
-            encoding_aes_key=settings.wechat_encoding_aes_key,
-        )
-        app.router.add_get("/wechat/callback", installed.wechat.get)
-        app.router.add_post("/wechat/callback", installed.wechat.post)
-
-    if settings.wecom_token:
-        missing = [
-            name
-            for name, value in (
-                ("WECOM_CORP_ID", settings.wecom_corp_id),
-                ("WECOM_ENCODING_AES_KEY", settings.wecom_encoding_aes_key),
-            )
-            if not value
-        ]
-        if missing:
-            raise ValueError(f"WECOM_TOKEN is set but {', '.join(missing)} is not (WeCom callbacks are encrypted)")
-        _check_aes_key("WECOM_ENCODING_AES_KEY", settings.wecom_encoding_aes_key)
-        work_sender: WeComMessageClient | None = None
-        if settings.wecom_secret and settings.wecom_agent_id:
-            if not str(settings.wecom_agent_id).strip().isdigit():
-                raise ValueError("WECOM_AGENT_ID must be the numeric AgentId of the WeCom application")
-            work_sender = WeComMessageClient(
-                settings.wecom_corp_id, settings.wecom_secret, int(settings.wecom_agent_id), settings.wecom_api_base
-            )
-            senders.append(work_sender)
-        else:
-            log.warning(
-                "WeCom: WECOM_SECRET/WECOM_AGENT_ID not set: only passive replies, "
-                "agent replies cannot reach WeCom members"
-            )
-        adapter = WeChatChannel(ChannelName.WECOM, work_sender, ButtonMemory())
-        installed.wecom = WorkCallback(
-            adapter, route, timeout, settings.wecom_token, settings.wecom_encoding_aes_key, settings.wecom_corp_id
-        )
-        app.router.add_get("/wecom/callback", installed.wecom.get)
-        app.router.add_post("/wecom/callback", installed.wecom.post)
-
-    if not installed.callbacks:
-        return installed
-    intake = MediaIntake(app)
-    for callback in installed.callbacks:
-        callback.media = intake
-
-    def register_adapters() -> None:
-        registry = app[REGISTRY_KEY]
-        for callback in installed.callbacks:
-            registry.register(callback.adapter)
-
-    async def register_at_startup(app: web.Application) -> None:
-        register_adapters()
-
-    async def drain(app: web.Application) -> None:
-        await asyncio.gather(*(callback.drain() for callback in installed.callbacks))
-
-    async def close(app: web.Application) -> None:
-        for client in senders:
-            client.close()
-
-    if REGISTRY_KEY in app:
-        register_adapters()
-    else:
-        app.on_startup.append(register_at_startup)
-    app.on_shutdown.append(drain)
-    app.on_cleanup.append(close)
-    if CHANNELS_KEY in app:
-        app[CHANNELS_KEY]["wechat"] = installed
-    return installed
-
-
-def setup(app: web.Application) -> None:
-    """Hook called by ``bot.gateway.app.create_app`` for optional channels."""
-    from bot.gateway.keys import SETTINGS_KEY
-
-    setup_wechat(app, app[SETTINGS_KEY])

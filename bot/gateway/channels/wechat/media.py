@@ -17,7 +17,7 @@ from bot.cases.service import CaseError
 from bot.cases.vocabulary import EVIDENCE_TYPES
 from bot.contract import EvidenceItem, label
 from bot.gateway.case_desk import add_evidence
-from bot.gateway.channels.wechat_api import MediaTooLarge, WeChatSendError
+from bot.gateway.channels.wechat.api import MediaTooLarge, WeChatSendError
 from bot.gateway.db import open_conversation
 from bot.gateway.keys import DB_KEY, QUEUE_KEY
 from bot.gateway.models import Conversation
