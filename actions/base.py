@@ -1,10 +1,10 @@
 """Base classes and registries shared by every action module.
 
 `ParcelAction.run` gives each action a `Context` (dispatcher, tracker, language),
-runs it off the event loop, and turns any failure into a polite reply. Topic
-handlers (a question about one or more parcels) and answers to yes/no questions
-are registered by name so that the tracking-number, affirm and deny actions can
-resume whatever the conversation was waiting for.
+runs it off the event loop, and turns any failure into a polite reply. Answers to
+yes/no questions are registered by name so that the affirm and deny actions can
+resume whatever the conversation was waiting for; topics (questions about parcels)
+have their own registry in `actions/topics.py`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -112,66 +112,14 @@ class ParcelAction(Action, ABC):
         return []
 
 
-# --------------------------------------------------------------------------- topics
+# --------------------------------------------------------------------------- parcels
 
 Shipments = dict[str, Shipment | None]
-TopicHandler = Callable[[Context, Shipments], list[EventType]]
-TOPIC_HANDLERS: dict[str, TopicHandler] = {}
-# Topics that can be answered usefully before the customer gives a number.
-TOPICS_WITHOUT_NUMBER: set[str] = set()
-
-
-def topic(name: str, *, number_optional: bool = False) -> Callable[[TopicHandler], TopicHandler]:
-    """Register the handler of a topic: the answer once the parcels are looked up
-    ({normalised number: shipment or None when not found}, in the customer's order)."""
-
-    def register(handler: TopicHandler) -> TopicHandler:
-        TOPIC_HANDLERS[name] = handler
-        if number_optional:
-            TOPICS_WITHOUT_NUMBER.add(name)
-        return handler
-
-    return register
-
-
-def ask_for_number(ctx: Context, topic_name: str) -> list[EventType]:
-    purpose = texts.label(texts.TOPIC_PURPOSES, ctx.lang, topic_name)
-    ctx.say(ctx.t("ask_number", purpose=purpose))
-    return [SlotSet("pending_topic", topic_name)]
 
 
 def say_not_found(ctx: Context, key: str) -> None:
     """Say honestly that a number is unknown (never guess a status)."""
     ctx.say(ctx.t("not_found", number=key))
-
-
-def answer_topic(ctx: Context, topic_name: str, numbers: list[str]) -> list[EventType]:
-    """Answer `topic_name` for `numbers` (asking for a number when needed) and
-    record the topic and the parcels that exist in the conversation."""
-    # A new question ends whatever yes/no the bot was waiting for.
-    events: list[EventType] = [SlotSet("awaiting", None)]
-    if not numbers and topic_name not in TOPICS_WITHOUT_NUMBER:
-        return events + ask_for_number(ctx, topic_name)
-    shipments = ctx.lookup(numbers) if numbers else {}
-    known = [key for key, shipment in shipments.items() if shipment is not None]
-    # When no number was found the corrected number should resume this question.
-    still_pending = bool(numbers) and not known
-    events += [
-        SlotSet("pending_topic", topic_name if still_pending else None),
-        SlotSet("current_topic", topic_name),
-    ]
-    events += conversation.remember(ctx.tracker, known)
-    events += TOPIC_HANDLERS[topic_name](ctx, shipments)
-    return events
-
-
-class TopicAction(ParcelAction, ABC):
-    """An action answering one topic about the parcels in the conversation."""
-
-    topic_name: str = ""
-
-    def handle(self, ctx: Context) -> list[EventType]:
-        return answer_topic(ctx, self.topic_name, conversation.current_numbers(ctx.tracker))
 
 
 # --------------------------------------------------------------------------- yes / no

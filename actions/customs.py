@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType
 
-from actions import conversation, db, texts
-from actions.base import Context, Shipments, TopicAction, say_not_found, topic
+from actions import catalogue, conversation, db, texts
+from actions.base import Context, Shipments, say_not_found
 from actions.handoff import escalate_if_needed
+from actions.topics import topic
 from bot import clock
 from bot.cases import wording
 from bot.contract import CaseType, HandoffCategory
@@ -26,7 +27,7 @@ def _customs_answer(ctx: Context, shipment: Shipment) -> str:
         return ctx.t("customs_no_record", number=number)
     status = ctx.t("customs_status", number=number, status=texts.customs_label(ctx.lang, record.status))
     explain_key = f"customs_explain_{record.status}"
-    explanation = ctx.t(explain_key) if explain_key in texts.MESSAGES else ""
+    explanation = ctx.t(explain_key) if explain_key in catalogue.MESSAGES else ""
     lines = [(" " if ctx.lang == "en" else "").join(part for part in (status, explanation) if part)]
     if record.status == "duty_unpaid" and record.duty_amount:
         lines.append(ctx.t("customs_duty", amount=texts.money_text(record.duty_amount, record.duty_currency)))
@@ -51,7 +52,13 @@ def _customs_answer(ctx: Context, shipment: Shipment) -> str:
     return "\n".join(lines)
 
 
-@topic(conversation.CUSTOMS)
+@topic(
+    conversation.CUSTOMS,
+    action="action_customs",
+    purpose=("查询清关进度", "check the customs clearance"),
+    done=("说明清关状态", "explained the customs status"),
+    category=HandoffCategory.CUSTOMS,
+)
 def customs(ctx: Context, shipments: Shipments) -> list[EventType]:
     for key, shipment in shipments.items():
         if shipment is None:
@@ -59,10 +66,3 @@ def customs(ctx: Context, shipments: Shipments) -> list[EventType]:
         else:
             ctx.say(_customs_answer(ctx, shipment))
     return escalate_if_needed(ctx, shipments, exception_topic=True, category=HandoffCategory.CUSTOMS)
-
-
-class ActionCustoms(TopicAction):
-    topic_name = conversation.CUSTOMS
-
-    def name(self) -> str:
-        return "action_customs"

@@ -9,18 +9,11 @@ import re
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, db, parcels, texts, windows
-from actions.base import (
-    Context,
-    ParcelAction,
-    Shipments,
-    TopicAction,
-    ask_for_number,
-    say_not_found,
-    topic,
-)
+from actions import catalogue, conversation, db, parcels, texts, windows
+from actions.base import Context, ParcelAction, Shipments, say_not_found
 from actions.conversation import log_masked
 from actions.handoff import escalate_if_needed
+from actions.topics import ask_for_number, topic
 from actions.verification import NEW_ADDRESS, PURPOSE_ADDRESS_CHANGE, ask_new_address, ask_verification
 from bot import policy
 from bot.contract import CaseType, HandoffCategory
@@ -58,7 +51,7 @@ _ADDRESS_PREFIX = re.compile(
 def _option_buttons(lang: str, options: list[str]) -> list[dict[str, str]]:
     return [
         {
-            "title": texts.label(texts.DELIVERY_OPTION_LABELS, lang, option),
+            "title": texts.label(catalogue.DELIVERY_OPTION_LABELS, lang, option),
             "payload": "/choose_delivery_option" + json.dumps({"delivery_option": option}, separators=(",", ":")),
         }
         for option in options
@@ -77,7 +70,14 @@ def _options_for(shipment: Shipment) -> list[str]:
     return list(DELIVERY_OPTIONS)
 
 
-@topic(conversation.DELIVERY_FAILED)
+@topic(
+    conversation.DELIVERY_FAILED,
+    action="action_delivery_failed",
+    purpose=("查看派送情况", "check what happened with the delivery"),
+    done=("说明派送失败原因并提供处理方案", "explained the failed delivery and offered options"),
+    category=HandoffCategory.ADDRESS,
+    category_is_weak=True,
+)
 def delivery_failed(ctx: Context, shipments: Shipments) -> list[EventType]:
     events: list[EventType] = []
     for key, shipment in shipments.items():
@@ -201,7 +201,13 @@ class ActionChooseDeliveryOption(ParcelAction):
 # --------------------------------------------------------------------------- address change
 
 
-@topic(conversation.CHANGE_ADDRESS)
+@topic(
+    conversation.CHANGE_ADDRESS,
+    action="action_change_address",
+    purpose=("办理改地址", "change the delivery address"),
+    done=("受理改地址请求", "started an address change"),
+    category=HandoffCategory.ADDRESS,
+)
 def change_address(ctx: Context, shipments: Shipments) -> list[EventType]:
     for key, shipment in shipments.items():
         if shipment is None:
@@ -277,17 +283,3 @@ class ActionReceiveAddress(ParcelAction):
             )
         )
         return [SlotSet("awaiting", None)]
-
-
-class ActionDeliveryFailed(TopicAction):
-    topic_name = conversation.DELIVERY_FAILED
-
-    def name(self) -> str:
-        return "action_delivery_failed"
-
-
-class ActionChangeAddress(TopicAction):
-    topic_name = conversation.CHANGE_ADDRESS
-
-    def name(self) -> str:
-        return "action_change_address"

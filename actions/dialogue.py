@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, texts
+from actions import catalogue, conversation
 from actions.base import AWAITED_ANSWERS, Context, ParcelAction
 from actions.handoff import hand_off, lookup_quietly
 from bot.contract import HandoffReason
@@ -39,7 +39,9 @@ class ActionDeny(ParcelAction):
 
 
 def topic_buttons(lang: str) -> list[dict[str, str]]:
-    return [{"title": en if lang == "en" else zh, "payload": f"/{intent}"} for intent, zh, en in texts.FALLBACK_TOPICS]
+    return [
+        {"title": en if lang == "en" else zh, "payload": f"/{intent}"} for intent, zh, en in catalogue.FALLBACK_TOPICS
+    ]
 
 
 class ActionFallback(ParcelAction):

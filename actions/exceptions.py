@@ -7,16 +7,9 @@ import logging
 from rasa_sdk.events import EventType, SlotSet
 
 from actions import conversation, db, parcels, texts
-from actions.base import (
-    Context,
-    Shipments,
-    TopicAction,
-    ask_for_number,
-    awaiting_answer,
-    say_not_found,
-    topic,
-)
+from actions.base import Context, Shipments, awaiting_answer, say_not_found
 from actions.handoff import escalate_if_needed, is_high_value
+from actions.topics import ask_for_number, topic
 from actions.verification import PURPOSE_PICKUP_CODE, pickup_details
 from bot import clock, policy
 from bot.cases import wording
@@ -81,7 +74,13 @@ def _shown_location(ctx: Context, shipment: Shipment) -> str:
 # --------------------------------------------------------------------------- signed, not received
 
 
-@topic(conversation.SIGNED_NOT_RECEIVED)
+@topic(
+    conversation.SIGNED_NOT_RECEIVED,
+    action="action_signed_not_received",
+    purpose=("核实签收情况", "check the delivery record"),
+    done=("核实签收记录并给出寻找建议", "checked the delivery record and suggested where to look"),
+    category=HandoffCategory.LOSS,
+)
 def signed_not_received(ctx: Context, shipments: Shipments) -> list[EventType]:
     events: list[EventType] = []
     delivered_any = False
@@ -172,7 +171,14 @@ awaiting_answer(NON_RECEIPT_CONFIRM, _non_receipt_yes, _non_receipt_no)
 # --------------------------------------------------------------------------- damaged
 
 
-@topic(conversation.DAMAGED, number_optional=True)
+@topic(
+    conversation.DAMAGED,
+    action="action_damaged_goods",
+    purpose=("登记破损理赔", "register the damage claim"),
+    done=("说明破损理赔所需材料", "listed the evidence for a damage claim"),
+    category=HandoffCategory.DAMAGE,
+    needs_number=False,
+)
 def damaged(ctx: Context, shipments: Shipments) -> list[EventType]:
     resuming = ctx.slot("pending_topic") == conversation.DAMAGED
     if not resuming:  # the checklist was already given before the number was asked for
@@ -224,7 +230,13 @@ def _compensation(ctx: Context, shipment: Shipment) -> str:
     return texts.paragraph(ctx.lang, parts)
 
 
-@topic(conversation.LOST)
+@topic(
+    conversation.LOST,
+    action="action_lost_parcel",
+    purpose=("核查包裹下落", "look into where it is"),
+    done=("核查包裹下落", "looked into the missing parcel"),
+    category=HandoffCategory.LOSS,
+)
 def lost(ctx: Context, shipments: Shipments) -> list[EventType]:
     events: list[EventType] = []
     high_value = False
@@ -312,24 +324,3 @@ def lost(ctx: Context, shipments: Shipments) -> list[EventType]:
     return events + escalate_if_needed(
         ctx, shipments, exception_topic=True, high_value=high_value, category=HandoffCategory.LOSS
     )
-
-
-class ActionSignedNotReceived(TopicAction):
-    topic_name = conversation.SIGNED_NOT_RECEIVED
-
-    def name(self) -> str:
-        return "action_signed_not_received"
-
-
-class ActionDamagedGoods(TopicAction):
-    topic_name = conversation.DAMAGED
-
-    def name(self) -> str:
-        return "action_damaged_goods"
-
-
-class ActionLostParcel(TopicAction):
-    topic_name = conversation.LOST
-
-    def name(self) -> str:
-        return "action_lost_parcel"

@@ -17,9 +17,10 @@ from collections.abc import Iterable
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, db, parcels, texts
+from actions import catalogue, conversation, db, parcels, texts
 from actions.base import Context, ParcelAction, Shipments
 from actions.db import StoreError
+from actions.topics import TOPICS, topic_of_action
 from bot.config import Settings, load_settings
 from bot.contract import CustomerTier, HandoffCategory, HandoffPayload, HandoffReason, Language, Priority
 from bot.contract import label as case_label
@@ -31,18 +32,6 @@ logger = logging.getLogger(__name__)
 
 # The topic the customer is on says the category, except for general questions
 # (tracking, ETA) where the parcel's exception says more.
-_TOPIC_CATEGORY = {
-    conversation.DELAY: HandoffCategory.DELAY,
-    conversation.DAMAGED: HandoffCategory.DAMAGE,
-    conversation.LOST: HandoffCategory.LOSS,
-    conversation.SIGNED_NOT_RECEIVED: HandoffCategory.LOSS,
-    conversation.CHANGE_ADDRESS: HandoffCategory.ADDRESS,
-    conversation.CUSTOMS: HandoffCategory.CUSTOMS,
-}
-_WEAK_TOPIC_CATEGORY = {
-    conversation.DELIVERY_FAILED: HandoffCategory.ADDRESS,
-    conversation.RETURN: HandoffCategory.CONSULTATION,
-}
 _EXCEPTION_CATEGORY = {
     "delay": HandoffCategory.DELAY,
     "held_at_station": HandoffCategory.DELAY,
@@ -135,10 +124,14 @@ def mentions_medical(tracker: Tracker) -> bool:
 def category_for(tracker: Tracker, shipments: list[Shipment], reason: HandoffReason) -> HandoffCategory:
     if reason == HandoffReason.COMPLAINT:
         return HandoffCategory.COMPLAINT
-    topics = [tracker.get_slot("pending_topic"), tracker.get_slot("current_topic")]
-    for topic_name in topics:
-        if topic_name in _TOPIC_CATEGORY:
-            return _TOPIC_CATEGORY[topic_name]
+    on = [
+        TOPICS[name]
+        for name in (tracker.get_slot("pending_topic"), tracker.get_slot("current_topic"))
+        if name in TOPICS
+    ]
+    for declared in on:
+        if declared.category is not None and not declared.category_is_weak:
+            return declared.category
     for shipment in shipments:
         if shipment.exception is not None and shipment.exception.type in _EXCEPTION_CATEGORY:
             return _EXCEPTION_CATEGORY[shipment.exception.type]
@@ -146,9 +139,9 @@ def category_for(tracker: Tracker, shipments: list[Shipment], reason: HandoffRea
             return HandoffCategory.ADDRESS
         if parcels.is_late(shipment):
             return HandoffCategory.DELAY
-    for topic_name in topics:
-        if topic_name in _WEAK_TOPIC_CATEGORY:
-            return _WEAK_TOPIC_CATEGORY[topic_name]
+    for declared in on:
+        if declared.category is not None:
+            return declared.category
     return HandoffCategory.CONSULTATION
 
 
@@ -234,6 +227,16 @@ def _requests_summary(lang: str, conversation_id: str) -> str | None:
     return texts.t(lang, "sum_requests", refs=texts.join_list(lang, refs))
 
 
+def _step(lang: str, action: str) -> str | None:
+    """What an earlier bot action did, for the summary (None: nothing worth saying)."""
+    declared = topic_of_action(action)
+    if declared is not None:
+        return declared.done_text(lang)
+    if action in catalogue.ACTION_STEP_LABELS:
+        return texts.label(catalogue.ACTION_STEP_LABELS, lang, action)
+    return None
+
+
 def build_summary(
     lang: str,
     tracker: Tracker,
@@ -257,11 +260,7 @@ def build_summary(
             parts.append(texts.t(lang, "sum_not_found", number=key))
         else:
             parts.append(_parcel_summary(lang, shipments[key]))
-    steps = [
-        texts.label(texts.ACTION_STEP_LABELS, lang, name)
-        for name in conversation.bot_actions_run(tracker)
-        if name in texts.ACTION_STEP_LABELS
-    ]
+    steps = [step for step in (_step(lang, name) for name in conversation.bot_actions_run(tracker)) if step]
     steps += [step for step in done if step not in steps]
     if steps:
         parts.append(texts.t(lang, "sum_done", steps=texts.join_list(lang, steps)))

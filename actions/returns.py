@@ -6,25 +6,25 @@ from __future__ import annotations
 from rasa_sdk.events import EventType, SlotSet
 
 from actions import conversation, db, parcels, texts, windows
-from actions.base import (
-    Context,
-    ParcelAction,
-    Shipments,
-    TopicAction,
-    ask_for_number,
-    awaiting_answer,
-    say_not_found,
-    topic,
-)
+from actions.base import Context, ParcelAction, Shipments, awaiting_answer, say_not_found
 from actions.delivery import REDELIVERY_WINDOW
+from actions.topics import ask_for_number, topic
 from bot import policy
-from bot.contract import CaseType
+from bot.contract import CaseType, HandoffCategory
 
 RETURN_PICKUP_CONFIRM = "return_pickup_confirm"
 RETURN_WINDOW = "return_window"
 
 
-@topic(conversation.RETURN, number_optional=True)
+@topic(
+    conversation.RETURN,
+    action="action_return_goods",
+    purpose=("预约上门取件", "arrange the pickup"),
+    done=("说明退货流程", "explained the return steps"),
+    category=HandoffCategory.CONSULTATION,
+    category_is_weak=True,
+    needs_number=False,
+)
 def return_goods(ctx: Context, shipments: Shipments) -> list[EventType]:
     if ctx.slot("pending_topic") != conversation.RETURN:  # not already explained
         ctx.say(policy.return_steps(ctx.lang))
@@ -83,13 +83,6 @@ _BOOKINGS = {
     RETURN_WINDOW: (CaseType.RETURN_PICKUP.value, "window_booked_return"),
     REDELIVERY_WINDOW: (CaseType.REDELIVERY.value, "window_booked_redelivery"),
 }
-
-
-class ActionReturnGoods(TopicAction):
-    topic_name = conversation.RETURN
-
-    def name(self) -> str:
-        return "action_return_goods"
 
 
 class ActionChooseTimeWindow(ParcelAction):

@@ -12,18 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import conversation, parcels, texts
-from actions.base import (
-    TOPIC_HANDLERS,
-    Context,
-    ParcelAction,
-    Shipments,
-    TopicAction,
-    answer_topic,
-    awaiting_answer,
-    say_not_found,
-    topic,
-)
+from actions.base import Context, ParcelAction, Shipments, awaiting_answer, say_not_found
 from actions.handoff import escalate_if_needed, hand_off
+from actions.topics import TOPICS, answer_topic, topic
 from bot.contract import HandoffCategory, HandoffReason
 from bot.store.models import Shipment
 
@@ -47,7 +38,12 @@ _NEXT_STEP = {
 # --------------------------------------------------------------------------- track
 
 
-@topic(conversation.TRACK)
+@topic(
+    conversation.TRACK,
+    action="action_track_parcel",
+    purpose=("查询物流", "check where it is"),
+    done=("查询物流状态", "looked up the tracking status"),
+)
 def track(ctx: Context, shipments: Shipments) -> list[EventType]:
     found = parcels.found(shipments)
     blocks: list[str] = []
@@ -105,7 +101,12 @@ def _eta_answer(lang: str, shipment: Shipment) -> str:
     return texts.t(lang, "eta_unknown", number=number, status=status, scan=parcels.scan_phrase(lang, shipment))
 
 
-@topic(conversation.ETA)
+@topic(
+    conversation.ETA,
+    action="action_ask_eta",
+    purpose=("查预计送达时间", "check when it will arrive"),
+    done=("告知预计送达时间", "gave the expected delivery time"),
+)
 def eta(ctx: Context, shipments: Shipments) -> list[EventType]:
     for key, shipment in shipments.items():
         if shipment is None:
@@ -193,7 +194,13 @@ def _delay_answer(ctx: Context, shipment: Shipment) -> tuple[str, bool]:
     ), False
 
 
-@topic(conversation.DELAY)
+@topic(
+    conversation.DELAY,
+    action="action_explain_delay",
+    purpose=("查看延误原因", "find out what is holding it up"),
+    done=("解释延误情况", "explained the delay"),
+    category=HandoffCategory.DELAY,
+)
 def delay(ctx: Context, shipments: Shipments) -> list[EventType]:
     events: list[EventType] = []
     offer_escalation = False
@@ -231,27 +238,6 @@ awaiting_answer(ESCALATE_CONFIRM, _escalate_yes, _escalate_no)
 # --------------------------------------------------------------------------- actions
 
 
-class ActionTrackParcel(TopicAction):
-    topic_name = conversation.TRACK
-
-    def name(self) -> str:
-        return "action_track_parcel"
-
-
-class ActionAskEta(TopicAction):
-    topic_name = conversation.ETA
-
-    def name(self) -> str:
-        return "action_ask_eta"
-
-
-class ActionExplainDelay(TopicAction):
-    topic_name = conversation.DELAY
-
-    def name(self) -> str:
-        return "action_explain_delay"
-
-
 class ActionReceiveTrackingNumber(ParcelAction):
     """A tracking number on its own: resumes the question that was waiting for it
     (any topic), otherwise tracks the parcel."""
@@ -265,7 +251,7 @@ class ActionReceiveTrackingNumber(ParcelAction):
             ctx.say(ctx.t("number_not_recognised"))
             return []
         pending = ctx.slot("pending_topic")
-        topic_name = pending if pending in TOPIC_HANDLERS else conversation.TRACK
+        topic_name = pending if pending in TOPICS else conversation.TRACK
         return answer_topic(ctx, topic_name, numbers)
 
 

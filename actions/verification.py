@@ -9,9 +9,10 @@ import re
 from rasa_sdk.events import EventType, SlotSet
 
 from actions import conversation, parcels
-from actions.base import Context, ParcelAction, Shipments, ask_for_number, say_not_found
+from actions.base import Context, ParcelAction, Shipments, say_not_found
 from actions.conversation import log_masked
 from actions.handoff import hand_off
+from actions.topics import ask_for_number
 from bot.contract import HandoffReason
 from bot.store.models import Shipment
 
