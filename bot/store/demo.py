@@ -25,291 +25,41 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import CHINA_TZ
-from bot.contract import SHIPMENT_CUSTOMER_TIERS, CustomerTier
-
-# --------------------------------------------------------------------------- reference data
-
-
-@dataclass(frozen=True)
-class CarrierInfo:
-    code: str
-    name: str
-    hub_suffix: str  # 深圳 + 转运中心
-    station_suffix: str  # 朝阳区望京 + 营业部
-
-
-CARRIERS: dict[str, CarrierInfo] = {
-    c.code: c
-    for c in (
-        CarrierInfo("SF", "顺丰速运", "中转场", "营业点"),
-        CarrierInfo("JD", "京东物流", "分拣中心", "营业部"),
-        CarrierInfo("ZTO", "中通快递", "分拨中心", "网点"),
-        CarrierInfo("YTO", "圆通速递", "转运中心", "营业部"),
-        CarrierInfo("YUNDA", "韵达快递", "分拨中心", "网点"),
-        CarrierInfo("STO", "申通快递", "转运中心", "网点"),
-        CarrierInfo("EMS", "中国邮政EMS", "邮件处理中心", "揽投部"),
-        CarrierInfo("CNPOST", "中国邮政", "邮件处理中心", "揽投部"),
-        CarrierInfo("DHL", "DHL国际快递", "转运中心", "服务点"),
-        CarrierInfo("UPS", "UPS国际快递", "转运中心", "服务点"),
-        CarrierInfo("FEDEX", "联邦快递(FedEx)", "转运中心", "服务点"),
-    )
-}
-DOMESTIC_CARRIERS = ("SF", "JD", "ZTO", "YTO", "YUNDA", "STO", "EMS", "CNPOST")
-INTERNATIONAL_CARRIERS = ("DHL", "UPS", "FEDEX", "EMS")
-
-
-@dataclass(frozen=True)
-class Place:
-    city: str  # 北京市 / 西藏自治区阿里地区 / 德国法兰克福
-    hub_city: str  # city of its sorting hub: 北京 / 拉萨 / 法兰克福
-    district: str  # 朝阳区 (empty abroad)
-    road: str  # 望京街
-    country_code: str = "CN"
-
-    @property
-    def label(self) -> str:
-        return f"{self.city}{self.district}"
-
-
-_CN_CITIES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "北京市": (
-        ("朝阳区", ("望京街", "朝阳路", "建国路", "酒仙桥路")),
-        ("海淀区", ("中关村大街", "学院路", "知春路")),
-        ("东城区", ("东直门内大街", "和平里东街")),
-    ),
-    "上海市": (
-        ("浦东新区", ("张江路", "世纪大道", "陆家嘴环路")),
-        ("徐汇区", ("漕溪北路", "虹桥路")),
-        ("静安区", ("南京西路", "江宁路")),
-    ),
-    "广州市": (("天河区", ("天河路", "体育西路", "珠江新城花城大道")), ("越秀区", ("环市东路", "东风中路"))),
-    "深圳市": (
-        ("南山区", ("科技园南路", "深南大道", "南海大道")),
-        ("福田区", ("福华路", "深南中路")),
-        ("宝安区", ("新安路", "宝民一路")),
-    ),
-    "杭州市": (("西湖区", ("文三路", "天目山路", "古墩路")), ("余杭区", ("文一西路", "五常大道"))),
-    "成都市": (("武侯区", ("天府大道", "科华北路")), ("锦江区", ("春熙路", "东大街"))),
-    "武汉市": (("洪山区", ("珞喻路", "光谷大道")), ("江汉区", ("解放大道", "建设大道"))),
-    "南京市": (("鼓楼区", ("中山北路", "湖南路")), ("江宁区", ("双龙大道", "天元中路"))),
-    "西安市": (("雁塔区", ("小寨东路", "科技路")), ("碑林区", ("南大街", "东关正街"))),
-    "重庆市": (("渝北区", ("新南路", "金开大道")), ("渝中区", ("解放碑民族路", "中山三路"))),
-    "苏州市": (("工业园区", ("星湖街", "现代大道")), ("姑苏区", ("干将东路", "人民路"))),
-    "天津市": (("南开区", ("鞍山西道", "复康路")), ("和平区", ("南京路", "滨江道"))),
-    "长沙市": (("岳麓区", ("麓山南路", "枫林三路")), ("芙蓉区", ("五一大道", "韶山北路"))),
-    "郑州市": (("金水区", ("花园路", "经三路")), ("郑东新区", ("商务外环路", "金水东路"))),
-    "青岛市": (("市南区", ("香港中路", "闽江路")), ("崂山区", ("海尔路", "松岭路"))),
-    "厦门市": (("思明区", ("厦禾路", "湖滨南路")), ("湖里区", ("吕岭路", "仙岳路"))),
-}
-_REMOTE_PLACES = (
-    Place("西藏自治区阿里地区", "拉萨", "改则县", "改则镇团结路"),
-    Place("新疆维吾尔自治区和田地区", "乌鲁木齐", "于田县", "团结路"),
-    Place("青海省玉树藏族自治州", "西宁", "杂多县", "萨呼腾镇解放路"),
-    Place("内蒙古自治区阿拉善盟", "呼和浩特", "额济纳旗", "达来呼布镇"),
+from bot.contract import SHIPMENT_CUSTOMER_TIERS
+from bot.store.demo_data import (
+    CARRIER_WEIGHTS,
+    CARRIERS,
+    CN_CITIES,
+    COMPOUNDS,
+    COVERAGE_SPECS,
+    CUSTOMS_DOCUMENT_SETS,
+    DELAY_REASONS,
+    DIALLING_CODES,
+    DOMESTIC_GOODS,
+    FAILED_DELIVERY_REASONS,
+    FLIGHTS,
+    FOREIGN_PLACES,
+    FOREIGN_SENDERS,
+    GIVEN_NAMES,
+    INTERNATIONAL_GOODS,
+    LOCKER_BRANDS,
+    MERCHANTS,
+    MOBILE_PREFIXES,
+    PORTS,
+    REASONS,
+    REMOTE_PLACES,
+    SHOWCASE_SPECS,
+    SIGNERS,
+    STATION_BRANDS,
+    STATUS_WEIGHTS_DOMESTIC,
+    STATUS_WEIGHTS_INBOUND,
+    SURNAMES,
+    TOWERS,
+    CarrierInfo,
+    Place,
+    Spec,
+    cn,
 )
-_FOREIGN_PLACES = (
-    Place("美国洛杉矶", "洛杉矶", "", "Wilshire Blvd", "US"),
-    Place("美国纽约", "纽约", "", "5th Avenue", "US"),
-    Place("德国法兰克福", "法兰克福", "", "Kaiserstraße", "DE"),
-    Place("日本东京", "东京", "", "西新宿", "JP"),
-    Place("英国伦敦", "伦敦", "", "Oxford Street", "GB"),
-    Place("澳大利亚悉尼", "悉尼", "", "George Street", "AU"),
-    Place("韩国首尔", "首尔", "", "明洞", "KR"),
-    Place("法国巴黎", "巴黎", "", "Rue de Rivoli", "FR"),
-    Place("中国香港", "香港", "", "弥敦道", "HK"),
-)
-# Where inbound parcels enter China (and outbound ones leave it).
-_PORTS = (
-    ("上海浦东国际机场口岸", "上海市"),
-    ("北京首都国际机场口岸", "北京市"),
-    ("广州白云国际机场口岸", "广州市"),
-    ("深圳宝安国际机场口岸", "深圳市"),
-)
-_DIALLING_CODES = {"US": "1", "DE": "49", "JP": "81", "GB": "44", "AU": "61", "KR": "82", "FR": "33", "HK": "852"}
-_FOREIGN_SENDERS = ("Amazon US", "iHerb", "Apple Store", "Zalando", "Rakuten", "ASOS", "Costco", "Chemist Warehouse")
-
-_SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
-    "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
-_GIVEN_NAMES = (
-    "伟",
-    "芳",
-    "娜",
-    "秀英",
-    "敏",
-    "静",
-    "丽",
-    "强",
-    "磊",
-    "军",
-    "洋",
-    "勇",
-    "艳",
-    "杰",
-    "娟",
-    "涛",
-    "明",
-    "超",
-    "秀兰",
-    "霞",
-    "平",
-    "刚",
-    "桂英",
-    "建华",
-    "晓东",
-    "子涵",
-    "浩然",
-    "欣怡",
-    "宇轩",
-    "梓萱",
-    "思远",
-    "雨桐",
-    "俊杰",
-    "佳琪",
-    "志强",
-    "海燕",
-    "文博",
-    "诗琪",
-    "嘉怡",
-    "一鸣",
-    "晨曦",
-    "天佑",
-)
-_MOBILE_PREFIXES = (
-    "130",
-    "131",
-    "132",
-    "133",
-    "135",
-    "136",
-    "137",
-    "138",
-    "139",
-    "150",
-    "151",
-    "152",
-    "155",
-    "157",
-    "158",
-    "159",
-    "166",
-    "176",
-    "177",
-    "180",
-    "181",
-    "182",
-    "186",
-    "187",
-    "188",
-    "189",
-    "191",
-    "198",
-    "199",
-)
-_COMPOUNDS = (
-    "阳光花园",
-    "锦绣家园",
-    "翠湖天地",
-    "万科城",
-    "保利花园",
-    "碧桂园",
-    "龙湖春江郦城",
-    "绿地世纪城",
-    "华润城",
-    "金地格林小镇",
-    "世纪花园",
-    "幸福里小区",
-    "望京花园",
-    "恒大名都",
-    "融侨馨苑",
-)
-_TOWERS = ("国贸", "环球金融", "科技", "财富", "中信", "招商", "时代", "创业")
-_MERCHANTS = (
-    "小米官方旗舰店",
-    "华为商城",
-    "京东自营仓",
-    "天猫超市",
-    "李宁官方旗舰店",
-    "三只松鼠旗舰店",
-    "优衣库官方旗舰店",
-    "网易严选",
-    "良品铺子",
-    "苏宁易购",
-)
-
-# (goods, service it suits, value range in CNY, weight range in kg)
-_DOMESTIC_GOODS = (
-    ("手机", "express", (1299, 8999), (0.3, 0.8)),
-    ("笔记本电脑", "express", (3999, 15999), (1.5, 3.0)),
-    ("衣服", "standard", (59, 899), (0.2, 1.5)),
-    ("图书", "standard", (29, 300), (0.3, 3.0)),
-    ("化妆品", "standard", (99, 2500), (0.2, 1.0)),
-    ("零食", "standard", (19, 199), (0.5, 4.0)),
-    ("运动鞋", "standard", (199, 1599), (0.8, 1.6)),
-    ("合同文件", "express", (0, 0), (0.1, 0.3)),
-    ("生鲜水果", "cold_chain", (59, 399), (2.0, 8.0)),
-    ("大闸蟹", "cold_chain", (199, 1288), (2.0, 5.0)),
-    ("沙发", "freight", (1999, 12999), (35.0, 90.0)),
-    ("冰箱", "freight", (2499, 8999), (45.0, 110.0)),
-    ("蛋糕", "same_city", (168, 588), (1.0, 3.0)),
-    ("鲜花", "same_city", (99, 399), (0.5, 2.0)),
-)
-_INTERNATIONAL_GOODS = (
-    ("奶粉", (380, 1600), (2.0, 6.0)),
-    ("保健品", (260, 2400), (0.5, 3.0)),
-    ("化妆品", (400, 3800), (0.3, 2.0)),
-    ("手表", (1500, 26000), (0.2, 0.8)),
-    ("相机镜头", (2600, 14000), (0.6, 2.0)),
-    ("衣物", (300, 2600), (0.5, 3.0)),
-    ("名牌手袋", (5000, 32000), (0.6, 2.0)),
-)
-
-LOCKER_BRANDS = ("丰巢快递柜", "京东快递柜", "中国邮政易邮柜")
-STATION_BRANDS = ("菜鸟驿站", "兔喜生活", "妈妈驿站")
-SIGNERS = ("本人", "家人代收", "快递柜", "驿站代收点", "前台", "门卫")
-
-DELAY_REASONS = (
-    "当地暴雨导致道路中断",
-    "中转场爆仓，快件积压",
-    "航班延误",
-    "台风过境，快件暂缓发运",
-    "大雪封路，干线车辆无法通行",
-    "双十一期间快件量激增，派送延迟",
-    "干线运输车辆故障",
-    "交通管制，车辆绕行",
-)
-_REASONS: dict[str, tuple[str, ...]] = {
-    "lost": ("快件在中转过程中遗失，已启动查找", "超过72小时无物流更新，疑似遗失，正在核查"),
-    "damaged": ("外包装严重破损，内件受损，已拍照留存", "运输途中挤压导致商品损坏", "液体泄漏污染内件，已拍照留存"),
-    "misdelivered": ("快递员误投至同小区其他楼栋，正在追回", "快件被错误投递至其他快递柜，正在追回"),
-    "refused": ("收件人拒收（商品与描述不符）", "收件人拒付到付运费，拒收"),
-    "address_problem": (
-        "收件地址不详（缺少门牌号），无法派送",
-        "收件人电话空号，地址无法核实",
-        "地址与收件人信息不符，无法派送",
-    ),
-    "out_of_area": ("收件地址超出派送范围（偏远地区），需自提或转寄邮政EMS", "目的地为偏远乡镇，本网点无法派送"),
-    "held_at_station": (
-        "多次派送无人签收，快件已滞留网点，请联系网点取件或预约派送",
-        "收件人要求暂存网点，待收件人自取",
-    ),
-    "customs_hold": (
-        "海关查验：需补充商业发票及购物小票/支付凭证",
-        "申报信息与实际货物不符，需补充说明",
-        "个人物品超出自用合理数量，需提供说明",
-    ),
-}
-CUSTOMS_DOCUMENT_SETS = (
-    ("身份证正反面",),
-    ("身份证正反面", "购物小票/支付凭证"),
-    ("商业发票", "装箱单"),
-    ("身份证正反面", "商业发票", "购物小票/支付凭证"),
-    ("个人物品申报单", "身份证正反面"),
-)
-_FAILED_DELIVERY_REASONS = ("收件人电话无人接听", "收件人不在家", "收件人要求改日派送")
-_FLIGHTS = ("CA984", "MU588", "CZ328", "CX250", "LH728", "NH921", "KE893", "FX5283", "5X62")
-
 
 # --------------------------------------------------------------------------- tracking numbers
 
@@ -366,346 +116,6 @@ def make_tracking_number(rng: random.Random, carrier: str, country: str = "CN") 
     raise ValueError(f"unknown carrier {carrier!r}")
 
 
-# --------------------------------------------------------------------------- showcase
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """What a demo parcel should be; unset fields are drawn at random."""
-
-    carrier: str
-    status: str
-    direction: str = "domestic"  # domestic | inbound | outbound
-    service: str | None = None
-    tracking_number: str | None = None
-    exception: str | None = None
-    reason: str | None = None
-    customs: str | None = None
-    signed_by: str | None = None
-    delivery_location: str | None = None
-    pickup_code: str | None = None
-    origin: Place | None = None
-    destination: Place | None = None
-    recipient_name: str | None = None
-    recipient_phone: str | None = None
-    declared_value: float | None = None
-    goods: str | None = None
-    customer_tier: str | None = None
-    duty_amount: float | None = None
-    documents: tuple[str, ...] | None = None
-    last_scan_hours: float | None = None  # age of the latest scan
-    new_eta_hours: float | None = None  # delay: new ETA from now
-    demonstrates: str = ""
-
-
-def _cn(city: str, district: str, road: str) -> Place:
-    return Place(city, city.rstrip("市"), district, road)
-
-
-_SHOWCASE_SPECS: tuple[_Spec, ...] = (
-    _Spec(
-        "SF",
-        "in_transit",
-        service="express",
-        tracking_number="SF1402345678901",
-        exception="delay",
-        reason="当地暴雨导致道路中断",
-        origin=_cn("深圳市", "南山区", "科技园南路"),
-        destination=_cn("北京市", "朝阳区", "望京街"),
-        recipient_name="王芳",
-        recipient_phone="13911112222",
-        goods="手机",
-        declared_value=5999.0,
-        customer_tier=CustomerTier.VIP.value,
-        last_scan_hours=5,
-        new_eta_hours=48,
-        demonstrates="In transit and delayed by heavy rain (VIP customer): delay reason and new ETA",
-    ),
-    _Spec(
-        "YTO",
-        "delivered",
-        service="standard",
-        tracking_number="YT2290112345678",
-        signed_by="快递柜",
-        delivery_location="丰巢快递柜(朝阳路店)",
-        pickup_code="352817",
-        origin=_cn("杭州市", "余杭区", "文一西路"),
-        destination=_cn("北京市", "朝阳区", "朝阳路"),
-        recipient_name="李娜",
-        recipient_phone="13812345678",
-        goods="衣服",
-        declared_value=399.0,
-        last_scan_hours=3,
-        demonstrates="Delivered to a parcel locker: pickup code 352817, given only after the recipient "
-        "phone (13812345678, ends 5678) is verified",
-    ),
-    _Spec(
-        "YUNDA",
-        "exception",
-        service="standard",
-        tracking_number="4312345678901",
-        exception="lost",
-        reason="超过72小时无物流更新，疑似在中转途中遗失，已启动查找",
-        origin=_cn("广州市", "越秀区", "环市东路"),
-        destination=_cn("西安市", "雁塔区", "小寨东路"),
-        recipient_name="赵强",
-        recipient_phone="13700001111",
-        goods="运动鞋",
-        declared_value=899.0,
-        last_scan_hours=120,
-        demonstrates="Lost parcel (no scan for 5 days): loss claim below the hand-off value",
-    ),
-    _Spec(
-        "JD",
-        "exception",
-        service="express",
-        tracking_number="JDVA01234567890",
-        exception="damaged",
-        reason="外包装严重破损，内件受损，已拍照留存",
-        origin=_cn("上海市", "浦东新区", "张江路"),
-        destination=_cn("南京市", "鼓楼区", "中山北路"),
-        recipient_name="陈静",
-        recipient_phone="15000002222",
-        goods="笔记本电脑",
-        declared_value=3500.0,
-        last_scan_hours=20,
-        demonstrates="Damaged parcel with declared value 3500 CNY: above the 2000 claim threshold, handed to a human",
-    ),
-    _Spec(
-        "STO",
-        "exception",
-        service="standard",
-        tracking_number="773123456789012",
-        exception="out_of_area",
-        reason="收件地址超出派送范围（偏远地区），需自提或转寄邮政EMS",
-        origin=_cn("成都市", "武侯区", "天府大道"),
-        destination=_REMOTE_PLACES[0],
-        recipient_name="扎西",
-        recipient_phone="18900003333",
-        goods="图书",
-        declared_value=120.0,
-        last_scan_hours=10,
-        demonstrates="Outside the delivery area (remote county): self pickup or transfer to EMS",
-    ),
-    _Spec(
-        "ZTO",
-        "delivery_failed",
-        service="standard",
-        tracking_number="751234567890",
-        exception="held_at_station",
-        reason="多次派送无人签收，快件已滞留【西湖区文三网点】",
-        origin=_cn("苏州市", "姑苏区", "人民路"),
-        destination=_cn("杭州市", "西湖区", "文三路"),
-        recipient_name="周杰",
-        recipient_phone="13600004444",
-        goods="化妆品",
-        declared_value=680.0,
-        last_scan_hours=8,
-        demonstrates="Held at the local station after failed attempts: redelivery or self pickup",
-    ),
-    _Spec(
-        "CNPOST",
-        "delivery_failed",
-        service="standard",
-        tracking_number="9812345678901",
-        exception="address_problem",
-        reason="收件地址不详（缺少门牌号），无法派送",
-        origin=_cn("郑州市", "金水区", "花园路"),
-        destination=_cn("长沙市", "岳麓区", "麓山南路"),
-        recipient_name="吴敏",
-        recipient_phone="15800005555",
-        goods="图书",
-        declared_value=86.0,
-        last_scan_hours=6,
-        demonstrates="Address problem: the customer can correct the address",
-    ),
-    _Spec(
-        "DHL",
-        "customs_hold",
-        direction="inbound",
-        service="international",
-        tracking_number="4019283741",
-        exception="customs_hold",
-        reason="需缴纳进口税款 286.50 元，缴税后安排清关放行",
-        customs="duty_unpaid",
-        duty_amount=286.5,
-        documents=("身份证正反面", "购物小票/支付凭证"),
-        origin=_FOREIGN_PLACES[2],
-        destination=_cn("上海市", "徐汇区", "漕溪北路"),
-        recipient_name="孙丽",
-        recipient_phone="13500006666",
-        goods="奶粉",
-        declared_value=1680.0,
-        last_scan_hours=30,
-        demonstrates="Cross-border DHL parcel held in customs: import duty 286.50 CNY unpaid, documents needed",
-    ),
-    _Spec(
-        "UPS",
-        "out_for_delivery",
-        direction="inbound",
-        service="international",
-        tracking_number="1Z999AA10123456784",
-        customs="cleared",
-        duty_amount=0.0,
-        origin=_FOREIGN_PLACES[0],
-        destination=_cn("深圳市", "南山区", "深南大道"),
-        recipient_name="林晓东",
-        recipient_phone="18600007777",
-        goods="相机镜头",
-        declared_value=4200.0,
-        customer_tier=CustomerTier.ENTERPRISE.value,
-        last_scan_hours=1.5,
-        demonstrates="UPS 1Z parcel from the US out for delivery today (customs cleared)",
-    ),
-    _Spec(
-        "EMS",
-        "in_transit",
-        direction="outbound",
-        service="international",
-        tracking_number="EA123456789CN",
-        customs="cleared",
-        origin=_cn("上海市", "静安区", "南京西路"),
-        destination=_FOREIGN_PLACES[3],
-        recipient_name="刘洋",
-        recipient_phone="13300008888",
-        goods="茶叶",
-        declared_value=560.0,
-        last_scan_hours=9,
-        demonstrates="International EMS (UPU S10) to Japan: export customs cleared, on its flight to Tokyo",
-    ),
-    _Spec(
-        "SF",
-        "returning",
-        service="standard",
-        tracking_number="SF1409876543210",
-        exception="refused",
-        reason="收件人拒收（商品与描述不符）",
-        origin=_cn("广州市", "天河区", "天河路"),
-        destination=_cn("重庆市", "渝北区", "金开大道"),
-        recipient_name="黄磊",
-        recipient_phone="13900009999",
-        goods="化妆品",
-        declared_value=458.0,
-        last_scan_hours=12,
-        demonstrates="Refused by the recipient and on its way back to the sender",
-    ),
-    _Spec(
-        "JD",
-        "delivered",
-        service="express",
-        tracking_number="JD0012345678901",
-        signed_by="家人代收",
-        origin=_cn("北京市", "海淀区", "中关村大街"),
-        destination=_cn("天津市", "南开区", "鞍山西道"),
-        recipient_name="张伟",
-        recipient_phone="13698765432",
-        goods="零食",
-        declared_value=158.0,
-        last_scan_hours=26,
-        demonstrates="Delivered to a family member (家人代收): 'I did not get it' should check at home first",
-    ),
-    _Spec(
-        "YTO",
-        "delivered",
-        service="standard",
-        tracking_number="YT9876543210123",
-        exception="misdelivered",
-        reason="快递员误投至同小区3栋门卫室，正在追回",
-        signed_by="门卫",
-        delivery_location="阳光花园3栋门卫室",
-        origin=_cn("厦门市", "思明区", "厦禾路"),
-        destination=_cn("青岛市", "市南区", "香港中路"),
-        recipient_name="郑霞",
-        recipient_phone="15900001234",
-        goods="运动鞋",
-        declared_value=699.0,
-        last_scan_hours=30,
-        demonstrates="Shown as delivered but misdelivered to the wrong building",
-    ),
-)
-
-SHOWCASE: list[dict[str, Any]] = [
-    {
-        "tracking_number": spec.tracking_number,
-        "carrier": spec.carrier,
-        "status": spec.status,
-        "exception": spec.exception,
-        "customs": spec.customs,
-        "recipient_phone": spec.recipient_phone,
-        "pickup_code": spec.pickup_code,
-        "declared_value": spec.declared_value,
-        "demonstrates": spec.demonstrates,
-    }
-    for spec in _SHOWCASE_SPECS
-]
-
-# After the showcase: a plan that makes even a small demo set cover every carrier,
-# service, status, exception type and customs status.
-_COVERAGE_SPECS: tuple[_Spec, ...] = (
-    _Spec("ZTO", "created"),
-    _Spec("STO", "picked_up"),
-    _Spec("YUNDA", "arrived_at_hub"),
-    _Spec("CNPOST", "cancelled"),
-    _Spec("JD", "returned", service="freight"),
-    _Spec("SF", "delivered", service="same_city", signed_by="本人"),
-    _Spec("SF", "out_for_delivery", service="cold_chain"),
-    _Spec("FEDEX", "customs_clearance", direction="inbound", customs="in_progress"),
-    _Spec("UPS", "in_transit", direction="inbound", customs="not_started"),
-    _Spec("EMS", "customs_hold", direction="inbound", exception="customs_hold", customs="held"),
-    _Spec("DHL", "delivered", direction="inbound", customs="cleared", signed_by="前台"),
-    _Spec("FEDEX", "delivered", direction="inbound", customs="cleared", signed_by="驿站代收点"),
-    _Spec("YTO", "delivered", exception="damaged"),
-    _Spec("JD", "delivery_failed", exception="held_at_station"),
-    _Spec("STO", "exception", exception="lost"),
-    _Spec("YUNDA", "delivery_failed", exception="address_problem"),
-    _Spec("ZTO", "exception", exception="out_of_area"),
-    _Spec("SF", "returning", exception="refused"),
-    _Spec("CNPOST", "delivered", exception="misdelivered"),
-    _Spec("YTO", "arrived_at_hub", exception="delay"),
-)
-
-_STATUS_WEIGHTS_DOMESTIC = (
-    ("created", 4),
-    ("picked_up", 5),
-    ("in_transit", 22),
-    ("arrived_at_hub", 8),
-    ("out_for_delivery", 10),
-    ("delivered", 30),
-    ("delivery_failed", 4),
-    ("exception", 5),
-    ("returning", 3),
-    ("returned", 2),
-    ("cancelled", 2),
-)
-_STATUS_WEIGHTS_INBOUND = (
-    ("created", 3),
-    ("picked_up", 4),
-    ("in_transit", 18),
-    ("arrived_at_hub", 6),
-    ("customs_clearance", 12),
-    ("customs_hold", 8),
-    ("out_for_delivery", 8),
-    ("delivered", 30),
-    ("delivery_failed", 3),
-    ("exception", 3),
-    ("returning", 2),
-    ("cancelled", 1),
-)
-_CARRIER_WEIGHTS = (
-    ("SF", 16),
-    ("JD", 14),
-    ("ZTO", 14),
-    ("YTO", 12),
-    ("YUNDA", 10),
-    ("STO", 8),
-    ("EMS", 6),
-    ("CNPOST", 5),
-    ("DHL", 5),
-    ("UPS", 4),
-    ("FEDEX", 4),
-)
-
-
 # --------------------------------------------------------------------------- timeline
 
 _SAME_PLACE = "\x00same"  # a step's location: where the previous step was
@@ -723,7 +133,7 @@ class _Step:
 class _Draft:
     """A record being built."""
 
-    spec: _Spec
+    spec: Spec
     carrier: CarrierInfo
     origin: Place
     destination: Place
@@ -743,31 +153,31 @@ class _Maker:
     # ---- people and places
 
     def name(self) -> str:
-        return self.rng.choice(_SURNAMES) + self.rng.choice(_GIVEN_NAMES)
+        return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN_NAMES)
 
     def phone(self) -> str:
-        return self.rng.choice(_MOBILE_PREFIXES) + _digits(self.rng, 8)
+        return self.rng.choice(MOBILE_PREFIXES) + _digits(self.rng, 8)
 
     def cn_place(self, exclude_city: str | None = None) -> Place:
-        cities = [c for c in _CN_CITIES if c != exclude_city]
+        cities = [c for c in CN_CITIES if c != exclude_city]
         city = self.rng.choice(cities)
-        district, roads = self.rng.choice(_CN_CITIES[city])
-        return _cn(city, district, self.rng.choice(roads))
+        district, roads = self.rng.choice(CN_CITIES[city])
+        return cn(city, district, self.rng.choice(roads))
 
     def same_city_place(self, place: Place) -> Place:
-        districts = _CN_CITIES.get(place.city, ((place.district, (place.road,)),))
+        districts = CN_CITIES.get(place.city, ((place.district, (place.road,)),))
         others = [d for d in districts if d[0] != place.district] or list(districts)
         district, roads = self.rng.choice(others)
-        return _cn(place.city, district, self.rng.choice(roads))
+        return cn(place.city, district, self.rng.choice(roads))
 
     def address(self, place: Place) -> str:
         rng = self.rng
         if place.country_code != "CN":
             return f"{place.city} {rng.randint(1, 999)} {place.road}"
         if rng.random() < 0.25:
-            return f"{place.label}{place.road}{rng.randint(1, 400)}号{rng.choice(_TOWERS)}大厦{rng.randint(2, 38)}层"
+            return f"{place.label}{place.road}{rng.randint(1, 400)}号{rng.choice(TOWERS)}大厦{rng.randint(2, 38)}层"
         return (
-            f"{place.label}{place.road}{rng.randint(1, 400)}号{rng.choice(_COMPOUNDS)}"
+            f"{place.label}{place.road}{rng.randint(1, 400)}号{rng.choice(COMPOUNDS)}"
             f"{rng.randint(1, 30)}栋{rng.randint(1, 4)}单元{rng.randint(1, 33)}{rng.randint(1, 4):02d}室"
         )
 
@@ -830,7 +240,7 @@ class _Maker:
             _Step("picked_up", o.city, f"快件已由{c.name}在【{o.hub_city}】收件", (2, 10)),
             _Step("in_transit", o.city, f"快件已到达【{foreign_hub}】", (2, 8)),
             _Step(
-                "in_transit", o.city, f"快件已离开【{foreign_hub}】，航班 {self.rng.choice(_FLIGHTS)} 飞往中国", (3, 12)
+                "in_transit", o.city, f"快件已离开【{foreign_hub}】，航班 {self.rng.choice(FLIGHTS)} 飞往中国", (3, 12)
             ),
             _Step("arrived_at_hub", port_city, f"快件已到达【{port}】，等待进口清关", (10, 16)),
             _Step("customs_clearance", port_city, "快件已提交海关，正在办理进口清关", (1, 6)),
@@ -857,7 +267,7 @@ class _Maker:
             _Step(
                 "in_transit",
                 port_city,
-                f"快件已交航空公司运输，航班 {self.rng.choice(_FLIGHTS)} 飞往{dest.hub_city}",
+                f"快件已交航空公司运输，航班 {self.rng.choice(FLIGHTS)} 飞往{dest.hub_city}",
                 (3, 12),
             ),
             _Step("arrived_at_hub", dest.city, f"快件已到达寄达国【{dest.hub_city}国际邮件处理中心】", (4, 14)),
@@ -866,10 +276,10 @@ class _Maker:
         ]
 
     def port_for(self, place: Place) -> tuple[str, str]:
-        for port, city in _PORTS:
+        for port, city in PORTS:
             if city == place.city:
                 return port, city
-        return self.rng.choice(_PORTS)
+        return self.rng.choice(PORTS)
 
 
 # --------------------------------------------------------------------------- cutting the route by status
@@ -935,7 +345,7 @@ def _final_steps(m: _Maker, d: _Draft, signer_text: str) -> list[_Step]:
     if status == "delivery_failed" and reason:
         return [_Step("delivery_failed", dest.label, f"派送不成功：{reason}", (1, 5))]
     if status == "delivery_failed":
-        why = m.rng.choice(_FAILED_DELIVERY_REASONS)
+        why = m.rng.choice(FAILED_DELIVERY_REASONS)
         return [
             _Step(
                 "delivery_failed", dest.label, f"派送不成功：{why}，快件已退回【{station}】，将于明日再次派送", (1, 5)
@@ -1000,7 +410,7 @@ def _signed(m: _Maker, d: _Draft) -> tuple[dict[str, Any], str]:
     """Proof of delivery and the text of the delivered scan."""
     spec, dest, rng = d.spec, d.destination, m.rng
     signer = spec.signed_by or ("本人" if spec.direction == "outbound" else rng.choice(SIGNERS))
-    compound = rng.choice(_COMPOUNDS)
+    compound = rng.choice(COMPOUNDS)
     code = spec.pickup_code
     if signer == "快递柜":
         location = spec.delivery_location or f"{rng.choice(LOCKER_BRANDS)}({dest.road}店)"
@@ -1013,7 +423,7 @@ def _signed(m: _Maker, d: _Draft) -> tuple[dict[str, Any], str]:
         text = f"您的快件已由【{location}】代收，请凭取件码及时取件"
     else:
         location = spec.delivery_location or {
-            "前台": f"{rng.choice(_TOWERS)}大厦前台",
+            "前台": f"{rng.choice(TOWERS)}大厦前台",
             "门卫": f"{compound}门卫室",
         }.get(signer, dest.label)
         text = f"您的快件已签收，签收人：{signer}。感谢使用{d.carrier.name}，期待再次为您服务"
@@ -1030,22 +440,22 @@ def _party(m: _Maker, place: Place, name: str | None = None, phone: str | None =
 def _goods(m: _Maker, d: _Draft) -> tuple[str, float, float]:
     """Goods, declared value and weight."""
     rng, spec = m.rng, d.spec
-    international = [(name, values, weights) for name, values, weights in _INTERNATIONAL_GOODS]
+    international = [(name, values, weights) for name, values, weights in INTERNATIONAL_GOODS]
     domestic = [
-        (name, values, weights) for name, service, values, weights in _DOMESTIC_GOODS if spec.service in (service, None)
+        (name, values, weights) for name, service, values, weights in DOMESTIC_GOODS if spec.service in (service, None)
     ]
-    named = [g for g in international + [(g[0], g[2], g[3]) for g in _DOMESTIC_GOODS] if g[0] == spec.goods]
+    named = [g for g in international + [(g[0], g[2], g[3]) for g in DOMESTIC_GOODS] if g[0] == spec.goods]
     if named:
         goods, values, weights = named[0]
     elif spec.direction != "domestic":
         goods, values, weights = rng.choice(international)
     else:
-        goods, values, weights = rng.choice(domestic or [(g[0], g[2], g[3]) for g in _DOMESTIC_GOODS])
+        goods, values, weights = rng.choice(domestic or [(g[0], g[2], g[3]) for g in DOMESTIC_GOODS])
     value = spec.declared_value if spec.declared_value is not None else float(round(rng.uniform(*values)))
     return spec.goods or goods, value, round(rng.uniform(*weights), 2)
 
 
-def _resolve(m: _Maker, spec: _Spec) -> _Spec:
+def _resolve(m: _Maker, spec: Spec) -> Spec:
     """Fill in the service, the exception reason source and places of a spec."""
     rng = m.rng
     service = spec.service
@@ -1058,16 +468,16 @@ def _resolve(m: _Maker, spec: _Spec) -> _Spec:
             service = "standard"
     origin, destination = spec.origin, spec.destination
     if spec.direction == "inbound":
-        origin = origin or rng.choice(_FOREIGN_PLACES)
+        origin = origin or rng.choice(FOREIGN_PLACES)
         destination = destination or m.cn_place()
     elif spec.direction == "outbound":
         origin = origin or m.cn_place()
-        destination = destination or rng.choice(_FOREIGN_PLACES[:-1])
+        destination = destination or rng.choice(FOREIGN_PLACES[:-1])
     else:
         origin = origin or m.cn_place()
         if destination is None:
             if spec.exception == "out_of_area":
-                destination = rng.choice(_REMOTE_PLACES)
+                destination = rng.choice(REMOTE_PLACES)
             elif service == "same_city":
                 destination = m.same_city_place(origin)
             else:
@@ -1075,7 +485,7 @@ def _resolve(m: _Maker, spec: _Spec) -> _Spec:
     return replace(spec, service=service, origin=origin, destination=destination)
 
 
-def _customs_status(spec: _Spec) -> str | None:
+def _customs_status(spec: Spec) -> str | None:
     if spec.direction == "domestic":
         return None
     if spec.customs:
@@ -1089,7 +499,7 @@ def _customs_status(spec: _Spec) -> str | None:
     return "cleared"
 
 
-def _exception_reason(m: _Maker, spec: _Spec, customs: str | None, duty: float | None) -> str | None:
+def _exception_reason(m: _Maker, spec: Spec, customs: str | None, duty: float | None) -> str | None:
     if spec.reason:
         return spec.reason
     if spec.exception == "delay":
@@ -1097,11 +507,11 @@ def _exception_reason(m: _Maker, spec: _Spec, customs: str | None, duty: float |
     if customs == "duty_unpaid":
         return f"需缴纳进口税款 {duty:.2f} 元，缴税后安排清关放行"
     if spec.exception:
-        return m.rng.choice(_REASONS[spec.exception])
+        return m.rng.choice(REASONS[spec.exception])
     return None
 
 
-def build_record(m: _Maker, raw_spec: _Spec) -> dict[str, Any]:
+def build_record(m: _Maker, raw_spec: Spec) -> dict[str, Any]:
     """One record in the import format."""
     spec = _resolve(m, raw_spec)
     if spec.status == "customs_hold" and spec.exception is None:
@@ -1157,10 +567,10 @@ def _base_record(m: _Maker, d: _Draft, goods: str, value: float, weight: float) 
     tier = spec.customer_tier or rng.choices([t.value for t in SHIPMENT_CUSTOMER_TIERS], (80, 15, 5))[0]
     sender = _party(m, d.origin)
     if spec.direction == "inbound":
-        sender["name"] = rng.choice(_FOREIGN_SENDERS)
-        sender["phone"] = f"+{_DIALLING_CODES[d.origin.country_code]} {_digits(rng, 3)} {_digits(rng, 7)}"
+        sender["name"] = rng.choice(FOREIGN_SENDERS)
+        sender["phone"] = f"+{DIALLING_CODES[d.origin.country_code]} {_digits(rng, 3)} {_digits(rng, 7)}"
     elif rng.random() < 0.4:
-        sender["name"] = rng.choice(_MERCHANTS)
+        sender["name"] = rng.choice(MERCHANTS)
     record: dict[str, Any] = {
         "tracking_number": spec.tracking_number,
         "carrier": d.carrier.code,
@@ -1177,7 +587,7 @@ def _base_record(m: _Maker, d: _Draft, goods: str, value: float, weight: float) 
         "weight_kg": weight,
         "goods": goods,  # not in the schema: kept by the importer in Shipment.extra
     }
-    if sender["name"] in _MERCHANTS or spec.direction == "inbound":
+    if sender["name"] in MERCHANTS or spec.direction == "inbound":
         record["order_id"] = f"{rng.choice(('TB', 'JD', 'PDD', 'AMZ'))}{_digits(rng, 16)}"
     return record
 
@@ -1245,14 +655,14 @@ _RANDOM_EXCEPTIONS: dict[str, tuple[tuple[str | None, int], ...]] = {
 }
 
 
-def _random_spec(rng: random.Random) -> _Spec:
-    carriers, weights = zip(*_CARRIER_WEIGHTS, strict=True)
+def _random_spec(rng: random.Random) -> Spec:
+    carriers, weights = zip(*CARRIER_WEIGHTS, strict=True)
     carrier = rng.choices(carriers, weights)[0]
     if carrier in ("DHL", "UPS", "FEDEX") or (carrier == "EMS" and rng.random() < 0.5):
         direction = "inbound" if carrier != "EMS" or rng.random() < 0.6 else "outbound"
     else:
         direction = "domestic"
-    table = _STATUS_WEIGHTS_DOMESTIC if direction != "inbound" else _STATUS_WEIGHTS_INBOUND
+    table = STATUS_WEIGHTS_DOMESTIC if direction != "inbound" else STATUS_WEIGHTS_INBOUND
     statuses, status_weights = zip(*table, strict=True)
     status = rng.choices(statuses, status_weights)[0]
     if direction == "outbound" and status not in ("created", "picked_up", "in_transit", "delivered"):
@@ -1267,7 +677,7 @@ def _random_spec(rng: random.Random) -> _Spec:
     if status == "customs_hold":
         customs = rng.choice(("held", "duty_unpaid"))
         exception = "customs_hold"
-    return _Spec(carrier, status, direction=direction, exception=exception, customs=customs)
+    return Spec(carrier, status, direction=direction, exception=exception, customs=customs)
 
 
 # --------------------------------------------------------------------------- public API
@@ -1288,7 +698,7 @@ def showcase_records(now: datetime | None = None) -> list[dict[str, Any]]:
             _Maker(random.Random(spec.tracking_number), moment),
             replace(spec, customer_tier=spec.customer_tier or "regular"),
         )
-        for spec in _SHOWCASE_SPECS
+        for spec in SHOWCASE_SPECS
     ]
 
 
@@ -1301,11 +711,11 @@ def iter_demo_records(count: int, seed: int = 2026, now: datetime | None = None)
     yield from showcase[:count]
     rng = random.Random(seed)
     maker = _Maker(rng, moment)
-    used = {spec.tracking_number for spec in _SHOWCASE_SPECS}
+    used = {spec.tracking_number for spec in SHOWCASE_SPECS}
     for index in range(max(0, count - len(showcase))):
-        spec = _COVERAGE_SPECS[index] if index < len(_COVERAGE_SPECS) else _random_spec(rng)
+        spec = COVERAGE_SPECS[index] if index < len(COVERAGE_SPECS) else _random_spec(rng)
         if spec.direction == "inbound" and spec.origin is None:
-            spec = replace(spec, origin=rng.choice(_FOREIGN_PLACES))
+            spec = replace(spec, origin=rng.choice(FOREIGN_PLACES))
         country = spec.origin.country_code if spec.direction == "inbound" and spec.origin else "CN"
         number = make_tracking_number(rng, spec.carrier, country)
         while number in used:

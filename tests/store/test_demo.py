@@ -15,7 +15,6 @@ from sqlalchemy.orm import sessionmaker
 from bot.store.demo import (
     CUSTOMS_DOCUMENT_SETS,
     DELAY_REASONS,
-    SHOWCASE,
     SIGNERS,
     generate_demo_records,
     s10_check_digit,
@@ -23,6 +22,7 @@ from bot.store.demo import (
     ups_check_digit,
     write_demo_jsonl,
 )
+from bot.store.demo_data import SHOWCASE
 from bot.store.importer import import_jsonl, parse_datetime, validate_record
 from bot.store.models import CUSTOMS_STATUSES, EXCEPTION_TYPES, SERVICES, SHIPMENT_STATUSES
 from bot.store.repository import get_shipment

@@ -116,7 +116,8 @@ def test_every_class_wording_and_outcome_is_covered(conversations: list[evaluati
 
 
 def test_the_customers_parcels_are_not_the_demo_data(tmp_path: Path) -> None:
-    from bot.store.demo import SHOWCASE, generate_demo_records
+    from bot.store.demo import generate_demo_records
+    from bot.store.demo_data import SHOWCASE
 
     records = evaluation.fixture_records()
     ours = {evaluation.normalize_number(r["tracking_number"]) for r in records}
