@@ -357,6 +357,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "抱歉，您提供的尾号和运单登记的信息不一致，请再核对一下（还可以再试 {left} 次）。",
         "en": "Sorry, those digits don't match our records. Please check and try again ({left} attempt(s) left).",
     },
+    "verify_locked": {
+        "zh": "为保护收件人信息安全，这个包裹近期的验证尝试次数过多，在线验证已暂停，需要由人工客服为您核实身份。",
+        "en": "To protect the recipient's information, online verification for this parcel is paused after too many attempts, so a colleague will verify you instead.",
+    },
     "verify_ok": {"zh": "验证通过，谢谢您的配合！", "en": "Thanks, that matches — you're verified."},
     "verify_ok_nothing": {
         "zh": "验证通过，谢谢您的配合！请问接下来需要我帮您做什么？",

@@ -108,15 +108,6 @@ def remember(tracker: Tracker, keys: list[str]) -> list[EventType]:
     return [] if merged == old else [SlotSet("tracking_numbers", merged)]
 
 
-def verified_numbers(tracker: Tracker) -> list[str]:
-    value = tracker.get_slot("verified_numbers") or []
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
-def is_verified(tracker: Tracker, key: str) -> bool:
-    return key in verified_numbers(tracker)
-
-
 def phone_digits_in_message(tracker: Tracker) -> str | None:
     """The 4 digits the customer gave: the phone_last4 entity, else 4 lone digits."""
     for value in tracker.get_latest_entity_values("phone_last4"):

@@ -9,7 +9,7 @@ import re
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import catalogue, conversation, db, parcels, texts, windows
+from actions import catalogue, conversation, db, guard, parcels, texts, windows
 from actions.base import Context, ParcelAction, Shipments, say_not_found
 from actions.conversation import log_masked
 from actions.handoff import escalate_if_needed
@@ -193,7 +193,7 @@ class ActionChooseDeliveryOption(ParcelAction):
             ctx.say(ctx.t("opt_pick_window"), buttons=windows.buttons(ctx.lang))
             return [SlotSet("awaiting", REDELIVERY_WINDOW)]
         # forward: a new address is personal data, so verify first
-        if all(conversation.is_verified(ctx.tracker, s.tracking_key) for s in targets):
+        if all(guard.is_verified(ctx.tracker, ctx.settings, s.tracking_key) for s in targets):
             return ask_new_address(ctx)
         return [SlotSet("awaiting", None), *ask_verification(ctx, PURPOSE_ADDRESS_CHANGE)]
 
@@ -223,7 +223,7 @@ def change_address(ctx: Context, shipments: Shipments) -> list[EventType]:
             )
             continue
         # one parcel at a time: the first that can still change
-        if conversation.is_verified(ctx.tracker, key):
+        if guard.is_verified(ctx.tracker, ctx.settings, key):
             return ask_new_address(ctx)
         return ask_verification(ctx, PURPOSE_ADDRESS_CHANGE)
     return []
@@ -249,7 +249,7 @@ class ActionReceiveAddress(ParcelAction):
             return ask_for_number(ctx, conversation.CHANGE_ADDRESS)
         _, open_ones = _open_parcels(ctx)
         targets = [s for s in open_ones if s.status not in _ADDRESS_LOCKED]
-        verified = [s for s in targets if conversation.is_verified(ctx.tracker, s.tracking_key)]
+        verified = [s for s in targets if guard.is_verified(ctx.tracker, ctx.settings, s.tracking_key)]
         if not verified:
             if targets:
                 return [SlotSet("awaiting", None), *ask_verification(ctx, PURPOSE_ADDRESS_CHANGE)]

@@ -6,7 +6,7 @@ import logging
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, db, parcels, texts
+from actions import conversation, db, guard, parcels, texts
 from actions.base import Context, Shipments, awaiting_answer, say_not_found
 from actions.handoff import escalate_if_needed, is_high_value
 from actions.topics import ask_for_number, topic
@@ -68,7 +68,7 @@ def _shown_location(ctx: Context, shipment: Shipment) -> str:
     location = shipment.delivery.location if shipment.delivery else None
     if not location:
         return ""
-    return location if conversation.is_verified(ctx.tracker, shipment.tracking_key) else mask_text(location)
+    return location if guard.is_verified(ctx.tracker, ctx.settings, shipment.tracking_key) else mask_text(location)
 
 
 # --------------------------------------------------------------------------- signed, not received
@@ -112,7 +112,7 @@ def signed_not_received(ctx: Context, shipments: Shipments) -> list[EventType]:
             )
         ]
         if shipment.delivery is not None and shipment.delivery.pickup_code:
-            if conversation.is_verified(ctx.tracker, key):
+            if guard.is_verified(ctx.tracker, ctx.settings, key):
                 lines.append(pickup_details(ctx, shipment))
             else:
                 lines.append(ctx.t("snr_code_verify", category=category))

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import catalogue, conversation, db, parcels, texts
+from actions import catalogue, conversation, db, guard, parcels, texts
 from actions.base import Context, ParcelAction, Shipments
 from actions.db import StoreError
 from actions.topics import TOPICS, topic_of_action
@@ -283,6 +283,7 @@ def build_handoff(
     priority: Priority | None = None,
     done: list[str] | None = None,
     settings: Settings | None = None,
+    verified: bool = False,
 ) -> HandoffPayload:
     """The handoff payload (the value of the "handoff" key) from the facts.
 
@@ -306,7 +307,7 @@ def build_handoff(
         language=Language(texts.norm_lang(lang)),
         customer_tier=tier,
         sla_minutes=settings.sla_minutes(category),
-        verified=bool(conversation.verified_numbers(tracker)),
+        verified=verified,
     )
 
 
@@ -319,9 +320,11 @@ def hand_off(
     category: HandoffCategory | None = None,
     priority: Priority | None = None,
     done: list[str] | None = None,
+    lead: str | None = None,
 ) -> list[EventType]:
     """Tell the customer a colleague takes over and emit the handoff payload, once
-    per conversation (afterwards only reassure)."""
+    per conversation (afterwards only reassure). `lead`: the text key of the first
+    sentence, when it is not the reason's own."""
     if ctx.slot("handed_off"):
         ctx.say(ctx.t("handoff_already"))
         return []
@@ -335,9 +338,10 @@ def hand_off(
         priority=priority,
         done=done,
         settings=ctx.settings,
+        verified=guard.holds_any(ctx.tracker, ctx.settings),
     )
     joiner = " " if ctx.lang == "en" else ""
-    text = joiner.join([ctx.t(f"handoff_lead_{reason}"), ctx.t("handoff_tail")])
+    text = joiner.join([ctx.t(lead or f"handoff_lead_{reason}"), ctx.t("handoff_tail")])
     ctx.say(text, json_message={"handoff": payload.to_dict()})
     logger.info(
         "handoff %s: reason=%s category=%s priority=%s",

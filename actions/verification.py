@@ -1,5 +1,11 @@
 """Phone verification: the last 4 digits of the recipient's phone unlock the
-recipient's personal data (pickup code, delivery place) and address changes."""
+recipient's personal data (pickup code, delivery place) and address changes.
+
+Guessing is limited by bot.security (the shared database): each check counts as a
+failure for every parcel it is about and for the client (whatever the conversation or
+channel) before it runs; after VERIFY_MAX_FAILURES_PER_PARCEL / _PER_CLIENT failures
+only a human can verify. A passed check is a grant for this conversation that expires
+after VERIFY_IDLE_MINUTES without use and does not outlive the Rasa session."""
 
 from __future__ import annotations
 
@@ -7,13 +13,16 @@ import logging
 import re
 
 from rasa_sdk.events import EventType, SlotSet
+from sqlalchemy.exc import SQLAlchemyError
 
-from actions import conversation, parcels
+from actions import conversation, guard, parcels
 from actions.base import Context, ParcelAction, Shipments, say_not_found
 from actions.conversation import log_masked
+from actions.db import StoreError
 from actions.handoff import hand_off
 from actions.topics import ask_for_number
 from bot.contract import HandoffReason
+from bot.security import CLIENT, PARCEL, Subject
 from bot.store.models import Shipment
 
 logger = logging.getLogger(__name__)
@@ -87,17 +96,26 @@ class ActionVerifyPhone(ParcelAction):
         if not checkable:
             ctx.say(ctx.t("verify_unavailable", number=candidates[0].tracking_number))
             return []
+        client = Subject(CLIENT, guard.client_key(ctx.tracker))
+        subjects = {s.tracking_key: Subject(PARCEL, s.tracking_key) for s in checkable}
+        try:
+            lockout = guard.lockout(ctx.settings)
+            ticket = lockout.begin([*subjects.values(), client])  # counted as failed until proven
+        except SQLAlchemyError as exc:
+            raise StoreError(f"verification store error: {type(exc).__name__}") from exc
+        if ticket.locked:
+            return self._locked(ctx, shipments)
         matched = [s for s in checkable if _last4(s.recipient_phone) == digits]
         if not matched:
             return self._failed(ctx, shipments)
-        verified = conversation.verified_numbers(ctx.tracker)
-        verified += [s.tracking_key for s in matched if s.tracking_key not in verified]
+        proven = [subjects[s.tracking_key] for s in matched]
+        try:
+            lockout.succeeded(ticket, proven + ([client] if len(matched) == len(checkable) else []))
+            guard.grants(ctx.settings).grant(ctx.conversation_id, proven)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"verification store error: {type(exc).__name__}") from exc
         log_masked(logger, "recipient verified for %s", ", ".join(s.tracking_number for s in matched))
-        events: list[EventType] = [
-            SlotSet("verified_numbers", verified),
-            SlotSet("verification_attempts", 0),
-            SlotSet("verification_purpose", None),
-        ]
+        events: list[EventType] = [SlotSet("verification_attempts", 0), SlotSet("verification_purpose", None)]
         if purpose == PURPOSE_PICKUP_CODE:
             ctx.say("\n".join([ctx.t("verify_ok")] + [pickup_details(ctx, s) for s in matched]))
             return events
@@ -106,6 +124,13 @@ class ActionVerifyPhone(ParcelAction):
             return events + ask_new_address(ctx)
         ctx.say(ctx.t("verify_ok_nothing"))
         return events
+
+    def _locked(self, ctx: Context, shipments: Shipments) -> list[EventType]:
+        """Too many failures on this parcel or from this client (in any conversation):
+        the digits are not even compared; a human verifies."""
+        log_masked(logger, "recipient verification refused: locked after repeated failures")
+        events: list[EventType] = [SlotSet("verification_purpose", None), SlotSet("awaiting", None)]
+        return events + hand_off(ctx, "verification_failed", shipments=shipments, lead="verify_locked")
 
     def _failed(self, ctx: Context, shipments: Shipments) -> list[EventType]:
         attempts = int(ctx.slot("verification_attempts") or 0) + 1

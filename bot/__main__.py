@@ -5,6 +5,7 @@ shipments demo --count N        generate realistic demo shipments
 agents add USERNAME             create/update an agent (password on stdin)
 train [--force]                 train the Rasa model if its data changed
 serve                           start actions + Rasa (+ gateway) and wait
+privacy purge --older-than DAYS delete customer text older than DAYS (gateway + Rasa trackers)
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot import serve, training
+from bot import privacy, serve, training
 from bot.gateway import cli as agents_cli
 from bot.store import cli as shipments_cli
 
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     agents_cli.add_parser(commands)
     training.add_parser(commands)
     serve.add_parser(commands)
+    privacy.add_parser(commands)
     return parser
 
 

@@ -107,6 +107,39 @@ class Settings:
     # Evidence storage: "local" (files under DATA_DIR/evidence) or "local:/some/dir".
     evidence_storage: str = field(default_factory=lambda: _env("EVIDENCE_STORAGE", "local"))
 
+    # --- Security (bot/security, README "Security") ---
+    # Where the action server and Rasa listen, whatever BIND_HOST says (only the gateway faces clients).
+    internal_host: str = field(default_factory=lambda: _env("INTERNAL_HOST", "127.0.0.1"))
+    # Bearer token of Rasa's HTTP API (--auth-token) and of the action server; `serve` makes one per run when unset.
+    rasa_token: str = field(default_factory=lambda: _env("RASA_TOKEN", ""))
+    actions_token: str = field(default_factory=lambda: _env("ACTIONS_TOKEN", ""))
+    # Wrong answers to a personal-data check (phone digits ...) per parcel, across every conversation and
+    # channel, and per client (address / WeChat user), within VERIFY_LOCKOUT_MINUTES; then only a human verifies.
+    verify_max_failures_per_parcel: int = field(default_factory=lambda: _env_int("VERIFY_MAX_FAILURES_PER_PARCEL", 5))
+    verify_max_failures_per_client: int = field(default_factory=lambda: _env_int("VERIFY_MAX_FAILURES_PER_CLIENT", 10))
+    verify_lockout_minutes: float = field(default_factory=lambda: _env_float("VERIFY_LOCKOUT_MINUTES", 1440.0))
+    # A passed verification expires after this many minutes without use (and never outlives its conversation).
+    verify_idle_minutes: float = field(default_factory=lambda: _env_float("VERIFY_IDLE_MINUTES", 30.0))
+    # Failed agent logins per user name and per client address within LOGIN_WINDOW_MINUTES (then 429).
+    login_max_failures: int = field(default_factory=lambda: _env_int("LOGIN_MAX_FAILURES", 10))
+    login_window_minutes: float = field(default_factory=lambda: _env_float("LOGIN_WINDOW_MINUTES", 5.0))
+    # How often an open agent websocket re-checks its token (it also does on every message).
+    agent_ws_recheck_s: float = field(default_factory=lambda: _env_float("AGENT_WS_RECHECK_SECONDS", 30.0))
+    # Delete or mask customer text older than this many days, daily, in `serve` (0 = keep; run
+    # `python -m bot privacy purge --older-than DAYS` by hand instead).
+    privacy_retention_days: float = field(default_factory=lambda: _env_float("PRIVACY_RETENTION_DAYS", 0.0))
+    # Shared bearer secret of POST /webhooks/rest/webhook for trusted integrations (unset = open, as in Rasa).
+    rest_channel_token: str = field(default_factory=lambda: _env("REST_CHANNEL_TOKEN", ""))
+    # Reverse proxies whose X-Forwarded-For names the client (comma separated addresses or networks).
+    trusted_proxies: str = field(default_factory=lambda: _env("TRUSTED_PROXIES", ""))
+    # Customer messages allowed per conversation and per client address ("N per [M] unit", ";" between limits).
+    rate_limit_conversation: str = field(
+        default_factory=lambda: _env("RATE_LIMIT_CONVERSATION", "6 per 10 seconds; 30 per minute")
+    )
+    rate_limit_client: str = field(default_factory=lambda: _env("RATE_LIMIT_CLIENT", "60 per minute; 600 per hour"))
+    # Messages of one conversation that may wait while an earlier one is answered (more: "please slow down").
+    max_pending_messages: int = field(default_factory=lambda: _env_int("MAX_PENDING_MESSAGES", 3))
+
     def sla_minutes(self, category: str | None) -> int:
         """First-response SLA (minutes) of a handoff category."""
         for part in self.sla_minutes_spec.split(","):
@@ -115,12 +148,17 @@ class Settings:
                 return int(minutes.strip())
         return self.sla_default_minutes
 
+    @property
+    def internal_address(self) -> str:
+        """Where to reach the internal services (a wildcard bind address is reached on loopback)."""
+        return "127.0.0.1" if self.internal_host in ("0.0.0.0", "::", "") else self.internal_host
+
     def __post_init__(self) -> None:
         if not self.database_url:
             url = _env("DATABASE_URL", f"sqlite:///{self.data_dir / 'parcel.db'}")
             object.__setattr__(self, "database_url", url)
         if not self.rasa_url:
-            object.__setattr__(self, "rasa_url", _env("RASA_URL", f"http://127.0.0.1:{self.rasa_port}"))
+            object.__setattr__(self, "rasa_url", _env("RASA_URL", f"http://{self.internal_address}:{self.rasa_port}"))
         if not self.public_url:
             host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
             url = _env("PUBLIC_URL", f"http://{host}:{self.gateway_port}")

@@ -34,7 +34,7 @@ class ManagedProcess:
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - open for the process lifetime, closed in stop()
+        self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             self.cmd,
             cwd=ROOT_DIR,
@@ -60,7 +60,8 @@ class ManagedProcess:
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                 pass
             time.sleep(0.5)
-        raise RuntimeError(f"{self.name} did not answer {self.ready_url} within {timeout_s:.0f} s:\n{self.tail()}")
+        where = self.ready_url.split("?")[0]  # no token in the message
+        raise RuntimeError(f"{self.name} did not answer {where} within {timeout_s:.0f} s:\n{self.tail()}")
 
     def stop(self, grace_s: float = 10.0) -> None:
         if self.process and self.process.poll() is None:
@@ -85,12 +86,10 @@ class ManagedProcess:
 def rasa_endpoints_yaml(settings: Settings) -> str:
     """Action server, tracker store (same database server; SQLite file by default)
     and lock store (Redis when REDIS_URL is set, for several Rasa instances)."""
-    lines = [
-        "action_endpoint:",
-        f'  url: "http://127.0.0.1:{settings.actions_port}/webhook"',
-        "tracker_store:",
-        "  type: SQL",
-    ]
+    lines = ["action_endpoint:", f'  url: "http://{settings.internal_address}:{settings.actions_port}/webhook"']
+    if settings.actions_token:
+        lines += ["  headers:", f'    Authorization: "Bearer {settings.actions_token}"']
+    lines += ["tracker_store:", "  type: SQL"]
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         lines += ["  dialect: sqlite", f'  db: "{settings.data_dir / "rasa_tracker.db"}"']
@@ -116,7 +115,7 @@ def rasa_endpoints_yaml(settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
-def seed_demo_if_empty(settings: Settings, count: int = 300) -> None:
+def seed_demo_if_empty(settings: Settings, count: int = 300) -> bool:
     from sqlalchemy import func, select
 
     from bot.db import init_db, make_engine, make_session_factory
@@ -129,6 +128,7 @@ def seed_demo_if_empty(settings: Settings, count: int = 300) -> None:
     factory = make_session_factory(engine)
     with factory() as session:
         existing = session.execute(select(func.count(Shipment.id))).scalar_one()
+    loaded = False
     if existing:
         print(f"==> Shipment store has {existing} shipments", flush=True)
     else:
@@ -137,7 +137,9 @@ def seed_demo_if_empty(settings: Settings, count: int = 300) -> None:
         lines = [json.dumps(r, ensure_ascii=False, default=str) for r in generate_demo_records(count=count, seed=7)]
         summary = import_jsonl(lines, factory, progress=False)
         print(f"==> Loaded demo shipments: inserted={summary.inserted} rejected={summary.rejected}", flush=True)
+        loaded = summary.inserted > 0
     engine.dispose()
+    return loaded
 
 
 DEMO_AGENT = "demo"
@@ -145,7 +147,8 @@ DEMO_AGENT = "demo"
 
 def ensure_demo_agent(settings: Settings) -> str:
     """A supervisor account for trying the console on a laptop, created with a random
-    password on first start and kept in DATA_DIR/demo-agent.txt (only with demo data)."""
+    password and kept in DATA_DIR/demo-agent.txt. Only made in the run that loads the demo
+    shipments into an empty store: never in a store with real data, never re-created."""
     import secrets
 
     from bot.gateway.cli import add_agent
@@ -164,17 +167,52 @@ def ensure_demo_agent(settings: Settings) -> str:
     return password
 
 
+def prepare_demo(settings: Settings, seed_demo: bool) -> str | None:
+    """Demo shipments into an empty store and, in that same run only, the demo supervisor;
+    returns the demo password to print (also on later runs of that demo store)."""
+    if not seed_demo:
+        return None
+    if seed_demo_if_empty(settings):
+        return ensure_demo_agent(settings)
+    return existing_demo_password(settings)
+
+
+def existing_demo_password(settings: Settings) -> str | None:
+    """The demo supervisor's password from an earlier run (to print it again), if any."""
+    path = settings.data_dir / "demo-agent.txt"
+    return path.read_text().strip() if path.exists() else None
+
+
+def with_internal_tokens(settings: Settings) -> Settings:
+    """`settings` with RASA_TOKEN / ACTIONS_TOKEN, random ones for this run when unset
+    (Rasa's HTTP API and the action server accept only callers that know them)."""
+    import dataclasses
+    import secrets
+
+    return dataclasses.replace(
+        settings,
+        rasa_token=settings.rasa_token or secrets.token_urlsafe(32),
+        actions_token=settings.actions_token or secrets.token_urlsafe(32),
+    )
+
+
 def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
+    """The processes of the stack. Rasa and the action server listen on INTERNAL_HOST (only
+    the gateway listens on BIND_HOST) and need the tokens of `with_internal_tokens`."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT_DIR),
         "DATABASE_URL": settings.database_url,
         "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SANIC_HOST": settings.host,
-    }  # rasa_sdk binds SANIC_HOST
+        "INTERNAL_HOST": settings.internal_host,
+        "RASA_TOKEN": settings.rasa_token,
+        "ACTIONS_TOKEN": settings.actions_token,
+    }
     rasa_dir = settings.data_dir / "rasa"
     rasa_dir.mkdir(parents=True, exist_ok=True)
     endpoints = rasa_dir / "endpoints.yml"
+    endpoints.touch(mode=0o600)
+    endpoints.chmod(0o600)  # it holds the action server's token
     endpoints.write_text(rasa_endpoints_yaml(settings))
     credentials = rasa_dir / "credentials.yml"
     credentials.write_text("rest: {}\n")
@@ -182,8 +220,8 @@ def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
     processes = [
         ManagedProcess(
             "action server",
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
-            f"http://127.0.0.1:{settings.actions_port}/health",
+            [sys.executable, "-m", "bot.actions_server", "--port", str(settings.actions_port)],
+            f"http://{settings.internal_address}:{settings.actions_port}/health",
             logs / "actions.log",
             {**env, "ACTIONS_WARM_UP": "1"},
         ),
@@ -199,14 +237,16 @@ def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
                 "--port",
                 str(settings.rasa_port),
                 "--interface",
-                "127.0.0.1",
+                settings.internal_host,
                 "--enable-api",
+                "--auth-token",
+                settings.rasa_token,
                 "--endpoints",
                 str(endpoints),
                 "--credentials",
                 str(credentials),
             ],
-            f"http://127.0.0.1:{settings.rasa_port}/status",
+            f"http://{settings.internal_address}:{settings.rasa_port}/status?token={settings.rasa_token}",
             logs / "rasa.log",
             env,
         ),
@@ -228,10 +268,8 @@ def serve(settings: Settings, seed_demo: bool = True) -> int:
     if not model.exists():
         print(f"No trained model at {model}. Run `python -m bot train` first.", file=sys.stderr)
         return 2
-    demo_password = None
-    if seed_demo:
-        seed_demo_if_empty(settings)
-        demo_password = ensure_demo_agent(settings)
+    demo_password = prepare_demo(settings, seed_demo)
+    settings = with_internal_tokens(settings)
     processes = build_processes(settings, model)
     stopping = False
 
@@ -289,8 +327,8 @@ def print_urls(settings: Settings, processes: list[ManagedProcess], demo_passwor
             flush=True,
         )
     print(
-        f"  Rasa server:   http://127.0.0.1:{settings.rasa_port}   Action server: "
-        f"http://127.0.0.1:{settings.actions_port}",
+        f"  Rasa server:   http://{settings.internal_address}:{settings.rasa_port}   Action server: "
+        f"http://{settings.internal_address}:{settings.actions_port}  (internal: INTERNAL_HOST)",
         flush=True,
     )
     print(f"  Database:      {make_url(settings.database_url).render_as_string(hide_password=True)}", flush=True)

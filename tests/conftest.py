@@ -52,7 +52,7 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
     temporary DATA_DIR (SQLite) holding the demo shipments, like `python -m bot serve`
     (the gateway itself runs in-process in the tests). Fails without a trained model."""
     from bot.config import Settings
-    from bot.serve import build_processes, seed_demo_if_empty
+    from bot.serve import build_processes, seed_demo_if_empty, with_internal_tokens
     from bot.training import model_path
 
     model = model_path()
@@ -74,7 +74,7 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
     patch.delenv("REDIS_URL", raising=False)
     processes = []
     try:
-        settings = Settings()
+        settings = with_internal_tokens(Settings())
         seed_demo_if_empty(settings)
         processes = [p for p in build_processes(settings, model) if p.name != "gateway"]
     finally:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from bot.config import load_settings
-from bot.pii import PiiMaskingFilter
+from bot.logs import configure_logging
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
@@ -18,33 +17,6 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info("%s %s %s %.1fms", request.method, request.path, response.status, time * 1000)
-
-
-class GuardedPiiMaskingFilter(PiiMaskingFilter):
-    """PiiMaskingFilter that does not re-enter itself: loading the masker (jieba) logs,
-    and masking that record would wait on the masker's own lock forever."""
-
-    _inside = threading.local()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(self._inside, "active", False):
-            return True  # a record logged by the masker itself (jieba start-up lines)
-        self._inside.active = True
-        try:
-            return super().filter(record)
-        finally:
-            self._inside.active = False
-
-
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(GuardedPiiMaskingFilter())  # no phone numbers, addresses or names in the logs
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    for noisy in ("engineio", "socketio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def main() -> int:

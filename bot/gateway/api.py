@@ -16,6 +16,7 @@ from bot.cases import service as case_service
 from bot.cases.service import CaseError
 from bot.contract import AgentRole, ConversationState, HandoffStatus, Language, labels_document
 from bot.gateway import auth as authn
+from bot.gateway.clients import request_client
 from bot.gateway.db import (
     active_handoff,
     assigned_count,
@@ -26,7 +27,7 @@ from bot.gateway.db import (
 )
 from bot.gateway.hub import Viewer
 from bot.gateway.inputs import clean_text, is_clean_id, is_uuid, parse_db_int, read_json_object
-from bot.gateway.keys import DB_KEY, HUB_KEY, QUEUE_KEY, SETTINGS_KEY, THROTTLE_KEY
+from bot.gateway.keys import DB_KEY, HUB_KEY, LOGIN_LOCKOUT_KEY, QUEUE_KEY, SETTINGS_KEY
 from bot.gateway.models import Agent, Conversation, Handoff, Message, Note
 from bot.gateway.queue import QueueError, can_view
 from bot.gateway.responses import bad_request, json_error, json_response
@@ -41,6 +42,7 @@ from bot.gateway.serializers import (
     queue_item,
 )
 from bot.gateway.texts import canned_replies
+from bot.security import LOGIN_CLIENT, LOGIN_USER, Subject
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ TOKEN = "token"
 PUBLIC_API = {"/api/login", "/api/ws", "/api/labels"}
 MAX_TEXT = 4000
 MAX_TRANSCRIPT = 1000
+# Close code of an agent websocket whose session ended (logout, expiry, deactivation): 4000-4999 are the application's.
+WS_SESSION_ENDED = 4001
 
 
 def _now(request: web.Request) -> datetime:
@@ -125,11 +129,13 @@ async def login(request: web.Request) -> web.Response:
         or password != clean_text(password)
     ):
         return json_error(400, "bad_request", "'username' and 'password' are required strings")
-    throttle = request.app[THROTTLE_KEY]
-    keys = (f"user:{username.lower()}", f"addr:{request.remote}")
-    if throttle.blocked(*keys):
-        return json_error(429, "too_many_attempts", "too many failed logins, try again in a few minutes")
     db, settings = request.app[DB_KEY], request.app[SETTINGS_KEY]
+    lockout = request.app[LOGIN_LOCKOUT_KEY]
+    client = request_client(request, settings.trusted_proxies)
+    # The failure is counted *before* the (slow) hash: concurrent guesses cannot all pass the limit.
+    ticket = lockout.begin([Subject(LOGIN_USER, username.strip().lower()), Subject(LOGIN_CLIENT, client)])
+    if ticket.locked:
+        return json_error(429, "too_many_attempts", "too many failed logins, try again in a few minutes")
 
     now = _now(request)
 
@@ -144,9 +150,8 @@ async def login(request: web.Request) -> web.Response:
 
     result = await asyncio.get_running_loop().run_in_executor(None, check)  # PBKDF2 is slow on purpose
     if result is None:
-        throttle.failed(*keys)
         return json_error(401, "invalid_credentials")
-    throttle.succeeded(*keys)
+    lockout.succeeded(ticket)  # withdraws this attempt only: earlier failures keep counting
     token, agent = result
     return json_response({"token": token, "agent": agent_view(agent)})
 
@@ -154,6 +159,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     with request.app[DB_KEY].session() as session:
         authn.revoke_token(session, request[TOKEN])
+    await request.app[HUB_KEY].close_token(authn.token_digest(request[TOKEN]), "logged out")
     return json_response({"ok": True})
 
 
@@ -254,13 +260,14 @@ def _may_view(session: Any, agent: Agent, conversation: Conversation) -> bool:
         return True
     if can_view(agent, active_handoff(session, conversation.id)):
         return True
-    # An agent keeps (read) access to the chat they resolved, to see the customer's
-    # rating arrive, and to the one they handed back while it is open.
+    # The agent who resolved a chat may read it until the customer rates it (they see the
+    # rating arrive); a hand-back to the bot ends the agent's access at once.
     latest = current_handoff(session, conversation.id)
     if (
         latest is not None
         and latest.agent_id == agent.id
-        and (latest.status == HandoffStatus.RESOLVED or conversation.state != ConversationState.CLOSED)
+        and latest.status == HandoffStatus.RESOLVED
+        and conversation.state == ConversationState.CSAT_PENDING
     ):
         return True
     # The owner of a case reads the conversations it came from.
@@ -334,13 +341,19 @@ async def claim(request: web.Request) -> web.Response:
     return json_response({"handoff": view})
 
 
+def _may_write(session: Any, agent: Agent, conversation: Conversation) -> bool:
+    """Notes and replies: supervisors, the agent holding the chat, agents who may take it."""
+    return agent.role == "supervisor" or can_view(agent, active_handoff(session, conversation.id))
+
+
 async def _check_conversation(request: web.Request) -> str:
+    """The conversation of the route, if the agent may act on it (read-only access is not enough)."""
     conversation_id = request.match_info["id"]
     with request.app[DB_KEY].session() as session:
         conversation = session.get(Conversation, conversation_id) if is_uuid(conversation_id) else None
         if conversation is None:
             raise QueueError("not_found", 404)
-        if not _may_view(session, request[AGENT], conversation):
+        if not _may_write(session, request[AGENT], conversation):
             raise QueueError("forbidden", 403)
     return conversation_id
 
@@ -403,6 +416,9 @@ async def get_canned_replies(request: web.Request) -> web.Response:
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:
+    """The agent's live events. The token is checked when the socket opens, again on every
+    message and every AGENT_WS_RECHECK_SECONDS: logout, expiry and deactivation close it
+    (a logout at once, through the hub)."""
     token = request.query.get("token") or bearer_token(request)
     db = request.app[DB_KEY]
     now = _now(request)
@@ -415,18 +431,36 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     ws = web.WebSocketResponse(heartbeat=25.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
     hub = request.app[HUB_KEY]
-    hub.add(Viewer(agent.id, agent.role, agent.tier), ws)
+    hub.add(Viewer(agent.id, agent.role, agent.tier), ws, authn.token_digest(token))
+
+    def still_valid() -> bool:
+        with db.session() as session:
+            current = authn.agent_for_token(session, token, _now(request))
+            if current is not None:
+                authn.touch_agent(session, current, _now(request))
+            return current is not None
+
+    async def recheck() -> None:
+        interval = max(0.05, request.app[SETTINGS_KEY].agent_ws_recheck_s)
+        while not ws.closed:
+            await asyncio.sleep(interval)
+            if not ws.closed and not still_valid():
+                await ws.close(code=WS_SESSION_ENDED, message=b"session ended")
+
+    checker = asyncio.create_task(recheck())
     try:
         await ws.send_json({"type": "queue_changed"})
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
-                with db.session() as session:
-                    authn.touch_agent(session, agent, _now(request))
+                if not still_valid():
+                    await ws.close(code=WS_SESSION_ENDED, message=b"session ended")
+                    break
                 if msg.data == "ping":
                     await ws.send_str("pong")
             elif msg.type == WSMsgType.ERROR:
                 break
     finally:
+        checker.cancel()
         hub.remove(agent.id, ws)
         with db.session() as session:
             authn.touch_agent(session, agent, _now(request), 0)  # the grace period starts now

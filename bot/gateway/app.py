@@ -16,7 +16,6 @@ from aiohttp import web
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
 from bot.gateway import api, case_api, upload
-from bot.gateway.auth import LoginThrottle
 from bot.gateway.channels.base import Channel
 from bot.gateway.channels.rest import RestChannel
 from bot.gateway.channels.socketio import SocketIOChannel
@@ -28,12 +27,12 @@ from bot.gateway.keys import (
     DB_KEY,
     HUB_KEY,
     LOCKS_KEY,
+    LOGIN_LOCKOUT_KEY,
     QUEUE_KEY,
     RASA_KEY,
     REGISTRY_KEY,
     ROUTER_KEY,
     SETTINGS_KEY,
-    THROTTLE_KEY,
 )
 from bot.gateway.locks import KeyedLocks
 from bot.gateway.outbound import ChannelRegistry
@@ -41,6 +40,7 @@ from bot.gateway.queue import QueueService
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.responses import json_error
 from bot.gateway.router import Router
+from bot.security import login_lockout
 
 logger = logging.getLogger(__name__)
 
@@ -135,13 +135,33 @@ def customer_channels() -> list[Channel]:
     return [RestChannel(), SocketIOChannel(), OfficialAccountChannel(), WeComChannel()]
 
 
+PURGE_INTERVAL_S = 24 * 3600
+
+
+async def _purge_daily(settings: Settings) -> None:
+    """PRIVACY_RETENTION_DAYS: remove old customer text at start-up, then once a day (bot/privacy.py)."""
+    from datetime import timedelta
+
+    from bot.privacy import purge
+
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            await loop.run_in_executor(None, purge, settings, timedelta(days=settings.privacy_retention_days))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("privacy purge failed (retried in a day)")
+        await asyncio.sleep(PURGE_INTERVAL_S)
+
+
 def create_app(
     settings: Settings | None = None, clock: Callable[[], datetime] = utcnow, monitor: bool = True
 ) -> web.Application:
     settings = settings or load_settings()
     app = web.Application(middlewares=[error_middleware, api.api_auth_middleware], client_max_size=MAX_BODY_BYTES)
     db = Database(settings.database_url)
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, token=settings.rasa_token)
     hub = Hub()
     registry = ChannelRegistry()
     locks = KeyedLocks()
@@ -155,7 +175,7 @@ def create_app(
     app[LOCKS_KEY] = locks
     app[QUEUE_KEY] = queue
     app[ROUTER_KEY] = router
-    app[THROTTLE_KEY] = LoginThrottle()
+    app[LOGIN_LOCKOUT_KEY] = login_lockout(db.factory, settings, clock)
     app[CHANNELS_KEY] = {}
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -180,7 +200,15 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    app.cleanup_ctx.extend([database_ctx, rasa_ctx, masking_ctx, monitor_ctx])
+    async def privacy_ctx(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(_purge_daily(settings)) if settings.privacy_retention_days > 0 else None
+        yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.cleanup_ctx.extend([database_ctx, rasa_ctx, masking_ctx, monitor_ctx, privacy_ctx])
 
     async def close_websockets(app: web.Application) -> None:
         await hub.close_all()

@@ -1,5 +1,7 @@
-"""Agent passwords (PBKDF2-HMAC-SHA256, per-user salt) and bearer tokens (only their
-SHA-256 is stored)."""
+"""Agent passwords (PBKDF2-HMAC-SHA256, per-user salt, OWASP's current iteration count;
+older hashes are upgraded at the next login) and bearer tokens (only their SHA-256 is
+stored). Failed logins are limited by bot.security (`login_lockout`: per user name and
+per client address, reserved before the password is hashed)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
-from collections import deque
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from bot.clock import utcnow
 from bot.gateway.models import Agent, AgentToken
 
-PBKDF2_ITERATIONS = 260_000
+# OWASP Password Storage Cheat Sheet (2023-): PBKDF2-HMAC-SHA256 with 600,000 iterations.
+PBKDF2_ITERATIONS = 600_000
 _SCHEME = "pbkdf2_sha256"
 # Verified against when the username is unknown, so timing does not reveal which users exist.
 _DUMMY_HASH: str | None = None
@@ -41,6 +42,15 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(digest, expected)
 
 
+def needs_rehash(stored: str) -> bool:
+    """A hash made with fewer iterations (or another scheme) than today's."""
+    try:
+        scheme, iterations, _, _ = stored.split("$")
+        return scheme != _SCHEME or int(iterations) < PBKDF2_ITERATIONS
+    except ValueError:
+        return True
+
+
 def _dummy_hash() -> str:
     global _DUMMY_HASH
     if _DUMMY_HASH is None:
@@ -53,7 +63,11 @@ def authenticate_password(session: Session, username: str, password: str) -> Age
     if agent is None or not agent.active:
         verify_password(password, _dummy_hash())
         return None
-    return agent if verify_password(password, agent.password_hash) else None
+    if not verify_password(password, agent.password_hash):
+        return None
+    if needs_rehash(agent.password_hash):
+        agent.password_hash = hash_password(password)
+    return agent
 
 
 def token_digest(token: str) -> str:
@@ -84,6 +98,11 @@ def revoke_token(session: Session, token: str) -> None:
     session.execute(delete(AgentToken).where(AgentToken.token_hash == token_digest(token)))
 
 
+def revoke_agent_tokens(session: Session, agent_id: int) -> int:
+    """End every session of an agent (password reset, deactivation)."""
+    return int(session.execute(delete(AgentToken).where(AgentToken.agent_id == agent_id)).rowcount or 0)
+
+
 def touch_agent(session: Session, agent: Agent, now: datetime, min_interval_s: float = 2.0) -> None:
     """Record that the agent is around (throttled to spare writes)."""
     if agent.last_seen_at is None or (now - agent.last_seen_at).total_seconds() >= min_interval_s:
@@ -94,30 +113,3 @@ def touch_agent(session: Session, agent: Agent, now: datetime, min_interval_s: f
             .execution_options(synchronize_session=False)
         )
         agent.last_seen_at = now
-
-
-class LoginThrottle:
-    """At most `limit` failed logins per key (username or address) per `window_s`."""
-
-    def __init__(self, limit: int = 10, window_s: float = 300.0) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        cutoff = time.monotonic() - self.window_s
-        while q and q[0] < cutoff:
-            q.popleft()
-        return q
-
-    def blocked(self, *keys: str) -> bool:
-        return any(len(self._recent(k)) >= self.limit for k in keys)
-
-    def failed(self, *keys: str) -> None:
-        for k in keys:
-            self._recent(k).append(time.monotonic())
-
-    def succeeded(self, *keys: str) -> None:
-        for k in keys:
-            self._failures.pop(k, None)

@@ -1,5 +1,7 @@
 """`python -m bot agents add USERNAME [--role agent|supervisor] [--tier 1|2|3]
-[--display-name X] [--max-chats N]` — the password is read from stdin (one line)."""
+[--display-name X] [--max-chats N]` — the password is read from stdin (one line); for an
+existing agent this is a password reset and ends all their sessions.
+`python -m bot agents deactivate USERNAME` — no more logins; open sessions end."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ def add_agent(
     database_url: str | None = None,
 ) -> tuple[int, bool]:
     """Create or update an agent; returns (agent id, created)."""
-    from bot.gateway.auth import hash_password
+    from bot.gateway.auth import hash_password, revoke_agent_tokens
     from bot.gateway.db import Database
     from bot.gateway.models import Agent
 
@@ -38,6 +40,8 @@ def add_agent(
             elif display_name:
                 agent.display_name = display_name
             agent.password_hash = hash_password(password)
+            if not created:
+                revoke_agent_tokens(session, agent.id)  # a password reset ends every open session
             agent.role = role
             agent.tier = tier
             agent.active = True
@@ -47,6 +51,34 @@ def add_agent(
             return agent.id, created
     finally:
         db.dispose()
+
+
+def deactivate_agent(username: str, database_url: str | None = None) -> bool:
+    """Stop an agent from logging in and end their sessions; False when there is no such agent."""
+    from bot.gateway.auth import revoke_agent_tokens
+    from bot.gateway.db import Database
+    from bot.gateway.models import Agent
+
+    db = Database(database_url or load_settings().database_url)
+    db.init()
+    try:
+        with db.session() as session:
+            agent = session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
+            if agent is None:
+                return False
+            agent.active = False
+            revoke_agent_tokens(session, agent.id)
+            return True
+    finally:
+        db.dispose()
+
+
+def _deactivate(args: argparse.Namespace) -> int:
+    if not deactivate_agent(args.username.strip()):
+        print(f"no agent {args.username!r}", file=sys.stderr)
+        return 1
+    print(f"deactivated {args.username}; their open sessions are ended")
+    return 0
 
 
 def _add(args: argparse.Namespace) -> int:
@@ -83,3 +115,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--display-name", dest="display_name")
     add.add_argument("--max-chats", dest="max_chats", type=int)
     add.set_defaults(handler=_add)
+    deactivate = sub.add_parser("deactivate", help="stop an agent from logging in (ends their sessions)")
+    deactivate.add_argument("username")
+    deactivate.set_defaults(handler=_deactivate)

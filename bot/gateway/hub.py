@@ -28,10 +28,10 @@ class Viewer:
     tier: int
 
 
-def audience_filter(handoff: Handoff | None):  # type: ignore[no-untyped-def]
+def audience_filter(handoff: Handoff | None, former_agent: bool = False):  # type: ignore[no-untyped-def]
     """Who hears about a conversation: supervisors, the agent holding it (or who
-    resolved it: they see the satisfaction rating arrive, or handed it back), and
-    while it waits every agent of its tier or above."""
+    resolved it: they see the satisfaction rating arrive), and while it waits every
+    agent of its tier or above."""
 
     def allowed(viewer: Viewer) -> bool:
         if viewer.role == AgentRole.SUPERVISOR:
@@ -39,7 +39,10 @@ def audience_filter(handoff: Handoff | None):  # type: ignore[no-untyped-def]
         if handoff is None:
             return False
         if handoff.agent_id == viewer.agent_id:
-            return True  # assigned to them, or just resolved / handed back by them
+            # assigned to them, or resolved by them (they see the rating arrive); a chat they
+            # handed back to the bot is none of their business any more
+            # (`former_agent`: a state change without content still tells them it is gone)
+            return former_agent or handoff.status != HandoffStatus.RETURNED_TO_BOT
         if handoff.status == HandoffStatus.WAITING:
             return viewer.tier >= handoff.tier
         return False
@@ -51,13 +54,23 @@ class Hub:
     def __init__(self) -> None:
         self._sockets: dict[int, set[web.WebSocketResponse]] = {}
         self._viewers: dict[int, Viewer] = {}
+        self._tokens: dict[web.WebSocketResponse, str] = {}  # socket -> digest of the token that opened it
         self._order = asyncio.Lock()
 
-    def add(self, viewer: Viewer, ws: web.WebSocketResponse) -> None:
+    def add(self, viewer: Viewer, ws: web.WebSocketResponse, token_digest: str = "") -> None:
         self._viewers[viewer.agent_id] = viewer
         self._sockets.setdefault(viewer.agent_id, set()).add(ws)
+        self._tokens[ws] = token_digest
+
+    async def close_token(self, token_digest: str, reason: str = "session ended") -> int:
+        """Close the websockets opened with a token (its agent logged out); returns how many."""
+        closing = [ws for ws, digest in list(self._tokens.items()) if digest == token_digest]
+        for ws in closing:
+            await ws.close(code=4001, message=reason.encode()[:120])
+        return len(closing)
 
     def remove(self, agent_id: int, ws: web.WebSocketResponse) -> None:
+        self._tokens.pop(ws, None)
         sockets = self._sockets.get(agent_id)
         if sockets is not None:
             sockets.discard(ws)
@@ -91,7 +104,7 @@ class Hub:
         self, conversation_id: str, state: str, handoff: Handoff | None, csat: int | None = None
     ) -> None:
         """State change of a conversation; `csat` when it closed with the customer's rating."""
-        allowed = audience_filter(handoff)
+        allowed = audience_filter(handoff, former_agent=True)
         viewers = [v for v in self._viewers.values() if allowed(v)]
         event: dict[str, Any] = {"type": "conversation_updated", "conversation_id": conversation_id, "state": state}
         if csat is not None:
@@ -124,3 +137,4 @@ class Hub:
                 await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
         self._sockets.clear()
         self._viewers.clear()
+        self._tokens.clear()

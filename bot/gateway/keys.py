@@ -7,7 +7,6 @@ from typing import Any
 from aiohttp import web
 
 from bot.config import Settings
-from bot.gateway.auth import LoginThrottle
 from bot.gateway.db import Database
 from bot.gateway.hub import Hub
 from bot.gateway.locks import KeyedLocks
@@ -15,6 +14,7 @@ from bot.gateway.outbound import ChannelRegistry
 from bot.gateway.queue import QueueService
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.router import Router
+from bot.security import Lockout
 
 SETTINGS_KEY = web.AppKey("settings", Settings)
 DB_KEY = web.AppKey("db", Database)
@@ -24,6 +24,7 @@ REGISTRY_KEY = web.AppKey("registry", ChannelRegistry)
 LOCKS_KEY = web.AppKey("locks", KeyedLocks)
 QUEUE_KEY = web.AppKey("queue", QueueService)
 ROUTER_KEY = web.AppKey("router", Router)
-THROTTLE_KEY = web.AppKey("login_throttle", LoginThrottle)
+# Failed agent logins (bot.security, shared database).
+LOGIN_LOCKOUT_KEY = web.AppKey("login_lockout", Lockout)
 # Extra per-app objects of the channels (socket.io server, long-poll notifier ...).
 CHANNELS_KEY = web.AppKey("channels", dict[str, Any])

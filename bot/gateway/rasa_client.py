@@ -20,8 +20,12 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout_s: float, session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self, base_url: str, timeout_s: float, session: aiohttp.ClientSession | None = None, token: str = ""
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Rasa's HTTP API (tracker events) runs with --auth-token; the REST channel needs none.
+        self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session = session
         self._own_session = session is None
@@ -40,10 +44,10 @@ class RasaClient:
         if self._own_session and self._session is not None and not self._session.closed:
             await self._session.close()
 
-    async def _post(self, path: str, body: Any) -> Any:
+    async def _post(self, path: str, body: Any, params: dict[str, str] | None = None) -> Any:
         url = f"{self.base_url}{path}"
         try:
-            async with self.session.post(url, json=body, timeout=self.timeout) as response:
+            async with self.session.post(url, json=body, params=params, timeout=self.timeout) as response:
                 if response.status >= 500:
                     raise RasaUnavailable(f"Rasa answered {response.status} on {path}")
                 if response.status >= 400:
@@ -68,7 +72,10 @@ class RasaClient:
     async def set_slot(self, conversation_id: str, name: str, value: Any) -> None:
         """Append a `slot` event to the conversation's tracker (needs `rasa run --enable-api`)."""
         event = {"event": "slot", "name": name, "value": value}
-        await self._post(f"/conversations/{conversation_id}/tracker/events?include_events=NONE", event)
+        params = {"include_events": "NONE"}
+        if self.token:
+            params["token"] = self.token
+        await self._post(f"/conversations/{conversation_id}/tracker/events", event, params)
 
 
 def _dumps(value: Any) -> str:

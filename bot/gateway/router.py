@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.cases import wording
@@ -30,7 +31,7 @@ from bot.contract import (
     MessageRole,
     Priority,
 )
-from bot.gateway import texts
+from bot.gateway import payloads, texts
 from bot.gateway.db import Database, active_handoff, add_message, open_conversation, resolved_handoff
 from bot.gateway.hub import Hub
 from bot.gateway.inputs import clean_text
@@ -116,12 +117,26 @@ class Router:
         self.clock = clock
 
     async def handle_customer_message(
-        self, channel: str, channel_user_id: str, text: str, metadata: dict[str, Any] | None = None
+        self,
+        channel: str,
+        channel_user_id: str,
+        text: str,
+        metadata: dict[str, Any] | None = None,
+        client: str | None = None,
     ) -> list[OutboundMessage]:
-        """Store the message, then answer it (in arrival order for this customer)."""
+        """Store the message, then answer it (in arrival order for this customer).
+        `client`: who sends it as far as the channel can tell (an address key, see
+        bot/gateway/clients.py); the bot's verification lockout counts failures per client."""
         text = clean_text(text or "")[: self.settings.max_message_chars]
         if not text.strip():
             return []  # nothing was said (only control characters)
+        # What Rasa gets: the customer's metadata (size-checked), then the gateway's own keys,
+        # which the customer cannot set.
+        metadata = {
+            **_safe_metadata(metadata),
+            "channel": channel,
+            "client": client or f"{channel}:{channel_user_id}",
+        }
         now = self.clock()
         # Stored before anything else (no await before the lock is queued for).
         with self.db.session() as session:
@@ -238,9 +253,15 @@ class Router:
         with self.db.session() as session:
             conversation = session.get(Conversation, conversation_id)
             channel = conversation.channel
-        rasa_metadata = {**_safe_metadata(metadata), "channel": channel}
+            offered, first_message = self._offered_payloads(session, conversation_id, message_id)
+        rasa_metadata = {**(metadata or {}), "channel": channel}
+        bot_text = payloads.for_the_bot(text, offered, first_message)
+        if bot_text is None:
+            return _Turn([], conversation_id, message_id)  # only slashes: nothing to answer
+        if bot_text != text:
+            logger.info("conversation %s: an intent payload the bot did not offer is read as text", conversation_id)
         try:
-            raw = await self.rasa.send_message(conversation_id, text, rasa_metadata)
+            raw = await self.rasa.send_message(conversation_id, bot_text, rasa_metadata)
         except RasaUnavailable as error:
             logger.warning("Rasa unavailable for conversation %s: %s", conversation_id, error)
             return await self._busy_turn(conversation_id, message_id, text)
@@ -309,6 +330,43 @@ class Router:
         await self._tell_agents(conversation_id, rows, verified, handoff)
         await cases.cases_changed()
         return _Turn([reply], conversation_id, message_id)
+
+    @staticmethod
+    def _offered_payloads(session: Session, conversation_id: str, message_id: int) -> tuple[list[str], bool]:
+        """The button payloads of the bot's last reply before customer message `message_id`
+        (the messages since the customer's previous one), and whether this is the
+        conversation's first message."""
+        previous = session.execute(
+            select(func.max(Message.id)).where(
+                Message.conversation_id == conversation_id, Message.role == "customer", Message.id < message_id
+            )
+        ).scalar_one()
+        replies = (
+            session.execute(
+                select(Message.payload).where(
+                    Message.conversation_id == conversation_id,
+                    Message.role == "bot",
+                    Message.id > (previous or 0),
+                    Message.id < message_id,
+                )
+            )
+            .scalars()
+            .all()
+        )
+        offered = [
+            str(button.get("payload") or "")
+            for payload in replies
+            if isinstance(payload, dict)
+            for button in payload.get("buttons") or []
+            if isinstance(button, dict)
+        ]
+        first = (
+            previous is None
+            and not session.execute(
+                select(Message.id).where(Message.conversation_id == conversation_id, Message.id < message_id).limit(1)
+            ).first()
+        )
+        return offered, first
 
     def _start_handoff(
         self,

@@ -15,6 +15,15 @@ PICKUP_CODE = "8-2-3341"
 LOCKER_RECIPIENT = ("李娜", "13987654321", "望京花园东区5号楼2单元301室")
 
 
+def verified(conv: Conversation, key: str) -> bool:
+    """Whether the conversation holds the proof (a grant in the store, not a slot)."""
+    from actions import guard
+    from bot.config import load_settings
+    from bot.security import PARCEL, Subject
+
+    return guard.grants(load_settings()).check(conv.sender_id, Subject(PARCEL, key))
+
+
 def _no_personal_data(text: str) -> None:
     for secret in (PICKUP_CODE, *LOCKER_RECIPIENT, "4321"):
         assert secret not in text, secret
@@ -41,12 +50,12 @@ def test_pickup_code_only_after_the_right_phone_digits(conv: Conversation) -> No
     assert "不一致" in wrong.text and "还可以再试 2 次" in wrong.text
     _no_personal_data(wrong.text)
     assert conv.slots["verification_attempts"] == 1
-    assert conv.slots["verified_numbers"] is None
+    assert not verified(conv, "773123456789012")
     right = conv.say("4321", "provide_phone_last4")
     assert "验证通过" in right.text
     assert f"取件码：{PICKUP_CODE}" in right.text
     assert "存放位置：丰巢快递柜(望京花园东区店)" in right.text
-    assert conv.slots["verified_numbers"] == ["773123456789012"]
+    assert verified(conv, "773123456789012")
     assert conv.slots["verification_attempts"] == 0
     assert conv.slots["verification_purpose"] is None
     # once verified, asking again shows the code directly

@@ -106,6 +106,7 @@ def browser_stack(
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": f"sqlite:///{data_dir / 'parcel.db'}",
         "RASA_URL": rasa_stack.rasa_url,
+        "RASA_TOKEN": rasa_stack.settings.rasa_token,
         "GATEWAY_PORT": str(free_port()),
         "BIND_HOST": "127.0.0.1",
         # Humans are "on duty" whatever the time of the run, so a handoff queues.

@@ -53,7 +53,7 @@ async def test_rest_odd_text_is_cleaned_and_answered(client, fake_rasa, caplog):
         client, "/webhooks/rest/webhook", '{"sender": "meta", "message": "你好", "metadata": {"k\\u0000": "\\udfff"}}'
     )
     assert await meta.json() == [{"recipient_id": "meta", "text": "echo: 你好"}]
-    assert fake_rasa.received[-1]["metadata"] == {"channel": "rest"}
+    assert fake_rasa.received[-1]["metadata"] == {"channel": "rest", "client": "rest:meta"}
     assert not gateway_errors(caplog)
 
 
@@ -170,6 +170,8 @@ async def test_socketio_deeply_nested_payloads_do_not_break_the_session(client, 
     deep = "[" * 20_000 + "]" * 20_000
     await widget.sio.emit("user_uttered", {"message": "一", "session_id": session_id, "customData": deep})
     assert await widget.next() == {"text": "echo: 一"}
-    assert fake_rasa.received[-1]["metadata"] == {"channel": "socketio"}
+    metadata = dict(fake_rasa.received[-1]["metadata"])
+    assert metadata.pop("client")
+    assert metadata == {"channel": "socketio"}
     await widget.close()
     assert not gateway_errors(caplog)

@@ -97,9 +97,9 @@ async def test_restart_loses_nothing(make_client, settings):
 
 
 async def test_resolving_agent_sees_the_rating_arrive(make_client, settings):
-    """After resolve the chat is no longer assigned, but the agent who resolved it gets
-    the customer's answer, the thanks and the closing event (with the score) live, and
-    can still open the transcript with the rating; other agents hear nothing."""
+    """After resolve the chat is no longer assigned, but the agent who resolved it may read
+    it (not write) until the customer answers, and gets the answer, the thanks and the
+    closing event (with the score) live; then their access ends. Other agents hear nothing."""
     client = await make_client(settings)
     add_agent(settings, "rater", display_name="小R")
     add_agent(settings, "bystander")
@@ -115,6 +115,9 @@ async def test_resolving_agent_sees_the_rating_arrive(make_client, settings):
     cid = item["conversation_id"]
     assert (await client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=headers)).status == 200
     assert (await client.post(f"/api/conversations/{cid}/resolve", headers=headers)).status == 200
+    assert (await client.get(f"/api/conversations/{cid}", headers=headers)).status == 200  # read-only ...
+    note = await client.post(f"/api/conversations/{cid}/notes", json={"text": "later"}, headers=headers)
+    assert note.status == 403
     ws = await client.ws_connect(f"/api/ws?token={token}")
     other = await client.ws_connect(f"/api/ws?token={other_token}")
     assert (await ws.receive_json(timeout=2))["type"] == "queue_changed"
@@ -129,11 +132,8 @@ async def test_resolving_agent_sees_the_rating_arrive(make_client, settings):
     assert reply["message"]["role"] == "system" and "感谢您的评价" in reply["message"]["text"]
     closed = await _receive_until(ws, "conversation_updated")
     assert closed == {"type": "conversation_updated", "conversation_id": cid, "state": "closed", "csat": 4}
-    detail = await client.get(f"/api/conversations/{cid}", headers=headers)
-    assert detail.status == 200
-    body = await detail.json()
-    assert body["conversation"]["state"] == "closed" and body["conversation"]["csat"] == 4
-    assert [m["text"] for m in body["messages"]][-2:] == ["4分", thanks[0]["text"]]
+    # ... until the rating: then the chat is closed and no longer theirs to read
+    assert (await client.get(f"/api/conversations/{cid}", headers=headers)).status == 403
     # The bystander was told nothing about this chat and may not open it.
     assert await _no_event_about(other, cid)
     assert (
