@@ -80,7 +80,7 @@ def is_national_id(number: str) -> bool:
     """A valid 18-digit resident ID number (ISO 7064 MOD 11-2 check character)."""
     if len(number) != 18 or not number[:17].isdigit():
         return False
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == number[17].upper()
 
 

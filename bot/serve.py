@@ -34,7 +34,7 @@ class ManagedProcess:
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - open for the process lifetime, closed in stop()
         self.process = subprocess.Popen(
             self.cmd,
             cwd=ROOT_DIR,

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
-from typing import Union
 
 from aiohttp import web
 
-IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @lru_cache(maxsize=16)

@@ -79,7 +79,8 @@ async def test_purge_command_removes_old_customer_text(client, settings) -> None
         "DATABASE_URL": settings.database_url,
         "PYTHONPATH": str(ROOT_DIR),
     }
-    result = subprocess.run(
+    result = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "bot", "privacy", "purge", "--older-than", "30"],
         cwd=ROOT_DIR,
         env=env,
