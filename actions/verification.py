@@ -130,7 +130,7 @@ class ActionVerifyPhone(ParcelAction):
         the digits are not even compared; a human verifies."""
         log_masked(logger, "recipient verification refused: locked after repeated failures")
         events: list[EventType] = [SlotSet("verification_purpose", None), SlotSet("awaiting", None)]
-        return events + hand_off(ctx, "verification_failed", shipments=shipments, lead="verify_locked")
+        return events + hand_off(ctx, HandoffReason.VERIFICATION_FAILED, shipments=shipments, lead="verify_locked")
 
     def _failed(self, ctx: Context, shipments: Shipments) -> list[EventType]:
         attempts = int(ctx.slot("verification_attempts") or 0) + 1

@@ -78,7 +78,8 @@ def tracker_engine(settings: Settings, main: Engine) -> Engine | None:
 
 
 def _purge_gateway(session_factory, cutoff: datetime, report: PurgeReport) -> list[str]:  # type: ignore[no-untyped-def]
-    from bot.gateway.models import CLOSED, Conversation, Handoff, Message, Note
+    from bot.contract import ConversationState
+    from bot.gateway.models import Conversation, Handoff, Message, Note
 
     purged_ids: list[str] = []
     while True:
@@ -121,8 +122,8 @@ def _purge_gateway(session_factory, cutoff: datetime, report: PurgeReport) -> li
                     conversation.channel, conversation.channel_user_id
                 )
                 conversation.handoff_request = None
-                if conversation.state != CLOSED:
-                    conversation.state = CLOSED
+                if conversation.state != ConversationState.CLOSED:
+                    conversation.state = ConversationState.CLOSED
             purged_ids += ids
             report.conversations += len(ids)
     return purged_ids
