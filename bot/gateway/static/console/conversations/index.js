@@ -14,6 +14,7 @@ import "./composer.js";
 import { receiveMessage, reloadCurrent, resetConversationView, restoreConversation } from "./current.js";
 import { loadMine, renderMine, updatePreview } from "./mine.js";
 import { loadQueue, loadQueueSoon } from "./queue.js";
+import { renderSummary } from "./summary.js";
 
 const REFRESH_MS = 30000; // a safety net next to the websocket
 let refreshTimer = null;
@@ -48,7 +49,13 @@ function onServerEvent(event) {
     }
     loadMine();
     loadQueue();
-    if (isCurrent) reloadCurrent();
+    if (isCurrent && event.state === "closed") {
+      // The customer's rating ended this agent's access: keep what is on screen, mark it closed.
+      current.conversation.state = event.state;
+      renderSummary();
+    } else if (isCurrent) {
+      reloadCurrent();
+    }
   }
 }
 
