@@ -22,7 +22,15 @@ from actions.base import Context, ParcelAction, Shipments
 from actions.db import StoreError
 from actions.topics import TOPICS, topic_of_action
 from bot.config import Settings, load_settings
-from bot.contract import CustomerTier, HandoffCategory, HandoffPayload, HandoffReason, Language, Priority
+from bot.contract import (
+    EXCEPTION_CATEGORY,
+    CustomerTier,
+    HandoffCategory,
+    HandoffPayload,
+    HandoffReason,
+    Language,
+    Priority,
+)
 from bot.contract import label as case_label
 from bot.pii import mask_text
 from bot.store.models import Shipment
@@ -32,17 +40,6 @@ logger = logging.getLogger(__name__)
 
 # The topic the customer is on says the category, except for general questions
 # (tracking, ETA) where the parcel's exception says more.
-_EXCEPTION_CATEGORY = {
-    "delay": HandoffCategory.DELAY,
-    "held_at_station": HandoffCategory.DELAY,
-    "lost": HandoffCategory.LOSS,
-    "misdelivered": HandoffCategory.LOSS,
-    "damaged": HandoffCategory.DAMAGE,
-    "refused": HandoffCategory.REFUSED,
-    "address_problem": HandoffCategory.ADDRESS,
-    "out_of_area": HandoffCategory.ADDRESS,
-    "customs_hold": HandoffCategory.CUSTOMS,
-}
 
 # Threats to go to the regulator (12305 is the postal complaints line), the
 # consumer association, the media or court make a complaint urgent.
@@ -133,8 +130,8 @@ def category_for(tracker: Tracker, shipments: list[Shipment], reason: HandoffRea
         if declared.category is not None and not declared.category_is_weak:
             return declared.category
     for shipment in shipments:
-        if shipment.exception is not None and shipment.exception.type in _EXCEPTION_CATEGORY:
-            return _EXCEPTION_CATEGORY[shipment.exception.type]
+        if shipment.exception is not None and shipment.exception.type in EXCEPTION_CATEGORY:
+            return EXCEPTION_CATEGORY[shipment.exception.type]
         if shipment.status == "delivery_failed":
             return HandoffCategory.ADDRESS
         if parcels.is_late(shipment):

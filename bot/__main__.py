@@ -6,6 +6,7 @@ agents add USERNAME             create/update an agent (password on stdin)
 train [--force]                 train the Rasa model if its data changed
 serve                           start actions + Rasa (+ gateway) and wait
 privacy purge --older-than DAYS delete customer text older than DAYS (gateway + Rasa trackers)
+reports daily [--date D]        print a day's service report (日报); also summary, demo-history
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 
 from bot import privacy, serve, training
 from bot.gateway import cli as agents_cli
+from bot.reports import cli as reports_cli
 from bot.store import cli as shipments_cli
 
 
@@ -28,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_parser(commands)
     serve.add_parser(commands)
     privacy.add_parser(commands)
+    reports_cli.add_parser(commands)
     return parser
 
 

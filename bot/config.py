@@ -64,12 +64,49 @@ class Settings:
     queue_notice_interval_s: float = field(default_factory=lambda: _env_float("QUEUE_NOTICE_INTERVAL", 60.0))
     # Lifetime of an agent's login token.
     agent_token_ttl_hours: float = field(default_factory=lambda: _env_float("AGENT_TOKEN_TTL_HOURS", 12.0))
+    # A conversation with the bot that has been quiet this long is over: the next message starts a new one
+    # (a new contact for the reports; like the bot's own session expiry).
+    conversation_timeout_minutes: float = field(
+        default_factory=lambda: _env_float("CONVERSATION_TIMEOUT_MINUTES", 120.0)
+    )
+    # Conversations the bot handled alone are asked for a rating once, at their end: when the customer
+    # says goodbye, or after this many quiet minutes (0: only on goodbye) when the bot waits for nothing.
+    csat_bot_idle_minutes: float = field(default_factory=lambda: _env_float("CSAT_BOT_IDLE_MINUTES", 10.0))
+    # ... and a customer is asked at most once in this many hours.
+    csat_bot_min_interval_hours: float = field(default_factory=lambda: _env_float("CSAT_BOT_MIN_INTERVAL_HOURS", 24.0))
     # Longest customer message accepted by the channels.
     max_message_chars: int = field(default_factory=lambda: _env_int("MAX_MESSAGE_CHARS", 4000))
     # Extra origins allowed to open the socket.io channel (comma separated; same origin always works, "*" = any).
     cors_origins: str = field(default_factory=lambda: _env("GATEWAY_CORS_ORIGINS", ""))
     # The stock rasa-webchat bundle for the demo page (scripts/env.sh fetches it from npm).
     webchat_js: str = field(default_factory=lambda: _env("WEBCHAT_JS", ""))
+    # Chart.js (UMD bundle) for the console's Reports view (scripts/env.sh fetches it from npm).
+    chartjs_js: str = field(default_factory=lambda: _env("CHARTJS_JS", ""))
+
+    # --- Operations metrics (GET /metrics, bot/gateway/telemetry.py) ---
+    # A bearer token that lets a scraper read /metrics from anywhere (unset: addresses below only).
+    metrics_token: str = field(default_factory=lambda: _env("METRICS_TOKEN", ""))
+    # Addresses (CIDR, comma separated) that may read /metrics without the token.
+    metrics_allowed_networks: str = field(
+        default_factory=lambda: _env("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
+    )
+
+    # --- Reports (bot/reports) ---
+    # A new contact from the same customer (channel user) or about the same parcel within this many days
+    # after a conversation means it was not resolved at first contact.
+    report_fcr_window_days: float = field(default_factory=lambda: _env_float("REPORT_FCR_WINDOW_DAYS", 7.0))
+    # A conversation the bot handled alone is contained unless its parcel comes back within this many hours.
+    report_containment_window_hours: float = field(
+        default_factory=lambda: _env_float("REPORT_CONTAINMENT_WINDOW_HOURS", 48.0)
+    )
+    # KPI targets overriding the service standards' defaults ("answer_rate=0.95,avg_answer_seconds=15,...").
+    report_targets: str = field(default_factory=lambda: _env("REPORT_TARGETS", ""))
+    # A KPI within this fraction of its target is amber rather than red.
+    report_amber_margin: float = field(default_factory=lambda: _env_float("REPORT_AMBER_MARGIN", 0.1))
+    # Hot spots: a place, route or carrier warns when its delays reach this count in a week ...
+    hotspot_min_count: int = field(default_factory=lambda: _env_int("HOTSPOT_MIN_COUNT", 5))
+    # ... and grew by this factor over the week before (or had none then).
+    hotspot_jump_ratio: float = field(default_factory=lambda: _env_float("HOTSPOT_JUMP_RATIO", 1.5))
 
     # --- WeChat channels (bot/gateway/channels/wechat/); each is enabled only when its token is set ---
     # Official Account (公众号): callback token, AppID/AppSecret for the customer-service message API,

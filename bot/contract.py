@@ -274,6 +274,116 @@ class EvidenceItem(Vocabulary):
     OTHER = "other", "其他材料", "other"
 
 
+# --------------------------------------------------------------------------- parcels and reports (bot/reports)
+
+
+class ExceptionType(Vocabulary):
+    """The open problem on a shipment (docs/shipment.schema.json). NONE is not a store
+    value: the reports' cause of a complaint about a parcel that had no exception."""
+
+    DELAY = "delay", "延误", "delay"
+    LOST = "lost", "丢失", "lost"
+    DAMAGED = "damaged", "破损", "damaged"
+    MISDELIVERED = "misdelivered", "错派", "misdelivered"
+    REFUSED = "refused", "拒收", "refused"
+    ADDRESS_PROBLEM = "address_problem", "地址问题", "address problem"
+    OUT_OF_AREA = "out_of_area", "超出派送范围", "out of the delivery area"
+    CUSTOMS_HOLD = "customs_hold", "海关扣留", "held in customs"
+    HELD_AT_STATION = "held_at_station", "滞留网点", "held at the station"
+    NONE = "none", "无异常记录", "no exception on record"
+
+
+# The handoff category of a conversation about a parcel with this exception.
+EXCEPTION_CATEGORY: dict[ExceptionType, HandoffCategory] = {
+    ExceptionType.DELAY: HandoffCategory.DELAY,
+    ExceptionType.HELD_AT_STATION: HandoffCategory.DELAY,
+    ExceptionType.LOST: HandoffCategory.LOSS,
+    ExceptionType.MISDELIVERED: HandoffCategory.LOSS,
+    ExceptionType.DAMAGED: HandoffCategory.DAMAGE,
+    ExceptionType.REFUSED: HandoffCategory.REFUSED,
+    ExceptionType.ADDRESS_PROBLEM: HandoffCategory.ADDRESS,
+    ExceptionType.OUT_OF_AREA: HandoffCategory.ADDRESS,
+    ExceptionType.CUSTOMS_HOLD: HandoffCategory.CUSTOMS,
+}
+
+
+class ReportGrouping(Vocabulary):
+    """How a report splits its period."""
+
+    DAY = "day", "按日", "by day"
+    WEEK = "week", "按周", "by week"
+    MONTH = "month", "按月", "by month"
+    CHANNEL = "channel", "按渠道", "by channel"
+    LANGUAGE = "language", "按语言", "by language"
+    CATEGORY = "category", "按类别", "by category"
+
+    @property
+    def is_time(self) -> bool:
+        return self in (ReportGrouping.DAY, ReportGrouping.WEEK, ReportGrouping.MONTH)
+
+
+class ReportMetric(Vocabulary):
+    """The numbers of the reports (bot/reports/metrics.py defines each), their breakdowns
+    and the agents' workload."""
+
+    CONVERSATIONS = "conversations", "会话量", "conversations"
+    CUSTOMER_MESSAGES = "customer_messages", "客户消息数", "customer messages"
+    BOT_CONTAINMENT = "bot_containment", "机器人独立解决率", "bot containment"
+    HANDOFF_RATE = "handoff_rate", "转人工率", "handoff rate"
+    HANDOFFS = "handoffs", "转人工排队数", "handoffs"
+    ANSWER_RATE = "answer_rate", "人工接通率", "answer rate"
+    AVG_ANSWER_SECONDS = "avg_answer_seconds", "平均应答时长", "average answer time"
+    FIRST_RESPONSE_P50_SECONDS = "first_response_p50_seconds", "首次响应中位数", "first response (median)"
+    FIRST_RESPONSE_P90_SECONDS = "first_response_p90_seconds", "首次响应 P90", "first response (p90)"
+    FIRST_RESPONSE_SLA_RATE = "first_response_sla_rate", "首次响应达标率", "first response within SLA"
+    EXCEPTION_FIRST_RESPONSE_RATE = (
+        "exception_first_response_rate",
+        "异常件15分钟内首次响应率",
+        "exceptions answered within 15 min",
+    )
+    SLA_BREACHES = "sla_breaches", "SLA 超时", "SLA breaches"
+    QUEUE_WAITING = "queue_waiting", "仍在排队", "still waiting"
+    QUEUE_ABANDONED = "queue_abandoned", "放弃排队", "abandoned"
+    AVG_HANDLE_SECONDS = "avg_handle_seconds", "平均处理时长", "average handle time"
+    ONLINE_REPLY_RATE = "online_reply_rate", "在线回复率", "online reply rate"
+    FCR_RATE = "fcr_rate", "首次解决率", "first-contact resolution"
+    CSAT_BOT_AVG = "csat_bot_avg", "智能客服满意度", "CSAT (bot)"
+    CSAT_HUMAN_AVG = "csat_human_avg", "人工服务满意度", "CSAT (agents)"
+    COMPLAINTS = "complaints", "投诉量", "complaints"
+    COMPLAINT_RATE = "complaint_rate", "投诉率", "complaint rate"
+    CASES_OPENED = "cases_opened", "新建工单", "cases opened"
+    RESOLVED_WITHIN_DUE_RATE = "resolved_within_due_rate", "按时处理率（24小时）", "handled in time (24 h)"
+    HANDLING_SUCCESS_RATE = "handling_success_rate", "处理成功率", "handling success"
+    RESOLVE_MEDIAN_SECONDS = "resolve_median_seconds", "处理时长中位数", "time to resolve (median)"
+    CASES_OVERDUE = "cases_overdue", "逾期工单", "overdue cases"
+    CSAT_CASE_AVG = "csat_case_avg", "工单满意度", "CSAT (cases)"
+    HANDOFFS_BY_REASON = "handoffs_by_reason", "转人工原因", "handoff reasons"
+    HANDOFFS_BY_CATEGORY = "handoffs_by_category", "转人工类别", "handoff categories"
+    CSAT_BOT_DISTRIBUTION = "csat_bot_distribution", "智能客服评分分布", "bot ratings"
+    CSAT_HUMAN_DISTRIBUTION = "csat_human_distribution", "人工评分分布", "agent ratings"
+    COMPLAINT_CAUSES = "complaint_causes", "投诉原因（异常类型）", "complaint causes"
+    COMPLAINT_REASONS = "complaint_reasons", "投诉原因（具体）", "complaint reasons"
+    CLAIMS_BY_STAGE = "claims_by_stage", "理赔进度", "claims by stage"
+    CHATS_HANDLED = "chats_handled", "处理会话", "chats handled"
+    CSAT_AVG = "csat_avg", "满意度", "CSAT"
+    CASES_RESOLVED = "cases_resolved", "完成工单", "cases resolved"
+
+
+class KpiStatus(Vocabulary):
+    """A KPI against its target (bot/reports/targets.py)."""
+
+    GREEN = "green", "达标", "on target"
+    AMBER = "amber", "接近目标", "close to target"
+    RED = "red", "未达标", "missed"
+    NONE = "none", "无数据", "no data"
+
+
+class HotspotDimension(Vocabulary):
+    DESTINATION = "destination", "目的地", "destination"
+    ROUTE = "route", "线路", "route"
+    CARRIER = "carrier", "承运商", "carrier"
+
+
 # Served by GET /api/labels under these names, members in declaration order.
 VOCABULARIES: dict[str, type[Vocabulary] | type[AgentTier]] = {
     "handoff_categories": HandoffCategory,
@@ -293,6 +403,11 @@ VOCABULARIES: dict[str, type[Vocabulary] | type[AgentTier]] = {
     "remedies": Remedy,
     "case_event_kinds": CaseEventKind,
     "evidence_items": EvidenceItem,
+    "exception_types": ExceptionType,
+    "report_groupings": ReportGrouping,
+    "report_metrics": ReportMetric,
+    "kpi_statuses": KpiStatus,
+    "hotspot_dimensions": HotspotDimension,
 }
 
 

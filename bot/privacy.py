@@ -15,7 +15,9 @@ conversations untouched for DAYS, everywhere it is kept:
 - security tables: expired grants and attempts past their window.
 
 What stays (no personal data): conversation and message rows with roles and times,
-handoff categories, priorities, SLA times, satisfaction scores, so reports still add up.
+handoff categories, priorities, SLA times, satisfaction scores, the conversations' report
+facts (counts, times, categories, links to earlier and later contacts; their tracking
+numbers are deleted), so reports still add up.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def tracker_engine(settings: Settings, main: Engine) -> Engine | None:
 
 def _purge_gateway(session_factory, cutoff: datetime, report: PurgeReport) -> list[str]:  # type: ignore[no-untyped-def]
     from bot.contract import ConversationState
-    from bot.gateway.models import Conversation, Handoff, Message, Note
+    from bot.gateway.models import Conversation, ConversationParcel, ConversationStats, Handoff, Message, Note
 
     purged_ids: list[str] = []
     while True:
@@ -115,6 +117,18 @@ def _purge_gateway(session_factory, cutoff: datetime, report: PurgeReport) -> li
                 update(Handoff)
                 .where(Handoff.conversation_id.in_(ids))
                 .values(summary=None, tracking_numbers=None)
+                .execution_options(synchronize_session=False)
+            )
+            # The reports keep their counts, times and links, not the parcels' numbers.
+            session.execute(
+                delete(ConversationParcel)
+                .where(ConversationParcel.conversation_id.in_(ids))
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(ConversationStats)
+                .where(ConversationStats.conversation_id.in_(ids))
+                .values(exception_tracking_key=None)
                 .execution_options(synchronize_session=False)
             )
             for conversation in conversations:

@@ -91,6 +91,22 @@ if [ ! -f "$WEBCHAT_DIR/package/lib/index.js" ]; then
     fi
 fi
 export WEBCHAT_JS="$WEBCHAT_DIR/package/lib/index.js"
+# Chart.js for the console's Reports view (npm; its dist/chart.umd.min.js is a standalone
+# browser bundle, served by the gateway at /static/vendor/chart.js).
+CHARTJS_VERSION=4.6.1
+CHARTJS_DIR="${CHARTJS_DIR:-$CACHE_HOME/chart.js-$CHARTJS_VERSION}"
+if [ ! -f "$CHARTJS_DIR/package/dist/chart.umd.min.js" ]; then
+    if command -v npm >/dev/null 2>&1; then
+        echo "==> Fetching chart.js@$CHARTJS_VERSION from npm"
+        mkdir -p "$CHARTJS_DIR"
+        (cd "$CHARTJS_DIR" && npm pack --silent "chart.js@$CHARTJS_VERSION" >/dev/null 2>&1 \
+            && tar -xzf "chart.js-$CHARTJS_VERSION.tgz") \
+            || echo "WARNING: could not fetch chart.js from npm; the console's Reports view shows no charts." >&2
+    else
+        echo "WARNING: npm not found: install Node.js (apt-get install nodejs npm) for the Reports charts." >&2
+    fi
+fi
+export CHARTJS_JS="$CHARTJS_DIR/package/dist/chart.umd.min.js"
 
 PY="$VENV/bin/python"
 export PY

@@ -89,3 +89,38 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
     finally:
         for proc in reversed(processes):
             proc.stop()
+
+
+# --- A PostgreSQL database of this test session (created and dropped here) ---
+
+POSTGRES_SERVER_URL = os.environ.get(
+    "TEST_POSTGRES_SERVER_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The URL of a PostgreSQL database made for this test session (a unique name, so
+    parallel runs do not collide) on the server of TEST_POSTGRES_SERVER_URL; dropped at
+    the end. Skips the test when no server answers there."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    server = make_url(POSTGRES_SERVER_URL)
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        admin.dispose()
+        pytest.skip(f"no PostgreSQL server at {server.render_as_string(hide_password=True)}: {error.orig}")
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

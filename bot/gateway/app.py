@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
-from bot.gateway import api, case_api, upload
+from bot.gateway import api, case_api, reports_api, upload
 from bot.gateway.channels.base import Channel
 from bot.gateway.channels.rest import RestChannel
 from bot.gateway.channels.socketio import SocketIOChannel
@@ -40,6 +40,8 @@ from bot.gateway.queue import QueueService
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.responses import json_error
 from bot.gateway.router import Router
+from bot.gateway.survey import BotSurvey
+from bot.gateway.telemetry import Telemetry, metrics_handler, queue_gauges
 from bot.security import login_lockout
 
 logger = logging.getLogger(__name__)
@@ -115,6 +117,17 @@ async def rasa_webchat_bundle(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def chartjs_bundle(request: web.Request) -> web.StreamResponse:
+    """Chart.js for the console's Reports view (installed from npm by the set-up, CHARTJS_JS);
+    404 makes the view show its numbers without charts."""
+    path = request.app[SETTINGS_KEY].chartjs_js
+    if not path or not Path(path).is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(
+        path, headers={"Content-Type": "application/javascript", "Cache-Control": "public, max-age=3600"}
+    )
+
+
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -161,12 +174,16 @@ def create_app(
     settings = settings or load_settings()
     app = web.Application(middlewares=[error_middleware, api.api_auth_middleware], client_max_size=MAX_BODY_BYTES)
     db = Database(settings.database_url)
+    telemetry = Telemetry()
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, token=settings.rasa_token)
+    rasa.on_error = telemetry.rasa_error
     hub = Hub()
-    registry = ChannelRegistry()
+    registry = ChannelRegistry(on_delivered=telemetry.messages_out)
     locks = KeyedLocks()
-    queue = QueueService(settings, db, registry, hub, rasa, locks, clock)
-    router = Router(settings, db, rasa, hub, queue, locks, clock)
+    queue = QueueService(settings, db, registry, hub, rasa, locks, clock, telemetry=telemetry)
+    survey = BotSurvey(settings, db, rasa, registry, hub, locks, clock)
+    router = Router(settings, db, rasa, hub, queue, locks, clock, survey, telemetry)
+    telemetry.watch(queue_gauges(db.session, clock, lambda: len(hub.connected_agent_ids())))
     app[SETTINGS_KEY] = settings
     app[DB_KEY] = db
     app[RASA_KEY] = rasa
@@ -193,7 +210,7 @@ def create_app(
         await asyncio.wait([warm], timeout=30)
 
     async def monitor_ctx(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(queue.run_monitor()) if monitor else None
+        task = asyncio.create_task(queue.run_monitor(extra=[survey.ask_quiet_conversations])) if monitor else None
         yield
         if task is not None:
             task.cancel()
@@ -217,9 +234,13 @@ def create_app(
     app.on_response_prepare.append(_security_headers)
 
     app.router.add_get("/health", health)
+    app.router.add_get(
+        "/metrics", metrics_handler(telemetry, settings.metrics_token, settings.metrics_allowed_networks)
+    )
     api.setup_routes(app)
     case_api.setup_routes(app)
     upload.setup_routes(app)
+    reports_api.setup_routes(app)
     for channel in customer_channels():
         if channel.setup(app, settings):
             registry.register(channel)
@@ -227,5 +248,6 @@ def create_app(
     app.router.add_get("/console", _page(STATIC_DIR / "console" / "index.html"))
     app.router.add_get("/console/", _page(STATIC_DIR / "console" / "index.html"))
     app.router.add_get("/static/vendor/rasa-webchat.js", rasa_webchat_bundle)
+    app.router.add_get("/static/vendor/chart.js", chartjs_bundle)
     app.router.add_get("/static/{path:.+}", static_file)
     return app

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import utcnow
 from bot.contract import ConversationState, HandoffStatus, MessageRole, Priority
 from bot.db import init_db, make_engine, make_session_factory, session_scope
+from bot.gateway import stats
 from bot.gateway.models import Agent, Conversation, CsatAnswer, Handoff, Message
 
 PRIORITY_RANK = {priority.value: priority.rank for priority in Priority}
@@ -126,6 +127,7 @@ def add_message(
     )
     session.add(row)
     session.flush()
+    stats.count_message(session, conversation, role, row.created_at)
     return row
 
 

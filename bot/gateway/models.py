@@ -19,6 +19,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
+    text,
 )
 
 from bot.clock import utcnow
@@ -107,6 +109,7 @@ class Handoff(Base):
         Index("ix_gw_handoffs_status", "status", "waiting_since"),
         Index("ix_gw_handoffs_agent", "agent_id", "status"),
         Index("ix_gw_handoffs_conversation", "conversation_id", "id"),
+        Index("ix_gw_handoffs_waiting_since", "waiting_since"),
         CheckConstraint(f"tier BETWEEN {min(AgentTier)} AND {max(AgentTier)}", name="ck_gw_handoffs_tier"),
     )
 
@@ -158,4 +161,84 @@ class CsatAnswer(Base):
     score = Column(Integer, nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
 
-    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="ck_gw_csat_score"),)
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="ck_gw_csat_score"),
+        Index("ix_gw_csat_answers_created", "created_at"),
+    )
+
+
+class ConversationStats(Base):
+    """What the reports need to know about a conversation, kept current as it happens
+    (bot/gateway/stats.py), so that reports read one row per conversation instead of
+    joining conversations and scanning their messages. One row per conversation,
+    created with it."""
+
+    __tablename__ = "gw_conversation_stats"
+
+    conversation_id = Column(String(36), ForeignKey("gw_conversations.id", ondelete="CASCADE"), primary_key=True)
+    # Copies of the conversation's own columns (the reports group by them).
+    created_at = Column(UTCDateTime, nullable=False)
+    channel = Column(String(32), nullable=False)
+    language = Column(String(8), nullable=False, default="zh")
+    customer_messages = Column(Integer, nullable=False, default=0)
+    bot_messages = Column(Integer, nullable=False, default=0)
+    agent_messages = Column(Integer, nullable=False, default=0)
+    first_customer_at = Column(UTCDateTime)
+    last_customer_at = Column(UTCDateTime)
+    last_message_at = Column(UTCDateTime)
+    # The earliest customer message no bot or agent message has followed yet (None: all answered).
+    unanswered_since = Column(UTCDateTime)
+    # The first request for a human (queued or, after hours, a ticket): when and why.
+    handoff_at = Column(UTCDateTime)
+    handoff_reason = Column(String(64))
+    # Set when a handoff request gives "complaint" as its reason.
+    complained_at = Column(UTCDateTime)
+    # The conversation's topic for reports: its first handoff's category, else the category
+    # of the exception on the first parcel it mentions that has one (None: a general question).
+    category = Column(String(32))
+    # The first parcel mentioned that had an open exception at the time, and that exception.
+    exception_tracking_key = Column(String(40))
+    exception_type = Column(String(24))
+    exception_reason = Column(String(200))
+    # Contacts about the same thing (the same customer on the channel, or one of the same parcels):
+    # the latest end (last message) of an earlier one, when the next one started, and when the
+    # next one about one of its parcels started.
+    previous_contact_end_at = Column(UTCDateTime)
+    next_contact_at = Column(UTCDateTime)
+    next_parcel_contact_at = Column(UTCDateTime)
+    # When the satisfaction question was put to a conversation the bot handled alone.
+    csat_asked_at = Column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_gw_conversation_stats_created", "created_at"),
+        Index("ix_gw_conversation_stats_last_message", "last_message_at"),
+        # Breakdowns read only the conversations handed off / with a complaint.
+        Index(
+            "ix_gw_conversation_stats_handed_off",
+            "created_at",
+            postgresql_where=text("handoff_at IS NOT NULL"),
+            sqlite_where=text("handoff_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_gw_conversation_stats_complaints",
+            "created_at",
+            postgresql_where=text("complained_at IS NOT NULL"),
+            sqlite_where=text("complained_at IS NOT NULL"),
+        ),
+    )
+
+
+class ConversationParcel(Base):
+    """A tracking number a conversation is about (customer messages, handoff payloads)."""
+
+    __tablename__ = "gw_conversation_parcels"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    conversation_id = Column(String(36), ForeignKey("gw_conversations.id", ondelete="CASCADE"), nullable=False)
+    tracking_key = Column(String(40), nullable=False)  # normalised (bot.store.tracking_numbers.normalize)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "tracking_key", name="uq_gw_conversation_parcels"),
+        Index("ix_gw_conversation_parcels_key", "tracking_key"),
+    )

@@ -4,6 +4,7 @@ customer's channel."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.gateway.channels.base import Channel
 from bot.gateway.messages import OutboundMessage
@@ -15,8 +16,9 @@ logger = logging.getLogger(__name__)
 class ChannelRegistry:
     """The enabled channels by name (the app factory registers them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_delivered: Callable[[str], None] | None = None) -> None:
         self._adapters: dict[str, Channel] = {}
+        self._on_delivered = on_delivered  # the channel's name, for each message pushed
 
     def register(self, channel: Channel) -> None:
         self._adapters[channel.name] = channel
@@ -37,6 +39,8 @@ class ChannelRegistry:
             return False
         try:
             await adapter.push(conversation, message)
+            if self._on_delivered is not None:
+                self._on_delivered(conversation.channel)
             return True
         except Exception:  # a channel failure must not break the agent's action
             logger.exception("pushing message %s to channel %s failed", message.id, conversation.channel)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -36,6 +37,7 @@ from bot.gateway.models import Agent, Conversation, Handoff, Message, Note
 from bot.gateway.outbound import ChannelRegistry
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.serializers import sla_breached
+from bot.gateway.telemetry import Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +110,10 @@ class QueueService:
         locks: KeyedLocks,
         clock: Callable[[], datetime] = utcnow,
         cases: CaseDesk | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.cases = cases or CaseDesk(settings, db, registry, hub, locks, clock)
+        self.telemetry = telemetry or Telemetry()
         self.settings = settings
         self.db = db
         self.registry = registry
@@ -290,9 +294,14 @@ class QueueService:
                 if conversation.state != ConversationState.AGENT:
                     raise QueueError("invalid_state", 409)
                 item = self._push(session, conversation, text, role=MessageRole.AGENT, agent_id=agent.id, now=now)
-                if handoff.first_agent_response_at is None:
+                first = handoff.first_agent_response_at is None
+                if first:
                     handoff.first_agent_response_at = now
                 conversation.updated_at = now
+            if first:
+                self.telemetry.first_response_wait.labels(priority=handoff.priority).observe(
+                    (now - handoff.waiting_since).total_seconds()
+                )
             await self._deliver([item], handoff, agent.display_name)
         return item.message
 
@@ -488,6 +497,7 @@ class QueueService:
             )
             breached = {h.id for h in open_items if sla_breached(h, now)}
         new = breached - self._breached_notified
+        self.telemetry.sla_breaches.inc(len(new))
         self._breached_notified = breached
         if new:
             await self.hub.queue_changed()
@@ -498,12 +508,15 @@ class QueueService:
         await self.check_sla()
         await self.cases.check_overdue()
 
-    async def run_monitor(self) -> None:
+    async def run_monitor(self, extra: Sequence[Callable[[], Awaitable[Any]]] = ()) -> None:
+        """Every GATEWAY_MONITOR_INTERVAL: `tick`, then the `extra` steps (each failure is
+        logged and does not stop the others)."""
         while True:
             await asyncio.sleep(self.settings.monitor_interval_s)
-            try:
-                await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("queue monitor tick failed")
+            for step in (self.tick, *extra):
+                try:
+                    await step()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("monitor step %s failed", getattr(step, "__name__", step))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -29,6 +30,8 @@ class RasaClient:
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session = session
         self._own_session = session is None
+        # Told the kind of each failed call (timeout, unreachable, refused, server_error, bad_answer).
+        self.on_error: Callable[[str], None] | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -49,15 +52,38 @@ class RasaClient:
         try:
             async with self.session.post(url, json=body, params=params, timeout=self.timeout) as response:
                 if response.status >= 500:
+                    self._failed("server_error")
                     raise RasaUnavailable(f"Rasa answered {response.status} on {path}")
                 if response.status >= 400:
+                    self._failed("refused")
                     detail = (await response.text())[:300]
                     raise RasaUnavailable(f"Rasa refused {path}: {response.status} {detail}")
                 return await response.json(content_type=None)
         except asyncio.TimeoutError as error:
+            self._failed("timeout")
             raise RasaUnavailable(f"Rasa did not answer {path} within {self.timeout.total} s") from error
         except (aiohttp.ClientError, OSError, ValueError) as error:
+            self._failed("bad_answer" if isinstance(error, ValueError) else "unreachable")
             raise RasaUnavailable(f"Rasa unreachable on {path}: {error.__class__.__name__}") from error
+
+    async def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
+        url = f"{self.base_url}{path}"
+        try:
+            async with self.session.get(url, params=params, timeout=self.timeout) as response:
+                if response.status >= 400:
+                    self._failed("server_error" if response.status >= 500 else "refused")
+                    raise RasaUnavailable(f"Rasa answered {response.status} on {path}")
+                return await response.json(content_type=None)
+        except asyncio.TimeoutError as error:
+            self._failed("timeout")
+            raise RasaUnavailable(f"Rasa did not answer {path} within {self.timeout.total} s") from error
+        except (aiohttp.ClientError, OSError, ValueError) as error:
+            self._failed("bad_answer" if isinstance(error, ValueError) else "unreachable")
+            raise RasaUnavailable(f"Rasa unreachable on {path}: {error.__class__.__name__}") from error
+
+    def _failed(self, kind: str) -> None:
+        if self.on_error is not None:
+            self.on_error(kind)
 
     async def send_message(
         self, conversation_id: str, text: str, metadata: dict[str, Any] | None = None
@@ -66,6 +92,7 @@ class RasaClient:
         body = {"sender": conversation_id, "message": text, "metadata": metadata or {}}
         replies = await self._post("/webhooks/rest/webhook", body)
         if not isinstance(replies, list):
+            self._failed("bad_answer")
             raise RasaUnavailable("Rasa answered with something other than a list")
         return [r for r in replies if isinstance(r, dict)]
 
@@ -76,6 +103,22 @@ class RasaClient:
         if self.token:
             params["token"] = self.token
         await self._post(f"/conversations/{conversation_id}/tracker/events", event, params)
+
+    async def dialogue_state(self, conversation_id: str) -> dict[str, Any]:
+        """The conversation's slots and active loop, without its events (needs `--enable-api`)."""
+        params = {"include_events": "NONE"}
+        if self.token:
+            params["token"] = self.token
+        tracker = await self._get(f"/conversations/{conversation_id}/tracker", params)
+        if not isinstance(tracker, dict):
+            self._failed("bad_answer")
+            raise RasaUnavailable("Rasa answered with something other than a tracker")
+        slots = tracker.get("slots")
+        loop = tracker.get("active_loop")
+        return {
+            "slots": slots if isinstance(slots, dict) else {},
+            "active_loop": loop.get("name") if isinstance(loop, dict) else None,
+        }
 
 
 def _dumps(value: Any) -> str:

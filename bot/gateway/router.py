@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from bot.contract import (
     MessageRole,
     Priority,
 )
-from bot.gateway import payloads, texts
+from bot.gateway import payloads, stats, texts
 from bot.gateway.db import Database, active_handoff, add_message, open_conversation, resolved_handoff
 from bot.gateway.hub import Hub
 from bot.gateway.inputs import clean_text
@@ -40,6 +41,8 @@ from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation, CsatAnswer, Handoff, Message
 from bot.gateway.queue import QueueService
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable, from_rasa_reply
+from bot.gateway.survey import END_MARKER, BotSurvey
+from bot.gateway.telemetry import Telemetry
 from bot.nlu.text import guess_language
 
 logger = logging.getLogger(__name__)
@@ -107,6 +110,8 @@ class Router:
         queue: QueueService,
         locks: KeyedLocks,
         clock: Callable[[], datetime] = utcnow,
+        survey: BotSurvey | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -115,6 +120,8 @@ class Router:
         self.queue = queue
         self.locks = locks
         self.clock = clock
+        self.survey = survey
+        self.telemetry = telemetry or Telemetry()
 
     async def handle_customer_message(
         self,
@@ -137,19 +144,41 @@ class Router:
             "channel": channel,
             "client": client or f"{channel}:{channel_user_id}",
         }
+        started = time.perf_counter()
+        self.telemetry.message_in(channel)
         now = self.clock()
         # Stored before anything else (no await before the lock is queued for).
         with self.db.session() as session:
             conversation = open_conversation(session, channel, channel_user_id)
+            if conversation is not None and self._timed_out(session, conversation, now):
+                conversation.state = ConversationState.CLOSED  # the customer comes back later: a new contact
+                conversation.updated_at = now
+                conversation = None
             if conversation is None:
                 conversation = self._new_conversation(session, channel, channel_user_id, now)
             message = self._store_customer_message(session, conversation, text, now)
             message_id = message.id
         async with self.locks.hold((channel, channel_user_id)):
             turn = await self._process(channel, channel_user_id, message_id, text, metadata)
+        self.telemetry.messages_out(channel, len(turn.replies))
+        self.telemetry.turn_seconds.labels(channel=channel).observe(time.perf_counter() - started)
         return turn.replies
 
     # --- storage helpers ---------------------------------------------------
+
+    def _timed_out(self, session: Session, conversation: Conversation, now: datetime) -> bool:
+        """A conversation with the bot (or one the bot asked to rate) that has been quiet for
+        CONVERSATION_TIMEOUT_MINUTES is over: the customer's next message starts a new one.
+        Conversations with a human, in the queue or left as a ticket stay open."""
+        if conversation.state not in (ConversationState.BOT, ConversationState.CSAT_PENDING):
+            return False
+        if (
+            conversation.state == ConversationState.CSAT_PENDING
+            and resolved_handoff(session, conversation.id) is not None
+        ):
+            return False  # an agent's chat waits for its rating as before
+        last = conversation.last_customer_message_at or conversation.created_at
+        return now - last > timedelta(minutes=self.settings.conversation_timeout_minutes)
 
     def _new_conversation(self, session: Session, channel: str, channel_user_id: str, now: datetime) -> Conversation:
         conversation = Conversation(
@@ -163,6 +192,7 @@ class Router:
         )
         session.add(conversation)
         session.flush()
+        stats.open_conversation(session, conversation)
         self.queue.cases.link_earlier_cases(session, conversation, now)  # the customer's open cases follow
         return conversation
 
@@ -176,7 +206,9 @@ class Router:
         self, session: Session, conversation: Conversation, text: str, now: datetime
     ) -> Message:
         self._customer_activity(conversation, text, now)
-        return add_message(session, conversation, MessageRole.CUSTOMER, text, now=now)
+        message = add_message(session, conversation, MessageRole.CUSTOMER, text, now=now)
+        stats.note_parcels_in_text(session, conversation.id, text, now)
+        return message
 
     @staticmethod
     def _store_replies(
@@ -220,11 +252,14 @@ class Router:
             if conversation.state == ConversationState.CLOSED:
                 # Closed while this message waited its turn (e.g. the CSAT answer before it):
                 # it opens the customer's next conversation.
+                old_id = message.conversation_id
                 conversation = open_conversation(session, channel, channel_user_id) or self._new_conversation(
                     session, channel, channel_user_id, now
                 )
                 message.conversation_id = conversation.id
                 self._customer_activity(conversation, text, now)
+                stats.move_customer_message(session, old_id, conversation, now)
+                stats.note_parcels_in_text(session, conversation.id, text, now)
             state = conversation.state
             conversation_id = conversation.id
             handoff = active_handoff(session, conversation_id)
@@ -269,17 +304,20 @@ class Router:
         replies: list[OutboundMessage] = []
         handoff_info: HandoffPayload | None = None
         announced: list[dict[str, Any]] = []
+        conversation_end = False
+        private = ("handoff", CASES_PAYLOAD, END_MARKER)  # between the bot and the gateway
         for item in raw:
             reply = from_rasa_reply(item)
             if reply is None:
                 continue
-            if reply.custom is not None and ("handoff" in reply.custom or CASES_PAYLOAD in reply.custom):
+            if reply.custom is not None and any(key in reply.custom for key in private):
                 if "handoff" in reply.custom:
                     handoff_info = HandoffPayload.parse(reply.custom.get("handoff"))
                 cases = reply.custom.get(CASES_PAYLOAD)
                 if isinstance(cases, list):
                     announced += [c for c in cases[:20] if isinstance(c, dict)]
-                rest = {k: v for k, v in reply.custom.items() if k not in ("handoff", CASES_PAYLOAD)}
+                conversation_end = conversation_end or reply.custom.get(END_MARKER) is True
+                rest = {k: v for k, v in reply.custom.items() if k not in private}
                 reply.custom = rest or None
                 if reply.text is None and not reply.buttons and reply.image is None and reply.custom is None:
                     continue
@@ -297,6 +335,11 @@ class Router:
                 notices = self._start_handoff(session, conversation, handoff_info, now, after_bot=after_bot)
                 rows += self._store_replies(session, conversation, notices, now)
                 replies += notices
+            elif conversation_end and self.survey is not None and self.survey.eligible(session, conversation, now):
+                question = self.survey.ask(session, conversation, now, pushed=False)
+                if question is not None:  # goes out with the goodbye
+                    rows.append(question)
+                    replies.append(OutboundMessage.from_row(question))
             handoff = active_handoff(session, conversation_id)
             verified, state = conversation.verified, conversation.state
         await self._tell_agents(conversation_id, rows, verified, handoff, state if handoff_info else None)
@@ -325,6 +368,7 @@ class Router:
             if reply is None:
                 return None
             rows = self._store_replies(session, conversation, [reply], now)
+            stats.mark_answered(session, conversation_id)  # the case's answer is the reply
             handoff = active_handoff(session, conversation_id)
             verified = conversation.verified
         await self._tell_agents(conversation_id, rows, verified, handoff)
@@ -384,6 +428,8 @@ class Router:
         `busy` (Rasa down or slow) says so first, then gives the place and wait."""
         language = info.language or conversation.language
         notices: list[OutboundMessage] = []
+        stats.note_handoff(session, conversation.id, info.reason, info.category, now)
+        stats.note_parcels(session, conversation.id, info.tracking_numbers, now)
         if not self.queue.staffed(now):
             case = self.queue.open_ticket(session, conversation, info, now, first_text=pending_text if busy else None)
             key = "after_hours_after_bot" if after_bot else "after_hours"
@@ -451,10 +497,24 @@ class Router:
         metadata: dict[str, Any] | None,
     ) -> _Turn:
         """The customer's answer to the satisfaction question: stored, thanked, and shown
-        live to the agent who resolved the chat. Anything else skips the survey and
-        starts a fresh conversation with the bot."""
+        live to the agent who resolved the chat. Anything else skips the survey: after an
+        agent's chat it starts a fresh conversation with the bot; after the bot's own
+        question the conversation goes on with the bot (it is not asked again)."""
         score = parse_csat(text)
         now = self.clock()
+        if score is None:
+            with self.db.session() as session:
+                conversation = session.get(Conversation, conversation_id)
+                bot_only = resolved_handoff(session, conversation_id) is None
+                if bot_only:
+                    conversation.state = ConversationState.BOT
+                    conversation.updated_at = now
+                    message = session.get(Message, message_id)
+                    verified = bool(conversation.verified)
+            if bot_only:
+                await self.hub.conversation_updated(conversation_id, ConversationState.BOT, None)
+                await self.hub.message(message, verified, None)
+                return await self._bot_turn(conversation_id, message_id, text, metadata)
         with self.db.session() as session:
             conversation = session.get(Conversation, conversation_id)
             conversation.state = ConversationState.CLOSED
@@ -466,6 +526,8 @@ class Router:
                 message = session.get(Message, message_id)
                 message.conversation_id = fresh.id
                 fresh_id = fresh.id
+                stats.move_customer_message(session, conversation_id, fresh, now)
+                stats.note_parcels_in_text(session, fresh_id, text, now)
             else:
                 session.add(
                     CsatAnswer(
@@ -477,6 +539,7 @@ class Router:
                 )
                 thanks = self._system("csat_thanks", conversation.language)
                 rows = [session.get(Message, message_id), *self._store_replies(session, conversation, [thanks], now)]
+                stats.mark_answered(session, conversation_id)
             verified = conversation.verified
         if score is None:
             await self.hub.conversation_updated(conversation_id, ConversationState.CLOSED, resolved)

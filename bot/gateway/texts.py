@@ -67,6 +67,12 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "This chat has ended, thank you for your patience. How satisfied were you with our service "
         "(1-5, 5 = very satisfied)?",
     },
+    "csat_question_bot": {
+        "zh": "请问您对本次智能客服的服务满意吗？方便的话请打个分（1-5 分，5 分为非常满意），您的反馈能帮助我们做得更好。"
+        "如果还有其他问题，直接发给我就好。",
+        "en": "How satisfied are you with this chat with our assistant? If you have a moment, please rate it "
+        "(1-5, 5 = very satisfied); your feedback helps us improve. If there is anything else, just write it here.",
+    },
     "csat_thanks": {
         "zh": "感谢您的评价，祝您生活愉快！如有其他问题，随时给我们发消息。",
         "en": "Thank you for your feedback, have a nice day! Write to us any time if you need anything else.",

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from bot.clock import utcnow
+from bot.contract import ExceptionType
 from bot.db import Base, UTCDateTime
 
 SHIPMENT_STATUSES = (
@@ -34,17 +35,7 @@ SHIPMENT_STATUSES = (
     "returned",
     "cancelled",
 )
-EXCEPTION_TYPES = (
-    "delay",
-    "lost",
-    "damaged",
-    "misdelivered",
-    "refused",
-    "address_problem",
-    "out_of_area",
-    "customs_hold",
-    "held_at_station",
-)
+EXCEPTION_TYPES = tuple(t.value for t in ExceptionType if t is not ExceptionType.NONE)
 CUSTOMS_STATUSES = ("not_started", "in_progress", "cleared", "held", "duty_unpaid")
 SERVICES = ("standard", "express", "same_city", "cold_chain", "freight", "international")
 

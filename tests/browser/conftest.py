@@ -10,6 +10,7 @@ without a trained model or without the widget bundle."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 AGENT_USERNAME = "xiaowang"
 AGENT_DISPLAY_NAME = "小王"
 AGENT_PASSWORD = "Suda-test-2024!"
+SUPERVISOR_USERNAME = "laoli"
+SUPERVISOR_PASSWORD = "Suda-boss-2024!"
 
 
 def chromium_path() -> str | None:
@@ -84,12 +87,31 @@ def chromium_executable() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def browser_stack(
-    tmp_path_factory: pytest.TempPathFactory, chromium_executable: str, rasa_stack: RasaStack
+def chartjs_bundle() -> Path:
+    """Chart.js for the Reports view: CHARTJS_JS (scripts/env.sh sets it), else where
+    scripts/env.sh puts it (~/.cache/parcel-assistant/chart.js-4.6.1)."""
+    configured = os.environ.get("CHARTJS_JS")
+    if configured:
+        return Path(configured)
+    cache = os.environ.get("PARCEL_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "parcel-assistant"
+    )
+    return Path(cache) / "chart.js-4.6.1" / "package" / "dist" / "chart.umd.min.js"
+
+
+@contextlib.contextmanager
+def _gateway(
+    tmp_path_factory: pytest.TempPathFactory,
+    rasa_stack: RasaStack,
+    name: str,
+    username: str,
+    display_name: str,
+    password: str,
+    role: str = "agent",
 ) -> Iterator[Stack]:
     """A gateway process (as `python -m bot serve` starts it) in front of the session's
-    real Rasa + action servers (tests/conftest.py `rasa_stack`), with its own database."""
+    real Rasa + action servers (tests/conftest.py `rasa_stack`), with its own database and
+    one account created through `python -m bot agents add` (password on stdin)."""
     from bot.serve import build_processes
     from bot.training import model_path
 
@@ -99,10 +121,14 @@ def browser_stack(
             f"the stock rasa-webchat bundle is missing ({bundle}): source scripts/env.sh (it fetches "
             "rasa-webchat@1.0.1 from npm), or set PARCEL_BROWSER_WIDGET=builtin to test the fallback widget"
         )
+    charts = chartjs_bundle()
+    if not charts.is_file():
+        pytest.fail(f"Chart.js is missing ({charts}): source scripts/env.sh (it fetches chart.js@4.6.1 from npm)")
 
-    data_dir = tmp_path_factory.mktemp("browser-stack")
+    data_dir = tmp_path_factory.mktemp(name)
     env = {
         "WEBCHAT_JS": "" if builtin_widget_allowed() else str(bundle),
+        "CHARTJS_JS": str(charts),
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": f"sqlite:///{data_dir / 'parcel.db'}",
         "RASA_URL": rasa_stack.rasa_url,
@@ -120,7 +146,6 @@ def browser_stack(
         patch.setenv(key, value)
     patch.delenv("REDIS_URL", raising=False)
     settings = Settings()
-    gateway = None
     try:
         add = subprocess.run(
             [
@@ -129,33 +154,64 @@ def browser_stack(
                 "bot",
                 "agents",
                 "add",
-                AGENT_USERNAME,
+                username,
                 "--display-name",
-                AGENT_DISPLAY_NAME,
+                display_name,
                 "--tier",
                 "1",
+                "--role",
+                role,
             ],
             cwd=ROOT_DIR,
             env={**os.environ, "PYTHONPATH": str(ROOT_DIR)},
-            input=AGENT_PASSWORD + "\n",
+            input=password + "\n",
             capture_output=True,
             text=True,
             timeout=120,
         )
         assert add.returncode == 0, f"`python -m bot agents add` failed:\n{add.stdout}\n{add.stderr}"
-
         gateway = next(p for p in build_processes(settings, model_path()) if p.name == "gateway")
         gateway.start()
+    finally:
+        # The process keeps its own copy: the tests' environment (RASA_TOKEN ...) stays clean.
+        patch.undo()
+    try:
         gateway.wait_ready(300)
         yield Stack(
             base_url=f"http://127.0.0.1:{settings.gateway_port}",
             settings=settings,
             data_dir=data_dir,
-            agent_username=AGENT_USERNAME,
-            agent_password=AGENT_PASSWORD,
-            agent_display_name=AGENT_DISPLAY_NAME,
+            agent_username=username,
+            agent_password=password,
+            agent_display_name=display_name,
         )
     finally:
-        if gateway is not None:
-            gateway.stop()
-        patch.undo()
+        gateway.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_stack(
+    tmp_path_factory: pytest.TempPathFactory, chromium_executable: str, rasa_stack: RasaStack
+) -> Iterator[Stack]:
+    """The customer-to-agent stack: a front-line agent account."""
+    with _gateway(
+        tmp_path_factory, rasa_stack, "browser-stack", AGENT_USERNAME, AGENT_DISPLAY_NAME, AGENT_PASSWORD
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def reports_stack(
+    tmp_path_factory: pytest.TempPathFactory, chromium_executable: str, rasa_stack: RasaStack
+) -> Iterator[Stack]:
+    """The reports stack: a database of its own (only the scripted day in it) and a supervisor."""
+    with _gateway(
+        tmp_path_factory,
+        rasa_stack,
+        "reports-stack",
+        SUPERVISOR_USERNAME,
+        "主管老李",
+        SUPERVISOR_PASSWORD,
+        role="supervisor",
+    ) as stack:
+        yield stack

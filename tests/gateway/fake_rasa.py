@@ -46,6 +46,9 @@ class FakeRasa:
     handoff: dict[str, Any] | None = None  # payload override for the next handoffs
     received: list[dict[str, Any]] = field(default_factory=list)
     events: list[tuple[str, Any]] = field(default_factory=list)
+    # Slots (and active loop) the tracker endpoint reports per conversation.
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    active_loops: dict[str, str] = field(default_factory=dict)
     # Plays the action server where a test needs it (e.g. opening a case in the shared
     # database): (sender, message) -> the replies, or None for the scripted ones.
     on_message: Callable[[str, str], list[dict[str, Any]] | None] | None = None
@@ -60,6 +63,7 @@ class FakeRasa:
         app = web.Application()
         app.router.add_post("/webhooks/rest/webhook", self._webhook)
         app.router.add_post("/conversations/{cid}/tracker/events", self._events)
+        app.router.add_get("/conversations/{cid}/tracker", self._tracker)
         app.router.add_get("/status", lambda r: web.json_response({"model_file": "fake"}))
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -102,6 +106,8 @@ class FakeRasa:
             return [{**r, "text": "第一条"}, {**r, "custom": {"handoff": default_handoff(message), "note": "keep"}}]
         if lowered == "silent":
             return []
+        if lowered in ("再见", "bye"):  # like the domain's utter_goodbye
+            return [{**r, "text": "感谢您的咨询，祝您生活愉快！"}, {**r, "custom": {"conversation_end": True}}]
         return [{**r, "text": f"echo: {message}"}]
 
     async def _webhook(self, request: web.Request) -> web.Response:
@@ -123,6 +129,15 @@ class FakeRasa:
             finally:
                 self._sleeping.discard(task)
         return web.json_response(self.replies_for(body.get("sender", ""), message))
+
+    async def _tracker(self, request: web.Request) -> web.Response:
+        if self.down_status:
+            return web.json_response({"error": "down"}, status=self.down_status)
+        cid = request.match_info["cid"]
+        loop = self.active_loops.get(cid)
+        return web.json_response(
+            {"sender_id": cid, "slots": self.slots.get(cid, {}), "active_loop": {"name": loop} if loop else {}}
+        )
 
     async def _events(self, request: web.Request) -> web.Response:
         body = await request.json()

@@ -46,3 +46,17 @@ async def test_handoff_reaches_the_queue(real_client):
     assert item["category"] in ("delay", "damage", "loss", "refused", "address", "customs", "consultation", "complaint")
     assert item["priority"] in ("urgent", "high", "normal") and item["waiting_since"]
     assert DEMO_NUMBER in item["tracking_numbers"]
+
+
+async def test_goodbye_to_the_real_bot_brings_one_satisfaction_question(real_client):
+    """The trained bot's goodbye carries the end-of-conversation marker (domain.yml); the
+    gateway turns it into the rating question, and the rating counts as bot-only CSAT."""
+    client, _ = real_client
+    await say(client, "real-3", f"{DEMO_NUMBER} 到哪了")
+    replies = await say(client, "real-3", "再见")
+    texts = [r.get("text", "") for r in replies]
+    assert any(t.startswith("感谢您的咨询") for t in texts), texts
+    assert texts[-1].startswith("请问您对本次智能客服的服务满意吗"), texts
+    assert all("custom" not in r for r in replies), replies
+    thanks = await say(client, "real-3", "4")
+    assert thanks[0]["text"].startswith("感谢您的评价")

@@ -16,6 +16,7 @@
  *     views.js      view registry + top-bar navigation (#<view id> in the URL)
  *     dom.js  format.js  sla.js  toast.js  dialogs.js   helpers
  *   conversations/  the conversations view (queue, my conversations, transcript, reply, notes)
+ *   reports/        the reports view (supervisors: KPI tiles, charts, hot spots, agents, CSV)
  *
  * How to add a view (e.g. "cases" or "reports"):
  *   1. Create a folder next to conversations/ (cases/) with an index.js that exports the
@@ -38,8 +39,10 @@ import { boot } from "./core/session.js";
 import { registerView } from "./core/views.js";
 import { conversationsView } from "./conversations/index.js";
 import { casesView } from "./cases/index.js";
+import { reportsView } from "./reports/index.js";
 
 registerView(conversationsView);
 registerView(casesView);
+registerView(reportsView);
 
 boot();

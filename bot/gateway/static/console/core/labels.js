@@ -27,6 +27,11 @@ export const VOCAB = Object.freeze({
   evidenceItems: "evidence_items",
   caseEventKinds: "case_event_kinds",
   actorTypes: "actor_types",
+  reportGroupings: "report_groupings",
+  reportMetrics: "report_metrics",
+  kpiStatuses: "kpi_statuses",
+  hotspotDimensions: "hotspot_dimensions",
+  exceptionTypes: "exception_types",
 });
 
 /** The console's language for labels (the page's lang: zh-CN -> "zh"). */

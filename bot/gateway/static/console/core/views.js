@@ -8,6 +8,7 @@
  *     mount(root) {},       // optional: build the view into its own <section> (first time shown)
  *     show() {},            // optional: the view became visible (refresh what it shows)
  *     hide() {},            // optional: another view became visible
+ *     available(me) {},     // optional: false hides the view from this agent (e.g. supervisors only)
  *   }
  * Views without an element get a <section class="view"> in #views. The tabs appear when
  * there are two views or more; the fragment of the URL (#cases) selects a view, so a
@@ -38,9 +39,14 @@ export function activeView() {
   return active;
 }
 
-/** Show a view by id (unknown ids show the first view); returns the id shown. */
+function available(entry) {
+  return !entry.view.available || Boolean(state.me && entry.view.available(state.me));
+}
+
+/** Show a view by id (unknown or unavailable ids show the first view); returns the id shown. */
 export function showView(id) {
-  const entry = views.find((v) => v.view.id === id) || views[0];
+  const open = views.filter(available);
+  const entry = open.find((v) => v.view.id === id) || open[0];
   if (!entry) return null;
   if (!entry.mounted) {
     entry.root = h("section", { class: "view", "data-view": entry.view.id, "data-testid": "view-" + entry.view.id,
@@ -57,7 +63,7 @@ export function showView(id) {
   active = entry.view.id;
   entry.root.hidden = false;
   renderNav();
-  if (location.hash.slice(1) !== active && (location.hash || entry !== views[0])) {
+  if (location.hash.slice(1) !== active && (location.hash || entry !== open[0])) {
     history.replaceState(null, "", "#" + active);
   }
   if (entry.view.show) entry.view.show();
@@ -66,9 +72,10 @@ export function showView(id) {
 
 function renderNav() {
   const nav = $("view-nav");
+  const open = views.filter(available);
   clear(nav);
-  nav.hidden = views.length < 2;
-  for (const { view } of views) {
+  nav.hidden = open.length < 2;
+  for (const { view } of open) {
     nav.appendChild(h("a", { href: "#" + view.id, class: "view-tab", "data-testid": "nav-" + view.id,
       "data-view": view.id, "aria-current": view.id === active ? "page" : null }, view.title || view.id));
   }
