@@ -1,6 +1,7 @@
 """One real-browser end-to-end run: a customer on the demo page chats through the
 stock rasa-webchat widget (the page's built-in fallback only with
-PARCEL_BROWSER_WIDGET=builtin), asks for a human, an agent in a second browser context
+PARCEL_BROWSER_WIDGET=builtin), gets a tracking answer whose lines (route, status,
+latest scan) stay lines in the Markdown-rendering widget, asks for a human, an agent in a second browser context
 claims the chat in the console, replies in real time (typed and a canned reply), adds a
 private note, resolves, and the customer's 1-5 rating is stored and shows up live in the
 agent's console.
@@ -236,6 +237,15 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
             assert widget.kind == expected, f"the page mounted {widget.kind!r}, expected {expected!r}"
             widget.open()
             widget.wait_for_bot(r"\S")  # the /greet answer: Rasa is warm
+            # --- a tracking answer keeps its lines in the Markdown widget ---------------
+            widget.send("SF1402345678901 到哪了")
+            block = widget.wait_for_bot(r"线路")
+            lines = [line.strip() for line in block.splitlines() if line.strip()]
+            assert any(line.startswith("线路") for line in lines), f"route not on its own line: {block!r}"
+            assert any(line.startswith("状态") for line in lines), f"status not on its own line: {block!r}"
+            assert any(line.startswith("最新轨迹") for line in lines), f"latest scan not on its own line: {block!r}"
+            assert "\\" not in block and "**" not in block, f"Markdown escapes shown: {block!r}"
+            shot(customer, "0-customer-tracking")
             widget.send("转人工")
             handoff_text = widget.wait_for_bot(r"人工|转接")
             queue_text = widget.wait_for_bot(r"排在第\s*\d+\s*位")

@@ -7,6 +7,12 @@ on) so the stock rasa-webchat 1.0.x widget works unmodified:
       {"text"}, {"text", "quick_replies": [{"content_type": "text", "title", "payload"}]},
       {"attachment": {"type": "image", "payload": {"src"}}}, or the custom dict.
 
+The widget renders Markdown, while the bot and the agents write plain text whose lines
+matter (status, route, latest scan and expected delivery each on a line; numbered
+steps): on this channel every line ends in a hard line break and the characters Markdown
+would read as markup ("*" of a masked number, "_", "#", "<", "[" ...) are escaped, so a
+reply looks as written (`markdown`). The other channels send the plain text.
+
 The customer is the session id (channel_user_id), so a chat survives page reloads
 and reconnects; agent messages are pushed to the room in real time, and those pushed
 while nobody was connected are replayed on the next session_request."""
@@ -66,12 +72,30 @@ def _origins(spec: str) -> Any:
     return allowed
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
+_BULLET = re.compile(r"^(\s*)([-+])(\s)")  # "- x" would become a list item
+_HARD_BREAK = "  \n"
+
+
+def markdown(text: str) -> str:
+    """`text` as Markdown that renders exactly like the plain text: one visual line per
+    line, no markup; a blank line still separates paragraphs."""
+    rendered = []
+    for paragraph in re.split(r"\n\s*\n", text or ""):
+        lines = [
+            _BULLET.sub(r"\1\\\2\3", _MARKDOWN_SPECIAL.sub(r"\\\1", line.rstrip())) for line in paragraph.split("\n")
+        ]
+        rendered.append(_HARD_BREAK.join(lines))
+    return "\n\n".join(rendered)
+
+
 def to_socketio(message: OutboundMessage) -> list[dict[str, Any]]:
-    """Rasa SocketIOOutput format (`bot_uttered` payloads), text split on blank lines."""
+    """Rasa SocketIOOutput format (`bot_uttered` payloads), text split on blank lines,
+    each part as Markdown (`markdown`)."""
     out: list[dict[str, Any]] = []
     if message.text is not None or message.buttons:
         parts = [p for p in (message.text or "").strip().split("\n\n") if p] or [message.text or ""]
-        items: list[dict[str, Any]] = [{"text": p} for p in parts]
+        items: list[dict[str, Any]] = [{"text": markdown(p)} for p in parts]
         if message.buttons:
             items[-1]["quick_replies"] = [
                 {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in message.buttons

@@ -277,6 +277,12 @@
       render();
     }
 
+    // The gateway speaks Markdown on this channel (the stock widget renders it): shown as
+    // text here, hard line breaks become line breaks and escaped characters themselves.
+    function plainFromMarkdown(text) {
+      return text.replace(/ {2}\n/g, "\n").replace(/\\([\\`*_{}\[\]<>#|~+-])/g, "$1");
+    }
+
     function onBotUttered(data) {
       if (!data || typeof data !== "object") return;
       var replies = data.quick_replies || data.buttons || [];
@@ -284,7 +290,7 @@
         ? data.attachment.payload.src : null;
       if (!data.text && !image && !replies.length) return; // custom payloads are not shown
       state.messages.push({
-        who: "bot", text: typeof data.text === "string" ? data.text : "", image: image || null,
+        who: "bot", text: typeof data.text === "string" ? plainFromMarkdown(data.text) : "", image: image || null,
         replies: replies.map(function (r) { return { title: String(r.title), payload: String(r.payload || r.title) }; }),
         ts: Date.now()
       });
