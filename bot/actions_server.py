@@ -9,7 +9,8 @@ forged tracker. Here:
 - every route but /health needs `Authorization: Bearer <ACTIONS_TOKEN>` (Rasa sends it:
   endpoints.yml `headers`; `python -m bot serve` generates a token per run when unset);
 - no CORS headers, no access log, errors answered without echoing the request;
-- logs go through the masking formatter (bot/logs.py).
+- logs go through the masking formatter (bot/logs.py);
+- TensorFlow stays out of memory (bot/lean_imports.py): only spaCy's rule matcher is used here.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None, help="default ACTIONS_PORT")
     parser.add_argument("--actions", default="actions")
     args = parser.parse_args(argv)
+    from bot.lean_imports import keep_tensorflow_out
+
+    keep_tensorflow_out()  # before spaCy is imported (personal-data masking): ~600 MB less
     settings = load_settings()
     from bot.pii import mask_text
 

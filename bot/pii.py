@@ -130,7 +130,15 @@ def _chunks(text: str, size: int) -> list[str]:
     return pieces
 
 
+# Every pattern of bot.nlu.spacy_rules needs a Chinese character (names, addresses,
+# Chinese cues), a run of four digits (phones, "last four digits", bare answers) or an
+# English pickup cue: text with none of them (most log lines) skips the spaCy/jieba pass.
+_MAY_HOLD_PERSONAL_DATA = re.compile(r"[\u4e00-\u9fff]|\d{4}|pickup|code", re.IGNORECASE)
+
+
 def _mask_spacy(text: str) -> str:
+    if not _MAY_HOLD_PERSONAL_DATA.search(text):
+        return text
     out: list[str] = []
     cursor = 0
     for match in find_personal_data(text):

@@ -18,6 +18,7 @@ from typing import IO
 from sqlalchemy.engine import make_url
 
 from bot.config import ROOT_DIR, Settings, load_settings
+from bot.rasa_server import apply_tf_thread_defaults
 
 READY_TIMEOUT_S = 300.0
 
@@ -86,7 +87,13 @@ class ManagedProcess:
 def rasa_endpoints_yaml(settings: Settings) -> str:
     """Action server, tracker store (same database server; SQLite file by default)
     and lock store (Redis when REDIS_URL is set, for several Rasa instances)."""
-    lines = ["action_endpoint:", f'  url: "http://{settings.internal_address}:{settings.actions_port}/webhook"']
+    # Selective domain: the actions never read the domain, so Rasa does not serialise and
+    # send it with every action call (an action that needs it declares `send_domain: true`).
+    lines = [
+        "action_endpoint:",
+        f'  url: "http://{settings.internal_address}:{settings.actions_port}/webhook"',
+        "  enable_selective_domain: true",
+    ]
     if settings.actions_token:
         lines += ["  headers:", f'    Authorization: "Bearer {settings.actions_token}"']
     lines += ["tracker_store:", "  type: SQL"]
@@ -230,7 +237,7 @@ def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
             [
                 sys.executable,
                 "-m",
-                "rasa",
+                "bot.rasa_server",
                 "run",
                 "--model",
                 str(model),
@@ -248,7 +255,7 @@ def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
             ],
             f"http://{settings.internal_address}:{settings.rasa_port}/status?token={settings.rasa_token}",
             logs / "rasa.log",
-            env,
+            apply_tf_thread_defaults(env),
         ),
         ManagedProcess(
             "gateway",
