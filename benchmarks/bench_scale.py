@@ -20,6 +20,7 @@ answers, and "system busy" handoffs), and RSS per role after the load. Targets o
 concurrent customers through the gateway; gateway <= 1.15x direct Rasa; one instance of
 each role <= 2 GB resident together.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
 
 import aiohttp
 
@@ -95,22 +95,31 @@ class Stack:
     label: str
     root: Path
     instances: int
-    database_url: Optional[str] = None
-    redis_url: Optional[str] = None
+    database_url: str | None = None
+    redis_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
-    proc: Optional[subprocess.Popen] = None
+    proc: subprocess.Popen | None = None
     gateway_urls: list[str] = field(default_factory=list)
     rasa_urls: list[str] = field(default_factory=list)
-    data_dir: Optional[Path] = None
-    log: Optional[Path] = None
+    data_dir: Path | None = None
+    log: Path | None = None
 
     def start(self, timeout_s: float = 600) -> None:
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"bench-scale-{self.label.replace(' ', '-')}-"))
         n = self.instances
         gateway, rasa, actions = free_port_block(n), free_port_block(n), free_port_block(n)
-        env = {**os.environ, "DATA_DIR": str(self.data_dir), "GATEWAY_PORT": str(gateway), "RASA_PORT": str(rasa),
-               "ACTIONS_PORT": str(actions), "PYTHONPATH": str(self.root), "MODELS_DIR": str(self.root / "models"),
-               "LOG_LEVEL": "WARNING", "STAFFED_HOURS": "00:00-24:00", **self.extra_env}
+        env = {
+            **os.environ,
+            "DATA_DIR": str(self.data_dir),
+            "GATEWAY_PORT": str(gateway),
+            "RASA_PORT": str(rasa),
+            "ACTIONS_PORT": str(actions),
+            "PYTHONPATH": str(self.root),
+            "MODELS_DIR": str(self.root / "models"),
+            "LOG_LEVEL": "WARNING",
+            "STAFFED_HOURS": "00:00-24:00",
+            **self.extra_env,
+        }
         for name in ("DATABASE_URL", "REDIS_URL", "RASA_URL", "RASA_URLS"):
             env.pop(name, None)
         if self.database_url:
@@ -121,8 +130,10 @@ class Stack:
         if n > 1:
             cmd += ["--gateways", str(n), "--rasa", str(n), "--actions", str(n)]
         self.log = self.data_dir / "serve.out"
-        self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=open(self.log, "w"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        with open(self.log, "w") as out:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(
+                cmd, cwd=self.root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self.gateway_urls = [f"http://127.0.0.1:{gateway + i}" for i in range(n)]
         self.rasa_urls = [f"http://127.0.0.1:{rasa + i}" for i in range(n)]
         deadline = time.monotonic() + timeout_s
@@ -216,17 +227,25 @@ class Result:
 
     def row(self) -> dict[str, float]:
         ms = [s * 1000 for s in self.latencies]
-        return {"msg/s": len(self.latencies) / self.elapsed if self.elapsed else 0.0,
-                "p50": percentile(ms, 50), "p95": percentile(ms, 95), "errors": float(self.errors),
-                "n": float(len(self.latencies))}
+        return {
+            "msg/s": len(self.latencies) / self.elapsed if self.elapsed else 0.0,
+            "p50": percentile(ms, 50),
+            "p95": percentile(ms, 95),
+            "errors": float(self.errors),
+            "n": float(len(self.latencies)),
+        }
 
 
-async def one_message(http: aiohttp.ClientSession, url: str, sender: str, text: str, result: Result,
-                      timeout_s: float) -> None:
+async def one_message(
+    http: aiohttp.ClientSession, url: str, sender: str, text: str, result: Result, timeout_s: float
+) -> None:
     started = time.perf_counter()
     try:
-        async with http.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                             timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
+        async with http.post(
+            f"{url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+        ) as response:
             body = await response.json(content_type=None)
             ok = response.status == 200 and isinstance(body, list) and bool(body)
             texts = " ".join(str(r.get("text", "")) for r in body) if isinstance(body, list) else ""
@@ -275,8 +294,9 @@ def customers_for(concurrency: int, minimum_messages: int) -> int:
     return max(concurrency * 3, int(minimum_messages / per_customer) + 1)
 
 
-async def measure(stack: Stack, what: str, urls: list[str], customers: int, concurrency: int,
-                  timeout_s: float) -> dict[str, float]:
+async def measure(
+    stack: Stack, what: str, urls: list[str], customers: int, concurrency: int, timeout_s: float
+) -> dict[str, float]:
     """One figure row, with the CPU time each role spent per message meanwhile."""
     cpu_before = stack.cpu_seconds_by_role()
     result = await run_load(urls, customers, concurrency, what.replace(" ", "-"), timeout_s)
@@ -289,8 +309,9 @@ async def measure(stack: Stack, what: str, urls: list[str], customers: int, conc
     return row
 
 
-async def measure_all(stacks: list[Stack], levels: list[int], sequential_customers: int, minimum_messages: int,
-                      timeout_s: float) -> dict[str, dict[str, dict[str, float]]]:
+async def measure_all(
+    stacks: list[Stack], levels: list[int], sequential_customers: int, minimum_messages: int, timeout_s: float
+) -> dict[str, dict[str, dict[str, float]]]:
     """Every stack is running; each figure is taken for every stack in turn before the
     next one, so a change of machine load (other work on the machine) hits all alike."""
     figures: dict[str, dict[str, dict[str, float]]] = {stack.label: {} for stack in stacks}
@@ -302,21 +323,26 @@ async def measure_all(stacks: list[Stack], levels: list[int], sequential_custome
         for name, urls in targets(stack):
             await run_load(urls, len(SCRIPTS) * len(urls), len(urls), f"warm-{name}", timeout_s)
     plan = [("sequential", sequential_customers, 1)] + [
-        (f"{level} concurrent", customers_for(level, minimum_messages), level) for level in levels]
+        (f"{level} concurrent", customers_for(level, minimum_messages), level) for level in levels
+    ]
     for what, customers, concurrency in plan:
         for name in ("gateway", "rasa"):
             for stack in stacks:
                 urls = dict(targets(stack))[name]
                 figures[stack.label][f"{name} {what}"] = await measure(
-                    stack, f"{name} {what}", urls, customers, concurrency, timeout_s)
+                    stack, f"{name} {what}", urls, customers, concurrency, timeout_s
+                )
     return figures
 
 
 def _print_row(label: str, what: str, result: Result, row: dict[str, float]) -> None:
-    cpu = "  ".join(f"{k[len('cpu ms/msg '):]} {v:.1f}" for k, v in row.items() if k.startswith("cpu ms/msg"))
-    print(f"  [{label}] {what:<24} n={int(row['n']):<5} {row['msg/s']:7.1f} msg/s  p50={row['p50']:7.1f} ms  "
-          f"p95={row['p95']:7.1f} ms  errors={int(row['errors'])}  cpu ms/msg: {cpu}"
-          + (f"  e.g. {result.error_samples[0]}" if result.error_samples else ""), flush=True)
+    cpu = "  ".join(f"{k[len('cpu ms/msg ') :]} {v:.1f}" for k, v in row.items() if k.startswith("cpu ms/msg"))
+    print(
+        f"  [{label}] {what:<24} n={int(row['n']):<5} {row['msg/s']:7.1f} msg/s  p50={row['p50']:7.1f} ms  "
+        f"p95={row['p95']:7.1f} ms  errors={int(row['errors'])}  cpu ms/msg: {cpu}"
+        + (f"  e.g. {result.error_samples[0]}" if result.error_samples else ""),
+        flush=True,
+    )
 
 
 # --- PostgreSQL / Redis for several instances --------------------------------------
@@ -356,8 +382,7 @@ def print_table(results: dict[str, dict[str, dict[str, float]]], memory: dict[st
         line = f"{row:<28}"
         for label in labels:
             fig = results[label].get(row)
-            cell = (f"{fig['msg/s']:6.1f} {fig['p50']:8.1f} {fig['p95']:8.1f} {int(fig['errors']):4d}"
-                    if fig else "-")
+            cell = f"{fig['msg/s']:6.1f} {fig['p50']:8.1f} {fig['p95']:8.1f} {int(fig['errors']):4d}" if fig else "-"
             line += f"{cell:>{width}}"
         print(line)
     print("\ngateway / direct Rasa (p50 ratio; throughput ratio)")
@@ -366,40 +391,53 @@ def print_table(results: dict[str, dict[str, dict[str, float]]], memory: dict[st
         for row in rows:
             if not row.startswith("gateway "):
                 continue
-            g, r = results[label].get(row), results[label].get("rasa " + row[len("gateway "):])
+            g, r = results[label].get(row), results[label].get("rasa " + row[len("gateway ") :])
             if g and r and r["p50"] and g["msg/s"]:
-                parts.append(f"{row[len('gateway '):]}: {g['p50'] / r['p50']:.2f}x; {r['msg/s'] / g['msg/s']:.2f}x")
+                parts.append(f"{row[len('gateway ') :]}: {g['p50'] / r['p50']:.2f}x; {r['msg/s'] / g['msg/s']:.2f}x")
         print(f"  {label}: " + " | ".join(parts))
     print("\nCPU time per message by role (ms; user+system of every process of the role during the figure)")
     for label in labels:
         for row in rows:
             fig = results[label].get(row) or {}
-            cpu = {k[len("cpu ms/msg "):]: v for k, v in fig.items() if k.startswith("cpu ms/msg ")}
+            cpu = {k[len("cpu ms/msg ") :]: v for k, v in fig.items() if k.startswith("cpu ms/msg ")}
             if cpu:
-                print(f"  {label:<14} {row:<24} " + "  ".join(f"{role} {ms:6.1f}" for role, ms in sorted(cpu.items()))
-                      + f"  | all {sum(cpu.values()):6.1f} -> {1000 / max(sum(cpu.values()), 1e-9):5.1f} msg/s per core")
+                print(
+                    f"  {label:<14} {row:<24} "
+                    + "  ".join(f"{role} {ms:6.1f}" for role, ms in sorted(cpu.items()))
+                    + f"  | all {sum(cpu.values()):6.1f} -> {1000 / max(sum(cpu.values()), 1e-9):5.1f} msg/s per core"
+                )
     print("\nresident memory after the load (MB)")
     for label in labels:
         mem = memory.get(label, {})
         total = sum(v for k, v in mem.items() if k != "other")
-        print(f"  {label}: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(mem.items())) + f"  (roles total {total:.0f})")
+        print(
+            f"  {label}: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(mem.items())) + f"  (roles total {total:.0f})"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--baseline", type=Path, help="another checkout (with its trained model in models/) "
-                        "measured first, one instance of each role")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (with its trained model in models/) measured first, one instance of each role",
+    )
     parser.add_argument("--instances", default="1", help="comma-separated instance counts of this checkout, e.g. 1,2")
     parser.add_argument("--concurrency", default="16,32,64", help="concurrent customers, comma-separated")
     parser.add_argument("--sequential-customers", type=int, default=30, help="conversations sent one message at a time")
     parser.add_argument("--messages", type=int, default=300, help="at least this many messages per concurrency level")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds before a message counts as an error")
-    parser.add_argument("--admin-database-url", default=os.environ.get("BENCH_ADMIN_DATABASE_URL",
-                        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"),
-                        help="PostgreSQL server for stacks with several instances (a database is created per run)")
+    parser.add_argument(
+        "--admin-database-url",
+        default=os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"),
+        help="PostgreSQL server for stacks with several instances (a database is created per run)",
+    )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
-    parser.add_argument("--postgres-single", action="store_true",
-                        help="run the single-instance stack of this checkout on PostgreSQL + Redis too")
+    parser.add_argument(
+        "--postgres-single",
+        action="store_true",
+        help="run the single-instance stack of this checkout on PostgreSQL + Redis too",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     levels = [int(x) for x in args.concurrency.split(",") if x.strip()]

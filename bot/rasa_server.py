@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import Any, Dict
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ TF_THREAD_DEFAULTS = {
 }
 
 
-def apply_tf_thread_defaults(env: Dict[str, str]) -> Dict[str, str]:
+def apply_tf_thread_defaults(env: dict[str, str]) -> dict[str, str]:
     """`env` with the TensorFlow thread settings, unless they are already set."""
     return {**TF_THREAD_DEFAULTS, **env}
 
@@ -53,7 +53,7 @@ def install_cached_action_response_validator() -> bool:
     validator_class.check_schema(schema)  # once, as jsonschema.validate did on every call
     validator = validator_class(schema)
 
-    def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
+    def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
         error = best_match(validator.iter_errors(result))
         if error is None:
             return True
@@ -101,7 +101,7 @@ def _keep_sqlite_tracker_connections() -> None:
     if original is None or getattr(original, "_keeps_sqlite_connections", False):
         return
 
-    def create_engine_kwargs(url: Any) -> Dict[str, Any]:
+    def create_engine_kwargs(url: Any) -> dict[str, Any]:
         kwargs = dict(original(url))
         from sqlalchemy.engine import make_url
         from sqlalchemy.pool import QueuePool
