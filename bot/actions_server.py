@@ -77,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
             port,
         )
     logger.info("action server on http://%s:%s", settings.internal_host, port)
-    app.run(host=settings.internal_host, port=port, workers=1, access_log=False, motd=False)
+    app.run(
+        host=settings.internal_host, port=port, workers=max(1, settings.actions_workers), access_log=False, motd=False
+    )
     return 0
 
 

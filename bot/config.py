@@ -34,7 +34,21 @@ class Settings:
     gateway_port: int = field(default_factory=lambda: _env_int("GATEWAY_PORT", 8080))
     host: str = field(default_factory=lambda: _env("BIND_HOST", "127.0.0.1"))
     rasa_url: str = ""
+    # Several Rasa instances sharing one tracker store ("http://a:5005,http://b:5005"); default: (rasa_url,).
+    rasa_urls: tuple[str, ...] = ()
     rasa_timeout_s: float = field(default_factory=lambda: _env_float("RASA_TIMEOUT", 10.0))
+    # While no Rasa instance is ready (restart, deploy), a customer's message waits this long for one
+    # before the customer is handed to the human queue.
+    rasa_hold_s: float = field(default_factory=lambda: _env_float("RASA_HOLD_SECONDS", 30.0))
+    # Redis (several instances of a role share locks, events and caches through it); unset: in-process.
+    redis_url: str = field(default_factory=lambda: _env("REDIS_URL", ""))
+    # Prefix of every Redis key (and channel) this deployment uses.
+    redis_key_prefix: str = field(default_factory=lambda: _env("REDIS_KEY_PREFIX", "parcel:"))
+    # Sanic worker processes per Rasa server / action server (Rasa: > 1 needs REDIS_URL).
+    rasa_workers: int = field(default_factory=lambda: _env_int("RASA_WORKERS", 1))
+    actions_workers: int = field(default_factory=lambda: _env_int("ACTIONS_WORKERS", 1))
+    # Where a Rasa server started by `serve --only rasa` finds the action server.
+    actions_url: str = ""
     # A damage/loss claim above this declared value goes to a human.
     claim_handoff_value: float = field(default_factory=lambda: _env_float("CLAIM_HANDOFF_VALUE", 2000.0))
     # Failed phone verifications before the conversation goes to a human.
@@ -190,12 +204,28 @@ class Settings:
         """Where to reach the internal services (a wildcard bind address is reached on loopback)."""
         return "127.0.0.1" if self.internal_host in ("0.0.0.0", "::", "") else self.internal_host
 
+    @property
+    def shares_state(self) -> bool:
+        """True when the state several instances must share lives outside the process:
+        Redis for locks and events, a database server (not a SQLite file) for the rest."""
+        return bool(self.redis_url) and not self.database_url.startswith("sqlite")
+
     def __post_init__(self) -> None:
         if not self.database_url:
             url = _env("DATABASE_URL", f"sqlite:///{self.data_dir / 'parcel.db'}")
             object.__setattr__(self, "database_url", url)
+        if not self.rasa_urls:
+            if self.rasa_url:
+                urls: tuple[str, ...] = (self.rasa_url,)
+            else:
+                listed = [u.strip() for u in _env("RASA_URLS", "").split(",") if u.strip()]
+                urls = tuple(listed) or (_env("RASA_URL", f"http://{self.internal_address}:{self.rasa_port}"),)
+            object.__setattr__(self, "rasa_urls", urls)
         if not self.rasa_url:
-            object.__setattr__(self, "rasa_url", _env("RASA_URL", f"http://{self.internal_address}:{self.rasa_port}"))
+            object.__setattr__(self, "rasa_url", self.rasa_urls[0])
+        if not self.actions_url:
+            url = _env("ACTIONS_URL", f"http://{self.internal_address}:{self.actions_port}/webhook")
+            object.__setattr__(self, "actions_url", url)
         if not self.public_url:
             host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
             url = _env("PUBLIC_URL", f"http://{host}:{self.gateway_port}")

@@ -1,97 +1,114 @@
-"""`python -m bot serve`: start the action server, the Rasa server (and the gateway
-when present), wait until each answers, print where to chat, stop all on Ctrl-C."""
+"""`python -m bot serve`: start the action server(s), the Rasa server(s) and the
+gateway(s), wait until each answers, print where to chat, keep them running (a crashed
+process is restarted with backoff, bot/supervisor.py), stop all on Ctrl-C.
+
+  python -m bot serve                                   one of each (SQLite, no Redis: the default)
+  python -m bot serve --gateways 2 --rasa 2 --actions 2 several of each, consecutive ports
+  python -m bot serve --only gateway                    one role (a process manager or container)
+
+Instance i of a role listens on its base port + i (GATEWAY_PORT, RASA_PORT, ACTIONS_PORT).
+More than one instance of any role (or RASA_WORKERS > 1) shares conversations, locks and
+events between processes: that needs REDIS_URL and a database server (DATABASE_URL not
+SQLite); `serve` refuses to start such a layout without them."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import signal
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
+import urllib.parse
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from sqlalchemy.engine import make_url
 
 from bot.config import ROOT_DIR, Settings, load_settings
 from bot.rasa_server import apply_tf_thread_defaults
+from bot.supervisor import ManagedProcess, Supervisor
 
 READY_TIMEOUT_S = 300.0
+ROLES = ("gateway", "rasa", "actions")
+
+__all__ = ["Layout", "ManagedProcess", "build_processes", "serve"]
 
 
-@dataclass
-class ManagedProcess:
-    name: str
-    cmd: list[str]
-    ready_url: str
-    log_path: Path
-    env: dict[str, str]
-    process: subprocess.Popen | None = None
-    _log: IO[bytes] | None = field(default=None, repr=False)
+@dataclass(frozen=True)
+class Layout:
+    """How many processes of each role `serve` runs on this machine."""
 
-    def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - open for the process lifetime, closed in stop()
-        self.process = subprocess.Popen(
-            self.cmd,
-            cwd=ROOT_DIR,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
+    gateways: int = 1
+    rasa: int = 1
+    actions: int = 1
+
+    def count(self, role: str) -> int:
+        return {"gateway": self.gateways, "rasa": self.rasa, "actions": self.actions}[role]
+
+    @property
+    def roles(self) -> list[str]:
+        return [role for role in ROLES if self.count(role) > 0]
+
+    def describe(self) -> str:
+        return ", ".join(f"{self.count(role)} {role}" for role in self.roles)
+
+
+def layout_problem(layout: Layout, settings: Settings) -> str | None:
+    """Why this layout cannot run with these settings (None: it can)."""
+    counts = {role: layout.count(role) for role in ROLES}
+    if any(n < 0 for n in counts.values()):
+        return "instance counts must be 0 or more"
+    if not layout.roles:
+        return "nothing to run: every role has 0 instances"
+    several = [f"{n} {role} instances" for role, n in counts.items() if n > 1]
+    if settings.rasa_workers > 1 and layout.rasa:
+        several.append(f"RASA_WORKERS={settings.rasa_workers}")
+    if len(layout.roles) < len(ROLES) and not (settings.rasa_token and settings.actions_token):
+        return (
+            "the roles of one deployment run in separate processes here, so they must share the internal "
+            "tokens: set RASA_TOKEN and ACTIONS_TOKEN (the same values for every role, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
         )
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def wait_ready(self, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if not self.alive():
-                raise RuntimeError(f"{self.name} exited during start-up:\n{self.tail()}")
-            try:
-                with urllib.request.urlopen(self.ready_url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
-            time.sleep(0.5)
-        where = self.ready_url.split("?")[0]  # no token in the message
-        raise RuntimeError(f"{self.name} did not answer {where} within {timeout_s:.0f} s:\n{self.tail()}")
-
-    def stop(self, grace_s: float = 10.0) -> None:
-        if self.process and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-            except ProcessLookupError:
-                pass
-        if self._log:
-            self._log.close()
-
-    def tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+    if several and not settings.shares_state:
+        missing = []
+        if not settings.redis_url:
+            missing.append("REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+        if settings.database_url.startswith("sqlite"):
+            missing.append("a database server in DATABASE_URL (e.g. postgresql+psycopg2://user@127.0.0.1/parcel)")
+        return (
+            f"{' and '.join(several)} share conversations, locks and events between processes, which needs "
+            f"{' and '.join(missing)}. The default (SQLite, no Redis) runs one instance of each role."
+        )
+    return None
 
 
-def rasa_endpoints_yaml(settings: Settings) -> str:
+# --- configuration files of Rasa ------------------------------------------------------
+
+
+def redis_lock_store_lines(redis_url: str, key_prefix: str) -> list[str]:
+    parsed = urllib.parse.urlparse(redis_url)
+    database = (parsed.path or "/0").lstrip("/") or "0"
+    lines = [
+        "lock_store:",
+        "  type: redis",
+        f'  url: "{parsed.hostname or "localhost"}"',
+        f"  port: {parsed.port or 6379}",
+        f"  db: {int(database) if database.isdigit() else 0}",
+        # Rasa accepts only letters and digits here (it adds ":lock:")
+        f'  key_prefix: "{"".join(ch for ch in key_prefix if ch.isalnum()) or "parcel"}"',
+    ]
+    if parsed.password:
+        lines.append(f'  password: "{urllib.parse.unquote(parsed.password)}"')
+    return lines
+
+
+def rasa_endpoints_yaml(settings: Settings, actions_url: str | None = None) -> str:
     """Action server, tracker store (same database server; SQLite file by default)
     and lock store (Redis when REDIS_URL is set, for several Rasa instances)."""
     # Selective domain: the actions never read the domain, so Rasa does not serialise and
     # send it with every action call (an action that needs it declares `send_domain: true`).
     lines = [
         "action_endpoint:",
-        f'  url: "http://{settings.internal_address}:{settings.actions_port}/webhook"',
+        f'  url: "{actions_url or settings.actions_url}"',
         "  enable_selective_domain: true",
     ]
     if settings.actions_token:
@@ -109,17 +126,12 @@ def rasa_endpoints_yaml(settings: Settings) -> str:
             f'  password: "{url.password or ""}"',
             f'  db: "{url.database}"',
         ]
-    redis_url = os.environ.get("REDIS_URL")
-    if redis_url:
-        r = make_url(redis_url)
-        lines += [
-            "lock_store:",
-            "  type: redis",
-            f'  url: "{r.host or "localhost"}"',
-            f"  port: {r.port or 6379}",
-            f"  db: {r.database or 0}",
-        ]
+    if settings.redis_url:
+        lines += redis_lock_store_lines(settings.redis_url, settings.redis_key_prefix)
     return "\n".join(lines) + "\n"
+
+
+# --- demo data -----------------------------------------------------------------------
 
 
 def seed_demo_if_empty(settings: Settings, count: int = 300) -> bool:
@@ -203,9 +215,18 @@ def with_internal_tokens(settings: Settings) -> Settings:
     )
 
 
-def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
-    """The processes of the stack. Rasa and the action server listen on INTERNAL_HOST (only
-    the gateway listens on BIND_HOST) and need the tokens of `with_internal_tokens`."""
+# --- the processes -------------------------------------------------------------------
+
+
+def _name(base: str, index: int, count: int) -> str:
+    return base if count == 1 else f"{base} {index + 1}"
+
+
+def build_processes(settings: Settings, model: Path | None, layout: Layout | None = None) -> list[ManagedProcess]:
+    """The processes of `layout` (default: one of each), action servers first, gateways
+    last. Instance i of a role listens on the role's base port + i; Rasa instance i uses
+    action server i (modulo their number), every gateway knows every Rasa instance."""
+    layout = layout or Layout()
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT_DIR),
@@ -215,69 +236,107 @@ def build_processes(settings: Settings, model: Path) -> list[ManagedProcess]:
         "RASA_TOKEN": settings.rasa_token,
         "ACTIONS_TOKEN": settings.actions_token,
     }
-    rasa_dir = settings.data_dir / "rasa"
-    rasa_dir.mkdir(parents=True, exist_ok=True)
-    endpoints = rasa_dir / "endpoints.yml"
-    endpoints.touch(mode=0o600)
-    endpoints.chmod(0o600)  # it holds the action server's token
-    endpoints.write_text(rasa_endpoints_yaml(settings))
-    credentials = rasa_dir / "credentials.yml"
-    credentials.write_text("rest: {}\n")
+    if settings.redis_url:
+        env["REDIS_URL"] = settings.redis_url
+    internal = settings.internal_address
     logs = settings.data_dir / "logs"
-    processes = [
-        ManagedProcess(
-            "action server",
-            [sys.executable, "-m", "bot.actions_server", "--port", str(settings.actions_port)],
-            f"http://{settings.internal_address}:{settings.actions_port}/health",
-            logs / "actions.log",
-            {**env, "ACTIONS_WARM_UP": "1"},
-        ),
-        ManagedProcess(
-            "Rasa server",
-            [
-                sys.executable,
-                "-m",
-                "bot.rasa_server",
-                "run",
-                "--model",
-                str(model),
-                "--port",
-                str(settings.rasa_port),
-                "--interface",
-                settings.internal_host,
-                "--enable-api",
-                "--auth-token",
-                settings.rasa_token,
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(credentials),
-            ],
-            f"http://{settings.internal_address}:{settings.rasa_port}/status?token={settings.rasa_token}",
-            logs / "rasa.log",
-            apply_tf_thread_defaults(env),
-        ),
-        ManagedProcess(
-            "gateway",
-            [sys.executable, "-m", "bot.gateway"],
-            f"http://127.0.0.1:{settings.gateway_port}/health",
-            logs / "gateway.log",
-            env,
-        ),
-    ]
+    processes: list[ManagedProcess] = []
+
+    actions_urls = [f"http://{internal}:{settings.actions_port + i}/webhook" for i in range(layout.actions)]
+    for i in range(layout.actions):
+        port = settings.actions_port + i
+        processes.append(
+            ManagedProcess(
+                _name("action server", i, layout.actions),
+                [sys.executable, "-m", "bot.actions_server", "--port", str(port)],
+                f"http://{internal}:{port}/health",
+                logs / ("actions.log" if layout.actions == 1 else f"actions-{i + 1}.log"),
+                {**env, "ACTIONS_WARM_UP": "1"},
+            )
+        )
+
+    rasa_urls = [f"http://{internal}:{settings.rasa_port + i}" for i in range(layout.rasa)]
+    if layout.rasa:
+        if model is None:
+            raise ValueError("a trained model is needed to run Rasa")
+        rasa_dir = settings.data_dir / "rasa"
+        rasa_dir.mkdir(parents=True, exist_ok=True)
+        credentials = rasa_dir / "credentials.yml"
+        credentials.write_text("rest: {}\n")
+    for i in range(layout.rasa):
+        port = settings.rasa_port + i
+        endpoints = settings.data_dir / "rasa" / ("endpoints.yml" if layout.rasa == 1 else f"endpoints-{i + 1}.yml")
+        endpoints.touch(mode=0o600)
+        endpoints.chmod(0o600)  # it holds the action server's token
+        endpoints.write_text(
+            rasa_endpoints_yaml(settings, actions_urls[i % len(actions_urls)] if actions_urls else None)
+        )
+        processes.append(
+            ManagedProcess(
+                _name("Rasa server", i, layout.rasa),
+                [
+                    sys.executable,
+                    "-m",
+                    "bot.rasa_server",
+                    "run",
+                    "--model",
+                    str(model),
+                    "--port",
+                    str(port),
+                    "--interface",
+                    settings.internal_host,
+                    "--enable-api",
+                    "--auth-token",
+                    settings.rasa_token,
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    str(credentials),
+                ],
+                f"http://{internal}:{port}/status?token={settings.rasa_token}",
+                logs / ("rasa.log" if layout.rasa == 1 else f"rasa-{i + 1}.log"),
+                apply_tf_thread_defaults({**env, "SANIC_WORKERS": str(max(1, settings.rasa_workers))}),
+            )
+        )
+
+    for i in range(layout.gateways):
+        port = settings.gateway_port + i
+        gateway_env = {**env, "GATEWAY_PORT": str(port)}
+        if rasa_urls:  # otherwise RASA_URL(S) from the environment (Rasa runs elsewhere)
+            gateway_env["RASA_URLS"] = ",".join(rasa_urls)
+            gateway_env.pop("RASA_URL", None)
+        processes.append(
+            ManagedProcess(
+                _name("gateway", i, layout.gateways),
+                [sys.executable, "-m", "bot.gateway"],
+                f"http://127.0.0.1:{port}/health",
+                logs / ("gateway.log" if layout.gateways == 1 else f"gateway-{i + 1}.log"),
+                gateway_env,
+            )
+        )
     return processes
 
 
-def serve(settings: Settings, seed_demo: bool = True) -> int:
-    from bot.training import model_path
-
-    model = model_path(settings.models_dir)
-    if not model.exists():
-        print(f"No trained model at {model}. Run `python -m bot train` first.", file=sys.stderr)
+def serve(settings: Settings, seed_demo: bool = True, layout: Layout | None = None) -> int:
+    layout = layout or Layout()
+    problem = layout_problem(layout, settings)
+    if problem:
+        print(f"Cannot start {layout.describe()}: {problem}", file=sys.stderr)
         return 2
-    demo_password = prepare_demo(settings, seed_demo)
+    model = None
+    if layout.rasa:
+        from bot.training import model_path
+
+        model = model_path(settings.models_dir)
+        if not model.exists():
+            print(f"No trained model at {model}. Run `python -m bot train` first.", file=sys.stderr)
+            return 2
+    demo_password = prepare_demo(settings, seed_demo and bool(layout.gateways or layout.actions))
+    if not layout.gateways:
+        demo_password = None
     settings = with_internal_tokens(settings)
-    processes = build_processes(settings, model)
+    processes = build_processes(settings, model, layout)
+    supervisor = Supervisor(processes)
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -287,62 +346,88 @@ def serve(settings: Settings, seed_demo: bool = True) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        for proc in processes:
-            print(f"==> Starting {proc.name} (log: {proc.log_path})", flush=True)
-            proc.start()
-        for proc in processes:
-            proc.wait_ready(READY_TIMEOUT_S)
-            print(f"    {proc.name} is ready", flush=True)
-        print_urls(settings, processes, demo_password)
-        while not stopping:
-            for proc in processes:
-                if not proc.alive():
-                    print(f"!! {proc.name} stopped unexpectedly:\n{proc.tail()}", file=sys.stderr)
-                    return 1
-            time.sleep(0.5)
+        supervisor.start_all(READY_TIMEOUT_S)
+        print_urls(settings, layout, demo_password)
+        supervisor.run(lambda: stopping)
         return 0
     except RuntimeError as error:
         print(f"!! {error}", file=sys.stderr)
         return 1
     finally:
         print("==> Stopping ...", flush=True)
-        for proc in reversed(processes):
-            proc.stop()
+        supervisor.stop_all()
         print("==> Stopped.", flush=True)
 
 
-def print_urls(settings: Settings, processes: list[ManagedProcess], demo_password: str | None = None) -> None:
-    names = {p.name for p in processes}
+def _ports(base: int, count: int) -> str:
+    return str(base) if count == 1 else f"{base}-{base + count - 1}"
+
+
+def print_urls(settings: Settings, layout: Layout, demo_password: str | None = None) -> None:
     print("\n=== Parcel assistant is running (Ctrl-C to stop) ===", flush=True)
-    if "gateway" in names:
+    internal = settings.internal_address
+    if layout.gateways:
         base = f"http://127.0.0.1:{settings.gateway_port}"
         print(f"  Chat widget (customer):  {base}/", flush=True)
         print(f"  Agent console:           {base}/console", flush=True)
         print(f"  REST endpoint:           POST {base}/webhooks/rest/webhook", flush=True)
         print(f"  Agent API:               {base}/api/...  (docs/gateway-contract.md)", flush=True)
+        if layout.gateways > 1:
+            print(
+                f"  Gateways:                ports {_ports(settings.gateway_port, layout.gateways)} "
+                "(put a reverse proxy in front: README 'Running at scale')",
+                flush=True,
+            )
         if demo_password:
             print(
                 f"  Demo console login:      {DEMO_AGENT} / {demo_password}  (supervisor; more agents: "
                 "python -m bot agents add NAME)",
                 flush=True,
             )
-    else:
-        print(f"  REST endpoint:  POST http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook", flush=True)
+    elif layout.rasa:
+        print(f"  REST endpoint:  POST http://{internal}:{settings.rasa_port}/webhooks/rest/webhook", flush=True)
         print(
             '  e.g. curl -s -XPOST -d \'{"sender":"me","message":"SF1402345678901 到哪了"}\' '
-            f"http://127.0.0.1:{settings.rasa_port}/webhooks/rest/webhook",
+            f"http://{internal}:{settings.rasa_port}/webhooks/rest/webhook",
             flush=True,
         )
-    print(
-        f"  Rasa server:   http://{settings.internal_address}:{settings.rasa_port}   Action server: "
-        f"http://{settings.internal_address}:{settings.actions_port}  (internal: INTERNAL_HOST)",
-        flush=True,
-    )
+    if layout.rasa:
+        print(
+            f"  Rasa server:   http://{internal}:{_ports(settings.rasa_port, layout.rasa)}  (internal: INTERNAL_HOST)",
+            flush=True,
+        )
+    if layout.actions:
+        print(
+            f"  Action server: http://{internal}:{_ports(settings.actions_port, layout.actions)}  "
+            "(internal: INTERNAL_HOST)",
+            flush=True,
+        )
     print(f"  Database:      {make_url(settings.database_url).render_as_string(hide_password=True)}", flush=True)
+    if settings.redis_url:
+        shown = urllib.parse.urlparse(settings.redis_url)
+        print(f"  Redis:         {shown.hostname}:{shown.port or 6379}{shown.path or ''}", flush=True)
     print(f"  Logs:          {settings.data_dir / 'logs'}\n", flush=True)
 
 
+def layout_from_args(args: argparse.Namespace) -> Layout:
+    counts = {"gateway": args.gateways, "rasa": args.rasa, "actions": args.actions}
+    if args.only:
+        counts = {role: (n if role == args.only else 0) for role, n in counts.items()}
+    return Layout(gateways=counts["gateway"], rasa=counts["rasa"], actions=counts["actions"])
+
+
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("serve", help="start actions + Rasa (+ gateway) and wait")
+    parser = commands.add_parser(
+        "serve",
+        help="start actions + Rasa + gateway (or some of them, several of each) and keep them running",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--no-demo", action="store_true", help="do not load demo shipments into an empty store")
-    parser.set_defaults(handler=lambda args: serve(load_settings(), seed_demo=not args.no_demo))
+    parser.add_argument("--only", choices=ROLES, help="run only this role (its count from --gateways/--rasa/--actions)")
+    parser.add_argument("--gateways", type=int, default=1, metavar="N", help="gateway instances (default 1)")
+    parser.add_argument("--rasa", type=int, default=1, metavar="N", help="Rasa server instances (default 1)")
+    parser.add_argument("--actions", type=int, default=1, metavar="N", help="action server instances (default 1)")
+    parser.set_defaults(
+        handler=lambda args: serve(load_settings(), seed_demo=not args.no_demo, layout=layout_from_args(args))
+    )

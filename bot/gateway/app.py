@@ -175,7 +175,9 @@ def create_app(
     app = web.Application(middlewares=[error_middleware, api.api_auth_middleware], client_max_size=MAX_BODY_BYTES)
     db = Database(settings.database_url)
     telemetry = Telemetry()
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, token=settings.rasa_token)
+    rasa = RasaClient(
+        settings.rasa_urls, settings.rasa_timeout_s, token=settings.rasa_token, hold_s=settings.rasa_hold_s
+    )
     rasa.on_error = telemetry.rasa_error
     hub = Hub()
     registry = ChannelRegistry(on_delivered=telemetry.messages_out)
@@ -201,6 +203,8 @@ def create_app(
         db.dispose()
 
     async def rasa_ctx(app: web.Application) -> AsyncIterator[None]:
+        if monitor:
+            rasa.start()  # background health checks of the Rasa instances
         yield
         await rasa.close()
 

@@ -157,9 +157,8 @@ class Router:
             if conversation is None:
                 conversation = self._new_conversation(session, channel, channel_user_id, now)
             message = self._store_customer_message(session, conversation, text, now)
-            message_id = message.id
         async with self.locks.hold((channel, channel_user_id)):
-            turn = await self._process(channel, channel_user_id, message_id, text, metadata)
+            turn = await self._process(channel, channel_user_id, message, text, metadata)
         self.telemetry.messages_out(channel, len(turn.replies))
         self.telemetry.turn_seconds.labels(channel=channel).observe(time.perf_counter() - started)
         return turn.replies
@@ -243,11 +242,12 @@ class Router:
     # --- processing -------------------------------------------------------
 
     async def _process(
-        self, channel: str, channel_user_id: str, message_id: int, text: str, metadata: dict[str, Any] | None
+        self, channel: str, channel_user_id: str, message: Message, text: str, metadata: dict[str, Any] | None
     ) -> _Turn:
+        """`message`: the stored customer message (a detached row)."""
         now = self.clock()
+        message_id = message.id
         with self.db.session() as session:
-            message = session.get(Message, message_id)
             conversation = session.get(Conversation, message.conversation_id)
             if conversation.state == ConversationState.CLOSED:
                 # Closed while this message waited its turn (e.g. the CSAT answer before it):
@@ -256,18 +256,25 @@ class Router:
                 conversation = open_conversation(session, channel, channel_user_id) or self._new_conversation(
                     session, channel, channel_user_id, now
                 )
+                message = session.get(Message, message_id)
                 message.conversation_id = conversation.id
                 self._customer_activity(conversation, text, now)
                 stats.move_customer_message(session, old_id, conversation, now)
                 stats.note_parcels_in_text(session, conversation.id, text, now)
             state = conversation.state
             conversation_id = conversation.id
-            handoff = active_handoff(session, conversation_id)
+            # Only a queued or assigned conversation has an active handoff (every transition
+            # to the other states closes it), so the common bot turn skips the query.
+            handoff = (
+                active_handoff(session, conversation_id)
+                if state in (ConversationState.QUEUED, ConversationState.AGENT)
+                else None
+            )
         if state != ConversationState.CSAT_PENDING:  # a rating is shown with its outcome (_csat_turn)
             await self.hub.message(message, conversation.verified, handoff)
 
         if state == ConversationState.BOT:
-            return await self._bot_turn(conversation_id, message_id, text, metadata)
+            return await self._bot_turn(conversation_id, message_id, text, metadata, channel=conversation.channel)
         if state == ConversationState.QUEUED:
             return await self._queued_turn(conversation_id, message_id)
         if state == ConversationState.AGENT:
@@ -280,17 +287,26 @@ class Router:
         return _Turn([], conversation_id, message_id)
 
     async def _bot_turn(
-        self, conversation_id: str, message_id: int, text: str, metadata: dict[str, Any] | None
+        self,
+        conversation_id: str,
+        message_id: int,
+        text: str,
+        metadata: dict[str, Any] | None,
+        channel: str | None = None,
     ) -> _Turn:
         case_turn = await self._case_turn(conversation_id, message_id, text)
         if case_turn is not None:
             return case_turn
-        with self.db.session() as session:
-            conversation = session.get(Conversation, conversation_id)
-            channel = conversation.channel
-            offered, first_message = self._offered_payloads(session, conversation_id, message_id)
+        if payloads.looks_like_payload(text):  # only a payload needs the buttons the bot offered
+            with self.db.session() as session:
+                offered, first_message = self._offered_payloads(session, conversation_id, message_id)
+            bot_text = payloads.for_the_bot(text, offered, first_message)
+        else:
+            bot_text = text
+        if channel is None:
+            with self.db.session() as session:
+                channel = session.get(Conversation, conversation_id).channel
         rasa_metadata = {**(metadata or {}), "channel": channel}
-        bot_text = payloads.for_the_bot(text, offered, first_message)
         if bot_text is None:
             return _Turn([], conversation_id, message_id)  # only slashes: nothing to answer
         if bot_text != text:
@@ -340,8 +356,12 @@ class Router:
                 if question is not None:  # goes out with the goodbye
                     rows.append(question)
                     replies.append(OutboundMessage.from_row(question))
-            handoff = active_handoff(session, conversation_id)
             verified, state = conversation.verified, conversation.state
+            handoff = (
+                active_handoff(session, conversation_id)
+                if state in (ConversationState.QUEUED, ConversationState.AGENT)
+                else None
+            )
         await self._tell_agents(conversation_id, rows, verified, handoff, state if handoff_info else None)
         if announced:
             await self.queue.cases.cases_changed()

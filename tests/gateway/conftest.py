@@ -72,6 +72,7 @@ def settings(tmp_path: Any, fake_rasa: FakeRasa, database_url: str) -> Settings:
         database_url=database_url,
         rasa_url=fake_rasa.url,
         rasa_timeout_s=2.0,
+        rasa_hold_s=0.0,  # an outage goes straight to the human queue (holding is tested on its own)
         staffed_hours="00:00-24:00",
         agent_grace_s=120.0,
         monitor_interval_s=3600.0,

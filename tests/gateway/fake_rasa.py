@@ -65,6 +65,7 @@ class FakeRasa:
         app.router.add_post("/conversations/{cid}/tracker/events", self._events)
         app.router.add_get("/conversations/{cid}/tracker", self._tracker)
         app.router.add_get("/status", lambda r: web.json_response({"model_file": "fake"}))
+        app.router.add_get("/", lambda r: web.Response(text="Hello from Rasa: fake"))  # the gateway's health check
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()

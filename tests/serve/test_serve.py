@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -33,6 +34,75 @@ def _post(url: str, body: dict):  # type: ignore[no-untyped-def]
     request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
+
+
+def _children(parent: int, marker: str) -> list[int]:
+    """Pids of `parent`'s child processes whose command line contains `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent and marker in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _read_until(proc: subprocess.Popen, output: list[str], done, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
+    """Read the serve output until a line satisfies `done`."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        if not ready:
+            continue
+        line = proc.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        if done(line):
+            return
+    raise AssertionError("serve did not print the expected line:\n" + "".join(output[-30:]))
+
+
+def test_several_instances_need_redis_and_a_database_server(tmp_path: Path) -> None:
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT_DIR)}
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        env.pop(name, None)
+    for args, env_extra in (
+        (["--gateways", "2"], {}),
+        (["--rasa", "2"], {"REDIS_URL": "redis://127.0.0.1:6379/0"}),
+        (
+            ["--only", "actions", "--actions", "3"],
+            {"DATABASE_URL": "postgresql+psycopg2://postgres@127.0.0.1/x", "RASA_TOKEN": "a", "ACTIONS_TOKEN": "b"},
+        ),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "serve", *args],
+            cwd=ROOT_DIR,
+            env={**env, **env_extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert "REDIS_URL" in done.stderr or "DATABASE_URL" in done.stderr, done.stderr
+        assert "Starting" not in done.stdout  # refused before anything was started
+    # One role alone runs beside the others' processes: they must share the internal tokens.
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--only", "gateway"],
+        cwd=ROOT_DIR,
+        env={k: v for k, v in env.items() if k not in ("RASA_TOKEN", "ACTIONS_TOKEN")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "RASA_TOKEN" in done.stderr, done.stderr
+    assert not list(tmp_path.glob("logs/*.log"))
 
 
 def test_serve_answers_from_the_store_and_stops_on_ctrl_c(tmp_path: Path) -> None:
@@ -96,6 +166,18 @@ def test_serve_answers_from_the_store_and_stops_on_ctrl_c(tmp_path: Path) -> Non
         request = urllib.request.Request(f"{gateway}/api/queue", headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(request, timeout=10) as response:
             assert "items" in json.loads(response.read())
+
+        # A crashed child is restarted (with backoff), not the end of the stack.
+        for name, role in (("gateway", "bot.gateway"), ("action server", "bot.actions_server")):
+            (pid,) = _children(proc.pid, role)
+            os.kill(pid, signal.SIGKILL)
+            _read_until(proc, output, lambda line, name=name: line.strip() == f"{name} is ready again (restart 1)", 180)
+            (new_pid,) = _children(proc.pid, role)
+            assert new_pid != pid
+        replies = _post(
+            f"{gateway}/webhooks/rest/webhook", {"sender": "serve-rest", "message": "SF1402345678901 到哪了"}
+        )
+        assert "SF1402345678901" in "\n".join(r.get("text", "") for r in replies), replies
     finally:
         proc.send_signal(signal.SIGINT)
         try:
