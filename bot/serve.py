@@ -302,7 +302,10 @@ def build_processes(settings: Settings, model: Path | None, layout: Layout | Non
     for i in range(layout.gateways):
         port = settings.gateway_port + i
         gateway_env = {**env, "GATEWAY_PORT": str(port)}
-        if rasa_urls:  # otherwise RASA_URL(S) from the environment (Rasa runs elsewhere)
+        # The Rasa instances started here; RASA_URL(S) from the environment when Rasa runs
+        # elsewhere (--only gateway), and also wins over a single local one (as it always has).
+        chosen_elsewhere = bool(os.environ.get("RASA_URL") or os.environ.get("RASA_URLS"))
+        if len(rasa_urls) > 1 or (rasa_urls and not chosen_elsewhere):
             gateway_env["RASA_URLS"] = ",".join(rasa_urls)
             gateway_env.pop("RASA_URL", None)
         processes.append(
