@@ -9,9 +9,11 @@ Importing the package registers every action and every topic/answer handler:
   customs      clearance status and duties
   dialogue     yes / no / not understood
   handoff      handing over to a human agent
+  cases        following up cases, evidence links, callbacks
 """
 
 from actions import (  # noqa: F401
+    cases,
     customs,
     delivery,
     dialogue,

@@ -96,7 +96,11 @@ class ParcelAction(Action, ABC):
         ctx = Context(dispatcher, tracker, domain or {}, lang)
         already_said = len(dispatcher.messages)
         try:
-            events = self.handle(ctx)
+            # The bot asked for free input (a phone number to call back): a message that holds
+            # it is that answer, whatever intent the NLU saw in it.
+            awaited = AWAITED_INPUT.get(str(ctx.slot("awaiting") or ""))
+            answer = awaited.handle if awaited is not None and awaited.accepts(ctx) else self.handle
+            events = answer(ctx)
             if ctx.cases:
                 dispatcher.utter_message(json_message={CASES_PAYLOAD: ctx.cases})
             return events
@@ -134,6 +138,20 @@ class AwaitedAnswer:
 
 
 AWAITED_ANSWERS: dict[str, AwaitedAnswer] = {}
+
+
+@dataclass(frozen=True)
+class AwaitedInput:
+    """Free input the bot waits for (slot `awaiting`): `accepts` says whether a message holds it."""
+
+    accepts: Callable[[Context], bool]
+    handle: ReplyHandler
+
+
+# e.g. a phone number to call back (actions/cases.py). Every ParcelAction hands a message that
+# holds it to `handle`; the verification and fallback actions also hand over one that does
+# not (to be told what is missing).
+AWAITED_INPUT: dict[str, AwaitedInput] = {}
 
 
 def awaiting_answer(name: str, on_affirm: ReplyHandler, on_deny: ReplyHandler) -> None:

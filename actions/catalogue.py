@@ -475,6 +475,51 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I've registered this under reference {reference}; you can send the documents through the upload link that follows. {next}",
     },
     "customs_note": {"zh": "备注：{note}", "en": "Note: {note}"},
+    # ---- cases: following up what was registered
+    "case_not_found": {
+        "zh": "没有查到编号 {reference} 的记录，麻烦您核对一下编号（以 CS 开头，例如 CS20261130-0042）。",
+        "en": "I couldn't find {reference}. Could you check the reference? It starts with CS, e.g. CS20261130-0042.",
+    },
+    "case_none": {
+        "zh": "我这边没有查到您登记过的事项。如果您有编号（CS 开头），发给我就能查；也可以告诉我运单号，我帮您看看。",
+        "en": "I can't find anything registered for you yet. If you have a reference (starting with CS), send it to me; or tell me the tracking number and I'll have a look.",
+    },
+    "case_none_for_parcel": {
+        "zh": "运单 {number} 目前没有在处理中的事项。",
+        "en": "There's nothing open for {number} at the moment.",
+    },
+    "case_more": {
+        "zh": "另外还有 {count} 个事项，需要的话把编号发给我就能查。",
+        "en": "There are {count} more; send me a reference to check one of them.",
+    },
+    "evidence_link": {
+        "zh": "好的，请通过接下来的链接上传{case}的材料。",
+        "en": "Sure, please use the link that follows to upload the evidence for your {case}.",
+    },
+    "evidence_none": {
+        "zh": "您目前没有需要上传材料的事项。如果包裹破损或需要提交清关材料，告诉我运单号和情况，我先为您登记。",
+        "en": "There's nothing waiting for evidence from you right now. If a parcel arrived damaged or customs need documents, tell me the tracking number and what happened and I'll register it first.",
+    },
+    "callback_ask_phone": {
+        "zh": "好的，请告诉我方便接听的手机号码，我为您预约专员回电。",
+        "en": "Sure — which mobile number should we call? I'll book a callback from a specialist.",
+    },
+    "callback_phone_unclear": {
+        "zh": "抱歉，没有识别出手机号码，请发送11位手机号，例如 13812345678。",
+        "en": "Sorry, I couldn't spot a mobile number there. Please send the 11-digit number, e.g. 13812345678.",
+    },
+    "callback_pick_window": {
+        "zh": "已记下号码 {phone}。请选择方便接听的时间段（北京时间）：",
+        "en": "Noted: {phone}. When shall we call (Beijing time)?",
+    },
+    "window_booked_callback": {
+        "zh": "好的，已为您预约{window}回电，编号 {reference}。专员会拨打 {phone}，请留意接听。",
+        "en": "All set — a specialist will call {phone} {window}, reference {reference}.",
+    },
+    "callback_unexpected": {
+        "zh": "收到。如果需要我们给您回电，说“请给我回电话”就行。",
+        "en": "Got it. If you'd like us to call you back, just say \"please call me back\".",
+    },
     # ---- dialogue
     "affirm_no_context": {
         "zh": "好的 😊 请问有什么可以帮您？可以直接发运单号给我，或者说说包裹遇到了什么情况。",

@@ -29,6 +29,7 @@ DELIVERY_FAILED = "delivery_failed"
 CHANGE_ADDRESS = "change_address"
 CUSTOMS = "customs"
 RETURN = "return"
+CALLBACK = "callback"
 
 _FOUR_DIGITS = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk.events import EventType, SlotSet
 
 from actions import catalogue, conversation
-from actions.base import AWAITED_ANSWERS, Context, ParcelAction
+from actions.base import AWAITED_ANSWERS, AWAITED_INPUT, Context, ParcelAction
 from actions.handoff import hand_off, lookup_quietly
 from bot.contract import HandoffReason
 
@@ -53,6 +53,9 @@ class ActionFallback(ParcelAction):
         return "action_fallback"
 
     def handle(self, ctx: Context) -> list[EventType]:
+        waiting_for = AWAITED_INPUT.get(str(ctx.slot("awaiting") or ""))
+        if waiting_for is not None:  # the bot asked for free input (a phone number): this is it
+            return waiting_for.handle(ctx)
         if conversation.consecutive_fallbacks(ctx.tracker) >= self.REPEATS_BEFORE_HANDOFF:
             numbers = conversation.current_numbers(ctx.tracker)
             return hand_off(

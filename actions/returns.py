@@ -11,6 +11,7 @@ from actions.delivery import REDELIVERY_WINDOW
 from actions.topics import ask_for_number, topic
 from bot import policy
 from bot.contract import CaseType, HandoffCategory
+from bot.pii import mask_phone
 
 RETURN_PICKUP_CONFIRM = "return_pickup_confirm"
 RETURN_WINDOW = "return_window"
@@ -64,22 +65,22 @@ def _return_no(ctx: Context) -> list[EventType]:
     return [SlotSet("awaiting", None)]
 
 
-def _window_yes(ctx: Context) -> list[EventType]:
+def window_yes(ctx: Context) -> list[EventType]:
     """A "yes" while a time window is expected: show the choices again."""
     return _offer_windows(ctx, "window_unknown", str(ctx.slot("awaiting")))
 
 
-def _window_no(ctx: Context) -> list[EventType]:
+def window_no(ctx: Context) -> list[EventType]:
     ctx.say(ctx.t("deny_no_context"))
     return [SlotSet("awaiting", None)]
 
 
 awaiting_answer(RETURN_PICKUP_CONFIRM, _return_yes, _return_no)
-awaiting_answer(RETURN_WINDOW, _window_yes, _window_no)
-awaiting_answer(REDELIVERY_WINDOW, _window_yes, _window_no)
+awaiting_answer(RETURN_WINDOW, window_yes, window_no)
+awaiting_answer(REDELIVERY_WINDOW, window_yes, window_no)
 
-# awaiting -> (case type, confirmation message)
-_BOOKINGS = {
+# awaiting -> (case type, confirmation message); actions/cases.py adds the callback window.
+BOOKINGS = {
     RETURN_WINDOW: (CaseType.RETURN_PICKUP.value, "window_booked_return"),
     REDELIVERY_WINDOW: (CaseType.REDELIVERY.value, "window_booked_redelivery"),
 }
@@ -91,7 +92,7 @@ class ActionChooseTimeWindow(ParcelAction):
 
     def handle(self, ctx: Context) -> list[EventType]:
         awaiting = ctx.slot("awaiting")
-        if awaiting not in _BOOKINGS:
+        if awaiting not in BOOKINGS:
             ctx.say(ctx.t("window_no_context"))
             return []
         code = windows.chosen(ctx.tracker)
@@ -106,12 +107,14 @@ class ActionChooseTimeWindow(ParcelAction):
         found = parcels.found(shipments)
         if awaiting == RETURN_WINDOW:
             targets = [s for s in found if parcels.is_delivered(s)]
-        else:
+        elif awaiting == REDELIVERY_WINDOW:
             targets = [s for s in found if not parcels.is_delivered(s) and not parcels.is_closed(s)]
+        else:  # a callback is about the parcel being talked about
+            targets = found[-1:]
         if not targets:
             topic_name = conversation.RETURN if awaiting == RETURN_WINDOW else conversation.DELIVERY_FAILED
             return [SlotSet("awaiting", None), *ask_for_number(ctx, topic_name)]
-        kind, message = _BOOKINGS[awaiting]
+        kind, message = BOOKINGS[awaiting]
         window = windows.bounds(code)
         for shipment in targets:
             case, created = db.open_case(
@@ -124,5 +127,6 @@ class ActionChooseTimeWindow(ParcelAction):
                 window=window,
             )
             ctx.announce_case(case, created)
-            ctx.say(ctx.t(message, window=windows.describe(ctx.lang, code), reference=case.reference))
+            phone = mask_phone((case.details or {}).get("phone"))
+            ctx.say(ctx.t(message, window=windows.describe(ctx.lang, code), reference=case.reference, phone=phone))
         return [SlotSet("awaiting", None)]

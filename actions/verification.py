@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from rasa_sdk.events import EventType, SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import conversation, guard, parcels
-from actions.base import Context, ParcelAction, Shipments, say_not_found
+from actions.base import AWAITED_INPUT, Context, ParcelAction, Shipments, say_not_found
 from actions.conversation import log_masked
 from actions.db import StoreError
 from actions.handoff import hand_off
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 PURPOSE_PICKUP_CODE = "pickup_code"
 PURPOSE_ADDRESS_CHANGE = "address_change"
 NEW_ADDRESS = "new_address"
+# What other modules continue with once the recipient is verified for their purpose.
+AFTER_VERIFICATION: dict[str, Callable[[Context], list[EventType]]] = {}
 
 
 def pickup_details(ctx: Context, shipment: Shipment) -> str:
@@ -70,6 +73,9 @@ class ActionVerifyPhone(ParcelAction):
         return "action_verify_phone"
 
     def handle(self, ctx: Context) -> list[EventType]:
+        waiting_for = AWAITED_INPUT.get(str(ctx.slot("awaiting") or ""))
+        if waiting_for is not None:  # digits, but the bot asked for something else (a phone number)
+            return waiting_for.handle(ctx)
         purpose = ctx.slot("verification_purpose")
         numbers = conversation.current_numbers(ctx.tracker)
         if not numbers:
@@ -122,6 +128,9 @@ class ActionVerifyPhone(ParcelAction):
         if purpose == PURPOSE_ADDRESS_CHANGE:
             ctx.say(ctx.t("verify_ok"))
             return events + ask_new_address(ctx)
+        if purpose in AFTER_VERIFICATION:  # e.g. a callback (actions/cases.py)
+            ctx.say(ctx.t("verify_ok"))
+            return events + AFTER_VERIFICATION[purpose](ctx)
         ctx.say(ctx.t("verify_ok_nothing"))
         return events
 

@@ -195,9 +195,10 @@ def reschedule(
 ) -> None:
     """A new appointment window for a booking: the due time follows it."""
     old = case.window_end
+    no_separate_contact = case.respond_by == case.resolve_by  # the appointment itself is the answer
     case.window_start, case.window_end = window
     case.resolve_by = window[1]
-    case.respond_by = min(case.respond_by, window[1])
+    case.respond_by = window[1] if no_separate_contact else min(case.respond_by, window[1])
     _refresh_due(case)
     case.overdue_since = None
     add_event(

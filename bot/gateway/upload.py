@@ -145,19 +145,32 @@ async def upload_page(request: web.Request) -> web.Response:
     return _page(lang, body)
 
 
-async def _read_part(part: BodyPartReader, limit: int) -> bytes | None:
-    """The part's bytes, or None as soon as it is over `limit` (the rest is discarded)."""
+class _Budget:
+    """Bytes one upload request may send in all (oversized parts included): past it the
+    request is refused instead of read to its end."""
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def spend(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise web.HTTPRequestEntityTooLarge(max_size=0, actual_size=0)
+
+
+async def _read_part(part: BodyPartReader, limit: int, budget: _Budget) -> bytes | None:
+    """The part's bytes, or None when it is over `limit` (the rest is skipped, within the budget)."""
     chunks, size = [], 0
     while True:
         chunk = await part.read_chunk(256 * 1024)
         if not chunk:
-            return b"".join(chunks)
+            return b"".join(chunks) if size <= limit else None
+        budget.spend(len(chunk))
         size += len(chunk)
-        if size > limit:
-            while await part.read_chunk(256 * 1024):
-                pass
-            return None
-        chunks.append(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        else:
+            chunks = []
 
 
 async def upload_post(request: web.Request) -> web.Response:
@@ -177,6 +190,7 @@ async def upload_post(request: web.Request) -> web.Response:
     largest = int(max(settings.upload_max_image_mb, settings.upload_max_video_mb) * evidence.MB)
     files: list[tuple[str, bytes, str | None]] = []
     rejected: list[tuple[str, str]] = []
+    budget = _Budget(2 * largest + evidence.MB)
     try:
         reader = await request.multipart()
         for _ in range(MAX_FIELDS):
@@ -187,14 +201,17 @@ async def upload_post(request: web.Request) -> web.Response:
                 continue
             name = (part.filename or "")[:120]
             field = part.name or EvidenceItem.OTHER.value
-            if not name:
-                await part.release()
+            if not name:  # a plain field: nothing we need, but it counts against the budget
+                await _read_part(part, 0, budget)
                 continue
-            data = await _read_part(part, largest)
+            data = await _read_part(part, largest, budget)
             if data is None:
                 rejected.append((name, "too_large"))
             elif data:
                 files.append((field, data, name))
+    except web.HTTPRequestEntityTooLarge:
+        reason = html.escape(t["reasons"]["too_large"])
+        return _page(lang, f'<p class="notice" data-testid="upload-too-large">{reason}</p>', 413)
     except (ValueError, AssertionError, UnicodeDecodeError):
         return _page(lang, f'<p class="notice">{html.escape(t["nothing"])}</p>', 400)
     if not files and not rejected:

@@ -110,8 +110,9 @@ def _gateway(
     role: str = "agent",
 ) -> Iterator[Stack]:
     """A gateway process (as `python -m bot serve` starts it) in front of the session's
-    real Rasa + action servers (tests/conftest.py `rasa_stack`), with its own database and
-    one account created through `python -m bot agents add` (password on stdin)."""
+    real Rasa + action servers (tests/conftest.py `rasa_stack`), sharing their database
+    (as `bot serve` does: the cases the bot opens are the ones agents work on), with its
+    own DATA_DIR and one account created through `python -m bot agents add` (password on stdin)."""
     from bot.serve import build_processes
     from bot.training import model_path
 
@@ -130,7 +131,8 @@ def _gateway(
         "WEBCHAT_JS": "" if builtin_widget_allowed() else str(bundle),
         "CHARTJS_JS": str(charts),
         "DATA_DIR": str(data_dir),
-        "DATABASE_URL": f"sqlite:///{data_dir / 'parcel.db'}",
+        # The action server's database: the cases the bot opens are the ones agents work on.
+        "DATABASE_URL": rasa_stack.settings.database_url,
         "RASA_URL": rasa_stack.rasa_url,
         "RASA_TOKEN": rasa_stack.settings.rasa_token,
         "GATEWAY_PORT": str(free_port()),

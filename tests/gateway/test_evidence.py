@@ -91,7 +91,7 @@ async def test_upload_page_stores_files_and_the_agent_sees_them(client, settings
 
 
 async def test_type_and_size_limits(make_client, settings, fake_rasa, clock):
-    client = await make_client(settings, upload_max_image_mb=0.05, upload_max_files=3)
+    client = await make_client(settings, upload_max_image_mb=0.05, upload_max_video_mb=0.05, upload_max_files=3)
     path = await open_damage_case(client, settings, fake_rasa, clock, "vic")
     noise = Image.effect_noise((800, 800), 90).convert("RGB")
     out = io.BytesIO()
@@ -120,6 +120,11 @@ async def test_type_and_size_limits(make_client, settings, fake_rasa, clock):
     assert "已达到文件数量上限" in await response.text()
     nothing = await client.post(path, data=form())
     assert nothing.status == 400
+    # A request far over the limits is cut off, not read to its end.
+    flood = await client.post(
+        path, data=form(*[("contents", b"\xff\xd8\xff" + b"\x00" * 400_000, f"f{n}.jpg") for n in range(6)])
+    )
+    assert flood.status == 413
 
 
 async def test_expired_or_altered_links_are_refused(client, settings, fake_rasa, clock):

@@ -220,13 +220,26 @@
 
     var unread = 0;
 
+    // http(s) links in a message (e.g. the evidence upload link) become anchors; the rest stays text.
+    var URL_RE = /https?:\/\/[^\s<>"'（）()，。]+/g;
+    function appendLinkified(node, text) {
+      var last = 0;
+      text.replace(URL_RE, function (url, at) {
+        if (at > last) node.appendChild(document.createTextNode(text.slice(last, at)));
+        node.appendChild(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url }));
+        last = at + url.length;
+        return url;
+      });
+      if (last < text.length) node.appendChild(document.createTextNode(text.slice(last)));
+    }
+
     function render() {
       while (list.firstChild) list.removeChild(list.firstChild);
       state.messages.forEach(function (m, index) {
         var who = m.who === "user" ? "sdw-user" : "sdw-bot";
         var bubble = el("div", { "class": "sdw-bubble" });
         if (m.image) bubble.appendChild(el("img", { src: m.image, alt: "图片" }));
-        if (m.text) bubble.appendChild(document.createTextNode(m.text));
+        if (m.text) appendLinkified(bubble, m.text);
         list.appendChild(el("div", { "class": "sdw-msg " + who, "data-role": m.who }, [
           bubble, el("span", { "class": "sdw-time", text: formatTime(m.ts) })
         ]));

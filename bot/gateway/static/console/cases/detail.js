@@ -86,7 +86,7 @@ function evidence(attachments) {
 
 function timeline(events) {
   return h("ol", { class: "case-timeline", "data-testid": "case-timeline" }, events.map((e) => {
-    const who = e.agent || label(VOCAB.actorTypes, e.actor_type);
+    const who = e.agent || label(VOCAB.messageRoles, e.actor_type);
     let change = "";
     if (e.kind === "status") change = label(VOCAB.caseStatuses, e.from) + " → " + label(VOCAB.caseStatuses, e.to);
     else if (e.kind === "stage") change = label(VOCAB.claimStages, e.from) + " → " + label(VOCAB.claimStages, e.to);
@@ -163,8 +163,9 @@ function render() {
   }
   const c = current.case;
   const mine = state.me && c.owner_id === state.me.id;
-  const details = Object.entries(c.details || {}).filter(([, v]) => v !== null && v !== "" && typeof v !== "object")
-    .map(([k, v]) => fact(DETAIL_LABELS[k] || k, String(v)));
+  const details = Object.entries(c.details || {})
+    .filter(([, v]) => v !== null && v !== "" && (typeof v !== "object" || Array.isArray(v)))
+    .map(([k, v]) => fact(DETAIL_LABELS[k] || k, Array.isArray(v) ? v.join("、") : String(v)));
   const due = c.status === "resolved" || c.status === "closed" ? h("span", { class: "muted" }, "已完成")
     : c.status === "waiting_customer" ? h("span", { class: "muted" }, "等待客户（计时暂停）")
       : slaNode(c.due_at, c.overdue, "case-detail-due");
