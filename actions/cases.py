@@ -10,20 +10,19 @@ import re
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, db, windows
+from actions import conversation, db, guard, windows
 from actions.base import (
     AWAITED_INPUT,
     AwaitedInput,
     Context,
     ParcelAction,
     Shipments,
-    TopicAction,
     awaiting_answer,
     say_not_found,
-    topic,
 )
 from actions.conversation import log_masked
 from actions.returns import BOOKINGS, window_no, window_yes
+from actions.topics import topic
 from actions.verification import AFTER_VERIFICATION, ask_verification
 from bot import clock
 from bot.cases import references, wording
@@ -145,7 +144,12 @@ def ask_callback_phone(ctx: Context) -> list[EventType]:
 AFTER_VERIFICATION[PURPOSE_CALLBACK] = ask_callback_phone
 
 
-@topic(conversation.CALLBACK)
+@topic(
+    conversation.CALLBACK,
+    action="action_request_callback",
+    purpose=("安排专员回电", "arrange the callback"),
+    done=("预约专员回电", "booked a callback"),
+)
 def callback(ctx: Context, shipments: Shipments) -> list[EventType]:
     """A call about a parcel: only for whoever proved the recipient's phone (the call
     will discuss the parcel), then the number to call and a time window."""
@@ -153,17 +157,10 @@ def callback(ctx: Context, shipments: Shipments) -> list[EventType]:
         if shipment is None:
             say_not_found(ctx, key)
             continue
-        if conversation.is_verified(ctx.tracker, key):
+        if guard.is_verified(ctx.tracker, ctx.settings, key):
             return ask_callback_phone(ctx)
         return ask_verification(ctx, PURPOSE_CALLBACK)
     return []
-
-
-class ActionRequestCallback(TopicAction):
-    topic_name = conversation.CALLBACK
-
-    def name(self) -> str:
-        return "action_request_callback"
 
 
 class CallbackPhone:
@@ -184,7 +181,7 @@ class CallbackPhone:
             return []
         numbers = conversation.current_numbers(ctx.tracker)
         shipments = [s for s in ctx.lookup(numbers).values() if s is not None] if numbers else []
-        verified = [s for s in shipments if conversation.is_verified(ctx.tracker, s.tracking_key)]
+        verified = [s for s in shipments if guard.is_verified(ctx.tracker, ctx.settings, s.tracking_key)]
         if not verified:  # the verification was lost (new session): ask again
             return [SlotSet("awaiting", None), *ask_verification(ctx, PURPOSE_CALLBACK)]
         shipment = verified[-1]

@@ -518,7 +518,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "callback_unexpected": {
         "zh": "收到。如果需要我们给您回电，说“请给我回电话”就行。",
-        "en": "Got it. If you'd like us to call you back, just say \"please call me back\".",
+        "en": 'Got it. If you\'d like us to call you back, just say "please call me back".',
     },
     # ---- dialogue
     "affirm_no_context": {
