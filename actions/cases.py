@@ -13,6 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from actions import conversation, db, guard, windows
 from actions.base import (
     AWAITED_INPUT,
+    CASE_REFERENCE_HANDLER,
     AwaitedInput,
     Context,
     ParcelAction,
@@ -75,7 +76,8 @@ def _mentioned_types(text: str) -> frozenset[str]:
 
 
 class ActionCaseStatus(ParcelAction):
-    """The customer asks how their case is going: answered from the case."""
+    """The customer asks how their case is going: answered from the case (also any message
+    naming a case reference, whatever the NLU understood: actions/base.py)."""
 
     def name(self) -> str:
         return "action_case_status"
@@ -205,3 +207,4 @@ BOOKINGS[CALLBACK_WINDOW] = (CaseType.CALLBACK.value, "window_booked_callback")
 awaiting_answer(CALLBACK_WINDOW, window_yes, window_no)
 # A number typed while the bot waits for it may be understood as something else (4 digits, a fallback).
 AWAITED_INPUT[CALLBACK_PHONE] = AwaitedInput(CallbackPhone.accepts, CallbackPhone.handle)
+CASE_REFERENCE_HANDLER.append(ActionCaseStatus().handle)

@@ -404,6 +404,8 @@ def is_high_value(ctx: Context, shipment: Shipment) -> bool:
 class ActionHandoff(ParcelAction):
     """The customer asks for a person, or complains."""
 
+    answers_references = False  # "CS20261130-0042 转人工" asks for a person
+
     def name(self) -> str:
         return "action_handoff"
 

@@ -142,3 +142,15 @@ def test_customs_documents_become_a_case_with_an_upload_link(conv: Conversation,
     assert item["upload"] is True
     conv.say("1Z999AA10123456784 关税怎么交", "customs_duties")
     assert len(cases_in_store(store, type="customs_documents")) == 1  # asked again: the same case
+
+
+def test_a_reference_in_any_message_is_answered_from_its_case(conv: Conversation, store, monkeypatch) -> None:
+    monkeypatch.setenv("CLAIM_HANDOFF_VALUE", "100000")
+    conv.say("SF1409876543210 收到的东西摔坏了", "damaged_goods")
+    (case,) = cases_in_store(store)
+    # Understood as a tracking question (or not at all): the reference still decides.
+    for intent in ("track_parcel", "nlu_fallback", "provide_tracking_number"):
+        turn = Conversation().say(f"{case.reference} 怎么样了", intent)
+        assert case.reference in turn.text and "已受理，待处理" in turn.text, intent
+    turn = Conversation().say(f"{case.reference} 转人工", "request_human")
+    assert turn.handoff is not None
