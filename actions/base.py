@@ -23,7 +23,6 @@ from rasa_sdk.types import DomainDict
 
 from actions import conversation, db, texts
 from actions.db import StoreError
-from bot.cases import references
 from bot.config import Settings, load_settings
 from bot.pii import mask_text
 from bot.store.models import Shipment
@@ -105,14 +104,13 @@ class ParcelAction(Action, ABC):
             # it is that answer, whatever intent the NLU saw in it.
             awaited = AWAITED_INPUT.get(str(ctx.slot("awaiting") or ""))
             answer = awaited.handle if awaited is not None and awaited.accepts(ctx) else self.handle
-            # A case reference (CS20261130-0042) in the message: the customer asks about that case.
-            if (
-                answer == self.handle
-                and CASE_REFERENCE_HANDLER
-                and self.answers_references
-                and references.find_references(conversation.latest_text(tracker))
-            ):
-                answer = CASE_REFERENCE_HANDLER[0]
+            # A case reference (CS20261130-0042), or a question about progress while the conversation
+            # has cases: the customer asks about their case, whatever the NLU understood.
+            if answer == self.handle and self.answers_references:
+                for about_case in CASE_REFERENCE_HANDLER:
+                    if about_case.accepts(ctx):
+                        answer = about_case.handle
+                        break
             events = answer(ctx)
             if ctx.cases:
                 dispatcher.utter_message(json_message={CASES_PAYLOAD: ctx.cases})
@@ -165,8 +163,8 @@ class AwaitedInput:
 # holds it to `handle`; the verification and fallback actions also hand over one that does
 # not (to be told what is missing).
 AWAITED_INPUT: dict[str, AwaitedInput] = {}
-# The answer to a message naming a case reference (actions/cases.py registers it).
-CASE_REFERENCE_HANDLER: list[ReplyHandler] = []
+# Messages about a case (a reference, "进度呢" …) and their answer (actions/cases.py registers it).
+CASE_REFERENCE_HANDLER: list[AwaitedInput] = []
 
 
 def awaiting_answer(name: str, on_affirm: ReplyHandler, on_deny: ReplyHandler) -> None:

@@ -16,14 +16,12 @@ from actions.base import (
     CASE_REFERENCE_HANDLER,
     AwaitedInput,
     Context,
-    ParcelAction,
     Shipments,
     awaiting_answer,
     say_not_found,
 )
 from actions.conversation import log_masked
 from actions.returns import BOOKINGS, window_no, window_yes
-from actions.topics import topic
 from actions.verification import AFTER_VERIFICATION, ask_verification
 from bot import clock
 from bot.cases import references, wording
@@ -50,6 +48,12 @@ _TYPE_WORDS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({CaseType.CALLBACK.value}), r"回电|回電|电话|電話|call"),
     (frozenset({CaseType.CUSTOMS_DOCUMENTS.value}), r"清关|清關|customs"),
 )
+# A question about progress (not about where a parcel is: that one names or implies a number).
+_PROGRESS_WORDS = re.compile(
+    r"进度|進度|进展|進展|结果|結果|理赔|理賠|赔偿|賠償|赔款|工单|工單|处理得|處理得|处理到|處理到|处理了|處理了|上传|上傳|链接|鏈接"
+    r"|progress|status of my (?:claim|case|request)|my claim|my case|any (?:update|news)|upload|link",
+    re.I,
+)
 # The customer asks about sending evidence rather than about progress.
 _UPLOAD_WORDS = re.compile(r"上传|上傳|链接|鏈接|照片怎么|视频怎么|upload|link", re.I)
 # Words for claims in general, when no kind is named.
@@ -75,14 +79,22 @@ def _mentioned_types(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-class ActionCaseStatus(ParcelAction):
-    """The customer asks how their case is going: answered from the case (also any message
-    naming a case reference, whatever the NLU understood: actions/base.py)."""
+class CaseStatus:
+    """ "How is my claim going?" answered from the case. No intent of its own: any message
+    naming a case reference, or asking about progress while the conversation has cases,
+    comes here whatever the NLU understood it as (actions/base.py)."""
 
-    def name(self) -> str:
-        return "action_case_status"
+    @staticmethod
+    def accepts(ctx: Context) -> bool:
+        text = conversation.latest_text(ctx.tracker)
+        if references.find_references(text):
+            return True
+        if not _PROGRESS_WORDS.search(text) or conversation.numbers_in_message(ctx.tracker):
+            return False
+        return bool(db.cases_for_conversation(ctx.conversation_id))
 
-    def handle(self, ctx: Context) -> list[EventType]:
+    @staticmethod
+    def handle(ctx: Context) -> list[EventType]:
         text = conversation.latest_text(ctx.tracker)
         now = clock.utcnow()
         refs = references.find_references(text)
@@ -146,15 +158,26 @@ def ask_callback_phone(ctx: Context) -> list[EventType]:
 AFTER_VERIFICATION[PURPOSE_CALLBACK] = ask_callback_phone
 
 
-@topic(
-    conversation.CALLBACK,
-    action="action_request_callback",
-    purpose=("安排专员回电", "arrange the callback"),
-    done=("预约专员回电", "booked a callback"),
+# "Please call me back" (asked of the hand-off action: a person, by phone).
+CALLBACK_WORDS = re.compile(
+    r"回电|回電|回个电话|回個電話|打电话给我|打電話給我|给我打(?:个)?电话|給我打(?:個)?電話|来个电话|來個電話|电话联系我|電話聯繫我"
+    r"|call me(?: back)?|phone me|ring me|callback",
+    re.I,
 )
-def callback(ctx: Context, shipments: Shipments) -> list[EventType]:
-    """A call about a parcel: only for whoever proved the recipient's phone (the call
-    will discuss the parcel), then the number to call and a time window."""
+
+
+def wants_callback(text: str) -> bool:
+    return bool(CALLBACK_WORDS.search(text or ""))
+
+
+def request_callback(ctx: Context) -> list[EventType]:
+    """A call about a parcel: only for whoever proved the recipient's phone (the call will
+    discuss the parcel), then the number to call and a time window."""
+    numbers = conversation.current_numbers(ctx.tracker)
+    if not numbers:
+        ctx.say(ctx.t("callback_needs_number"))
+        return []
+    shipments: Shipments = ctx.lookup(numbers)
     for key, shipment in shipments.items():
         if shipment is None:
             say_not_found(ctx, key)
@@ -207,4 +230,4 @@ BOOKINGS[CALLBACK_WINDOW] = (CaseType.CALLBACK.value, "window_booked_callback")
 awaiting_answer(CALLBACK_WINDOW, window_yes, window_no)
 # A number typed while the bot waits for it may be understood as something else (4 digits, a fallback).
 AWAITED_INPUT[CALLBACK_PHONE] = AwaitedInput(CallbackPhone.accepts, CallbackPhone.handle)
-CASE_REFERENCE_HANDLER.append(ActionCaseStatus().handle)
+CASE_REFERENCE_HANDLER.append(AwaitedInput(CaseStatus.accepts, CaseStatus.handle))

@@ -500,6 +500,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "您目前没有需要上传材料的事项。如果包裹破损或需要提交清关材料，告诉我运单号和情况，我先为您登记。",
         "en": "There's nothing waiting for evidence from you right now. If a parcel arrived damaged or customs need documents, tell me the tracking number and what happened and I'll register it first.",
     },
+    "callback_needs_number": {
+        "zh": "可以的。回电是关于哪个包裹呢？请把运单号发给我，并说“请给我回电话”，我核实后为您预约专员回电。",
+        "en": "Of course. Which parcel is it about? Send me the tracking number and say \"please call me back\", and I'll book a call once you're verified.",
+    },
     "callback_ask_phone": {
         "zh": "好的，请告诉我方便接听的手机号码，我为您预约专员回电。",
         "en": "Sure — which mobile number should we call? I'll book a callback from a specialist.",

@@ -410,6 +410,10 @@ class ActionHandoff(ParcelAction):
         return "action_handoff"
 
     def handle(self, ctx: Context) -> list[EventType]:
+        from actions.cases import request_callback, wants_callback  # (cases imports this module)
+
+        if wants_callback(conversation.latest_text(ctx.tracker)) and not ctx.slot("handed_off"):
+            return request_callback(ctx)  # a person, by phone: a callback case
         if ctx.slot("handed_off"):
             ctx.say(ctx.t("handoff_already"))
             return []

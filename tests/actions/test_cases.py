@@ -22,7 +22,7 @@ def test_progress_in_the_same_conversation_is_answered_from_the_case(conv: Conve
     monkeypatch.setenv("CLAIM_HANDOFF_VALUE", "100000")
     conv.say("SF1409876543210 收到的东西摔坏了", "damaged_goods")
     (case,) = cases_in_store(store, type="damage_claim")
-    turn = conv.say("进度呢", "ask_case_status")
+    turn = conv.say("进度呢", "track_parcel")
     assert f"您的破损理赔（编号 {case.reference}）（运单 SF1409876543210）目前已受理，待处理（受理登记）" in turn.text
     assert "专员会在今天 11:00前与您联系" in turn.text
     # An agent moves it on: the answer follows the case.
@@ -37,7 +37,7 @@ def test_progress_in_the_same_conversation_is_answered_from_the_case(conv: Conve
             datetime(2026, 11, 23, 2, 30, tzinfo=UTC),
             stage="assessment",
         )
-    turn = conv.say("我的理赔怎么样了", "ask_case_status")
+    turn = conv.say("我的理赔怎么样了", "track_parcel")
     assert "目前处理中（初步评估）" in turn.text and "预计明天 10:00前处理完成" in turn.text
 
 
@@ -45,46 +45,44 @@ def test_english_and_by_reference_from_another_conversation(conv: Conversation, 
     monkeypatch.setenv("CLAIM_HANDOFF_VALUE", "100000")
     conv.say("my parcel SF1409876543210 arrived damaged", "damaged_goods")
     (case,) = cases_in_store(store)
-    turn = conv.say("my claim status", "ask_case_status")
+    turn = conv.say("my claim status", "track_parcel")
     assert f"Your damage claim {case.reference} for SF1409876543210 is received, waiting to be picked up" in turn.text
     assert "A specialist will contact you by today 11:00." in turn.text
     stranger = Conversation()
-    turn = stranger.say(f"{case.reference.lower()} 进度", "ask_case_status")
+    turn = stranger.say(f"{case.reference.lower()} 进度", "track_parcel")
     assert case.reference in turn.text and "SF1409876543210" not in turn.text  # not theirs: no parcel shown
-    assert "没有查到编号 CS20261123-9999" in Conversation().say("CS20261123-9999 怎么样了", "ask_case_status").text
+    assert "没有查到编号 CS20261123-9999" in Conversation().say("CS20261123-9999 怎么样了", "track_parcel").text
 
 
-def test_nothing_registered_says_how_to_find_it(conv: Conversation, store) -> None:
-    turn = conv.say("我的理赔怎么样了", "ask_case_status")
-    assert "没有查到您登记过的事项" in turn.text
-    turn = conv.say("SF1402345678901 进度", "ask_case_status")
-    assert "运单 SF1402345678901 目前没有在处理中的事项" in turn.text
+def test_without_cases_progress_questions_are_tracking_questions(conv: Conversation, store) -> None:
+    turn = conv.say("我的理赔怎么样了", "track_parcel")
+    assert "运单号" in turn.text  # nothing registered here: the usual question for a number
+    turn = conv.say("SF1402345678901 进度", "track_parcel")
+    assert "SF1402345678901" in turn.text and "登记" not in turn.text  # a number given: tracking
 
 
 def test_the_kind_named_picks_the_case(conv: Conversation, store, monkeypatch) -> None:
     monkeypatch.setenv("CLAIM_HANDOFF_VALUE", "100000")
     conv.say("SF1409876543210 收到的东西摔坏了", "damaged_goods")
     conv.say("751234567890 好几天没动静了", "lost_parcel")
-    both = conv.say("进度呢", "ask_case_status").text
+    both = conv.say("进度呢", "track_parcel").text
     assert "破损理赔" in both and "丢件调查" in both
-    only = conv.say("丢件调查有结果了吗", "ask_case_status").text
+    only = conv.say("丢件调查有结果了吗", "track_parcel").text
     assert "丢件调查" in only and "破损理赔" not in only
 
 
 def test_a_new_upload_link_on_request(conv: Conversation, store, monkeypatch) -> None:
-    turn = conv.say("我要上传照片", "ask_case_status")
-    assert "没有需要上传材料的事项" in turn.text and announced(turn) == []
     monkeypatch.setenv("CLAIM_HANDOFF_VALUE", "100000")
     conv.say("SF1409876543210 破损了", "damaged_goods")
-    turn = conv.say("上传链接失效了", "ask_case_status")
+    turn = conv.say("上传链接失效了", "track_parcel")
     (item,) = announced(turn)
     assert item["upload"] is True and item["type"] == "damage_claim" and "接下来的链接" in turn.text
 
 
 def test_callback_needs_verification_then_number_and_window(conv: Conversation, store) -> None:
-    turn = conv.say("请给我回个电话", "request_callback")
-    assert "运单号" in turn.text  # about which parcel?
-    turn = conv.say("YT1230000000001", "provide_tracking_number")
+    turn = conv.say("请给我回个电话", "request_human")
+    assert "运单号" in turn.text and turn.handoff is None  # about which parcel?
+    turn = conv.say("YT1230000000001 请给我回电话", "request_human")
     assert "后4位" in turn.text and conv.slots["verification_purpose"] == "callback"
     turn = conv.say("尾号3333", "provide_phone_last4")
     assert "请告诉我方便接听的手机号码" in turn.text and conv.slots["awaiting"] == "callback_phone"
@@ -105,7 +103,7 @@ def test_a_phone_number_out_of_context_is_not_kept(conv: Conversation, store) ->
 
 
 def test_the_awaited_number_is_taken_whatever_the_message_is_understood_as(conv: Conversation, store) -> None:
-    conv.say("请给我回个电话 YT1230000000001", "request_callback")
+    conv.say("请给我回个电话 YT1230000000001", "request_human")
     conv.say("尾号3333", "provide_phone_last4")
     turn = conv.say("好的 你们打 139-1234-5678 吧", "affirm")
     assert "已记下号码 139****5678" in turn.text
