@@ -108,11 +108,13 @@ def _gateway(
     display_name: str,
     password: str,
     role: str = "agent",
+    shared_database: bool = False,
 ) -> Iterator[Stack]:
     """A gateway process (as `python -m bot serve` starts it) in front of the session's
-    real Rasa + action servers (tests/conftest.py `rasa_stack`), sharing their database
-    (as `bot serve` does: the cases the bot opens are the ones agents work on), with its
-    own DATA_DIR and one account created through `python -m bot agents add` (password on stdin)."""
+    real Rasa + action servers (tests/conftest.py `rasa_stack`), with its own DATA_DIR and
+    one account created through `python -m bot agents add` (password on stdin). With
+    `shared_database` it uses the action server's database, as `bot serve` does (the cases
+    the bot opens are the ones agents work on); otherwise a database of its own."""
     from bot.serve import build_processes
     from bot.training import model_path
 
@@ -131,8 +133,7 @@ def _gateway(
         "WEBCHAT_JS": "" if builtin_widget_allowed() else str(bundle),
         "CHARTJS_JS": str(charts),
         "DATA_DIR": str(data_dir),
-        # The action server's database: the cases the bot opens are the ones agents work on.
-        "DATABASE_URL": rasa_stack.settings.database_url,
+        "DATABASE_URL": rasa_stack.settings.database_url if shared_database else f"sqlite:///{data_dir / 'parcel.db'}",
         "RASA_URL": rasa_stack.rasa_url,
         "RASA_TOKEN": rasa_stack.settings.rasa_token,
         "GATEWAY_PORT": str(free_port()),
@@ -195,9 +196,16 @@ def _gateway(
 def browser_stack(
     tmp_path_factory: pytest.TempPathFactory, chromium_executable: str, rasa_stack: RasaStack
 ) -> Iterator[Stack]:
-    """The customer-to-agent stack: a front-line agent account."""
+    """The customer-to-agent stack: a front-line agent account, on the action server's database
+    (the damage case the bot opens in tests/browser/test_case_flow.py is the one the agent works on)."""
     with _gateway(
-        tmp_path_factory, rasa_stack, "browser-stack", AGENT_USERNAME, AGENT_DISPLAY_NAME, AGENT_PASSWORD
+        tmp_path_factory,
+        rasa_stack,
+        "browser-stack",
+        AGENT_USERNAME,
+        AGENT_DISPLAY_NAME,
+        AGENT_PASSWORD,
+        shared_database=True,
     ) as stack:
         yield stack
 
