@@ -5,6 +5,7 @@ and a demo history for trying the reports on large data.
   reports summary --from YYYY-MM-DD --to YYYY-MM-DD [--group-by day|week|month|channel|language|category]
                   [--format json|csv]
   reports demo-history [--conversations N] [--messages N] [--days N] [--end YYYY-MM-DD] [--seed S]
+  reports relink                                               (recompute who came back about what)
 
 Every command takes --database-url (default: DATABASE_URL). Exit codes: 0 done, 1 the
 database failed, 2 bad arguments.
@@ -16,11 +17,12 @@ import argparse
 import json
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.clock import utcnow
 from bot.config import load_settings
 from bot.db import init_db, make_engine, make_session_factory
 from bot.reports.daily import daily_csv, daily_markdown, daily_report
@@ -61,6 +63,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2026)
     _database_option(demo)
     demo.set_defaults(handler=run_demo_history)
+
+    relink = commands.add_parser("relink", help="recompute the contact links of every conversation from history")
+    _database_option(relink)
+    relink.set_defaults(handler=run_relink)
     return parser
 
 
@@ -89,7 +95,7 @@ def _fail(error: Exception) -> int:
 
 def run_daily(args: argparse.Namespace) -> int:
     settings = load_settings()
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     try:
         tz = zone(settings.staffed_tz)
         day = parse_day(args.date, "--date") or (now.astimezone(tz).date() - timedelta(days=1))
@@ -104,7 +110,7 @@ def run_daily(args: argparse.Namespace) -> int:
 
 def run_summary(args: argparse.Namespace) -> int:
     settings = load_settings()
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     try:
         tz = zone(settings.staffed_tz)
         first, last = parse_day(args.first, "--from"), parse_day(args.last, "--to")
@@ -152,4 +158,18 @@ def run_demo_history(args: argparse.Namespace) -> int:
         return _fail(error)
     print(file=sys.stderr)
     print(f"{written} in {time.monotonic() - started:.1f} s")
+    return EXIT_OK
+
+
+def run_relink(args: argparse.Namespace) -> int:
+    from bot.reports.links import recompute_contact_links
+
+    try:
+        factory = _factory(args.database_url)
+        with factory() as session:
+            count = recompute_contact_links(session)
+            session.commit()
+    except (SQLAlchemyError, OSError) as error:
+        return _fail(error)
+    print(f"contact links recomputed for {count} conversations")
     return EXIT_OK

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.models import Case, CaseConversation
 from bot.cases.vocabulary import CLAIM_TYPES
+from bot.clock import local, utcnow
 from bot.config import Settings
 from bot.contract import CaseStatus, CaseType, ClaimStage, ConversationState, HandoffStatus
 from bot.gateway.models import (
@@ -129,11 +130,11 @@ class _Maker:
         self.parcels = parcels
         self.parcels_by_key = {key: (kind, reason) for key, kind, reason in parcels}
         self.agent_ids = agent_ids
-        # Per conversation: ~2 messages per customer message (question, answer) and ~0.8 more
+        # Per conversation: ~2 messages per customer message (question, answer) and ~0.75 more
         # from handoffs (queue notice, agents' messages).
-        customer_mean = max(1.0, (plan.messages / max(1, plan.conversations) - 0.8) / 2)
+        customer_mean = max(1.0, (plan.messages / max(1, plan.conversations) - 0.75) / 2)
         self.extra_customer_p = 1 - 1 / customer_mean  # geometric: 1 + extra messages
-        end = plan.end or (datetime.now(plan.tz).date() - timedelta(days=1))
+        end = plan.end or (local(utcnow(), plan.tz).date() - timedelta(days=1))
         self.first_day = end - timedelta(days=plan.days - 1)
         self.recent: list[tuple[datetime, str, str, str | None]] = []  # (created, channel, user, parcel)
         self.case_numbers: dict[str, int] = {}

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy import case, literal
 
+from bot import clock
 from bot.db import UTCDateTime
 from bot.reports.sql import as_date_key, local_date
 from bot.reports.vocabulary import GroupBy
@@ -24,12 +25,10 @@ class PeriodError(ValueError):
     """A period or grouping the reports cannot serve; the message says why."""
 
 
-@lru_cache(maxsize=16)
 def zone(name: str) -> tzinfo:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+    """The business time zone called `name` (bot.clock.zone), or a PeriodError."""
     try:
-        return ZoneInfo(name)
+        return clock.zone(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise PeriodError(f"unknown time zone {name!r}") from error
 

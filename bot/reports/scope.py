@@ -67,7 +67,7 @@ class Subject:
     language: Any
     category: Any
     base: Callable[[Select], Select]
-    joined: Callable[[Select], Select] | None = None
+    joined: Callable[[Select, Scope], Select] | None = None
 
     def key(self, scope: Scope) -> Any | None:
         if scope.group_by is None:
@@ -90,13 +90,25 @@ class Subject:
         keys = [k for k in (self.key(scope), extra_key) if k is not None]
         statement = self.base(select(*keys, *columns))
         if self.joined is not None and scope.group_by in _DIMENSIONS_OF_STATS:
-            statement = self.joined(statement)
+            statement = self.joined(statement, scope)
         statement = statement.where(scope.period.contains(self.time), *where)
         return statement.group_by(*keys) if keys else statement
 
 
-def _with_stats(on: Any) -> Callable[[Select], Select]:
-    return lambda statement: statement.join(STATS, STATS.conversation_id == on)
+# A conversation's last message is never before what happened in it (its handoffs start with
+# the bot's message, its ratings are customer messages): conversations whose last message is
+# older than the period (with a day to spare) are left out of the join.
+_JOIN_MARGIN = timedelta(days=1)
+
+
+def _with_stats(on: Any) -> Callable[[Select, Scope], Select]:
+    def join(statement: Select, scope: Scope) -> Select:
+        return statement.join(
+            STATS,
+            (STATS.conversation_id == on) & (STATS.last_message_at >= scope.period.start - _JOIN_MARGIN),
+        )
+
+    return join
 
 
 # The channel of the first conversation a case came from.
