@@ -5,8 +5,9 @@ they die, stopped in reverse order.
 A process that dies during the first start-up is a configuration problem (a port in
 use, a missing model): `start_all` fails with its log tail instead of retrying forever.
 Once the stack has been up, a crash (or a kill) only costs that one process a restart:
-1 s, 2 s, 4 s ... up to `backoff_max_s` between attempts, back to 1 s after it has run
-`stable_s` seconds."""
+1 s, 2 s, 4 s ... up to `backoff_max_s` between attempts, back to 1 s after it has been
+ready for `stable_s` seconds (counted from readiness, not from the start: a Rasa server
+loading its model for a minute and then crashing is not stable)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class ManagedProcess:
     restarts: int = 0
     failures: int = 0  # consecutive crashes without a stable run in between
     started_at: float = 0.0
+    ready_at: float = 0.0
     ready: bool = False
     restart_at: float | None = None
 
@@ -81,6 +83,7 @@ class ManagedProcess:
                 raise RuntimeError(f"{self.name} exited during start-up:\n{self.tail()}")
             if self.answers():
                 self.ready = True
+                self.ready_at = time.monotonic()
                 return
             time.sleep(0.5)
         where = self.ready_url.split("?")[0]  # no token in the message
@@ -156,9 +159,10 @@ class Supervisor:
             if proc.alive():
                 if not proc.ready and proc.answers(timeout_s=0.5):
                     proc.ready = True
+                    proc.ready_at = now
                     if proc.restarts:
                         self.say(f"    {proc.name} is ready again (restart {proc.restarts})")
-                if proc.ready and proc.failures and now - proc.started_at >= self.stable_s:
+                if proc.ready and proc.failures and now - proc.ready_at >= self.stable_s:
                     proc.failures = 0
                 continue
             if proc.restart_at is None:  # just found dead
