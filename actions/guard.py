@@ -14,7 +14,15 @@ from actions import db
 from actions.db import StoreError
 from bot import clock
 from bot.config import Settings
-from bot.security import PARCEL, Grants, Lockout, Subject, verification_grants, verification_lockout
+from bot.security import (
+    PARCEL,
+    SENDER_PROVEN,
+    Grants,
+    Lockout,
+    Subject,
+    verification_grants,
+    verification_lockout,
+)
 
 
 def client_key(tracker: Tracker) -> str:
@@ -25,6 +33,13 @@ def client_key(tracker: Tracker) -> str:
     if isinstance(client, str) and client:
         return client[:200]
     return f"sender:{tracker.sender_id}"
+
+
+def sender_proven(tracker: Tracker) -> bool:
+    """False when the gateway says this message's sender could not prove to be the
+    conversation's customer: nothing the conversation proved serves it."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return not (isinstance(metadata, dict) and metadata.get(SENDER_PROVEN) is False)
 
 
 def session_start(tracker: Tracker) -> datetime | None:
@@ -45,7 +60,9 @@ def grants(settings: Settings) -> Grants:
 
 def is_verified(tracker: Tracker, settings: Settings, key: str) -> bool:
     """Whether this conversation proved the recipient's phone for parcel `key` (recently,
-    in this session). Renews the proof."""
+    in this session). Renews the proof. Never for a message whose sender is not proven."""
+    if not sender_proven(tracker):
+        return False
     try:
         return grants(settings).check(str(tracker.sender_id), Subject(PARCEL, key), since=session_start(tracker))
     except SQLAlchemyError as exc:
@@ -54,6 +71,8 @@ def is_verified(tracker: Tracker, settings: Settings, key: str) -> bool:
 
 def holds_any(tracker: Tracker, settings: Settings) -> bool:
     """Whether the conversation holds any live proof (the console then shows its transcript unmasked)."""
+    if not sender_proven(tracker):
+        return False
     try:
         return grants(settings).holds_any(str(tracker.sender_id), since=session_start(tracker))
     except SQLAlchemyError:

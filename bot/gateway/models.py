@@ -242,3 +242,19 @@ class ConversationParcel(Base):
         UniqueConstraint("conversation_id", "tracking_key", name="uq_gw_conversation_parcels"),
         Index("ix_gw_conversation_parcels_key", "tracking_key"),
     )
+
+
+class CustomerSecret(Base):
+    """The secret the gateway issued to a customer of a channel whose id the customer
+    chooses (the REST `sender`): stored as its SHA-256 digest. Whoever presents it is the
+    customer the conversation belongs to (bot/gateway/customer_sessions.py)."""
+
+    __tablename__ = "gw_customer_secrets"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    channel = Column(String(32), nullable=False)
+    channel_user_id = Column(String(128), nullable=False)
+    secret_digest = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("channel", "channel_user_id", name="uq_gw_customer_secrets"),)

@@ -44,6 +44,7 @@ from bot.gateway.rasa_client import RasaClient, RasaUnavailable, from_rasa_reply
 from bot.gateway.survey import END_MARKER, BotSurvey
 from bot.gateway.telemetry import Telemetry
 from bot.nlu.text import guess_language
+from bot.security import SENDER_PROVEN
 
 logger = logging.getLogger(__name__)
 
@@ -130,10 +131,13 @@ class Router:
         text: str,
         metadata: dict[str, Any] | None = None,
         client: str | None = None,
+        proven: bool = True,
     ) -> list[OutboundMessage]:
         """Store the message, then answer it (in arrival order for this customer).
         `client`: who sends it as far as the channel can tell (an address key, see
-        bot/gateway/clients.py); the bot's verification lockout counts failures per client."""
+        bot/gateway/clients.py); the bot's verification lockout counts failures per client.
+        `proven`: false when the sender could not prove to be the conversation's customer
+        (bot/gateway/customer_sessions.py): the bot then uses none of its verifications."""
         text = clean_text(text or "")[: self.settings.max_message_chars]
         if not text.strip():
             return []  # nothing was said (only control characters)
@@ -144,6 +148,9 @@ class Router:
             "channel": channel,
             "client": client or f"{channel}:{channel_user_id}",
         }
+        metadata.pop(SENDER_PROVEN, None)
+        if not proven:
+            metadata[SENDER_PROVEN] = False
         started = time.perf_counter()
         self.telemetry.message_in(channel)
         now = self.clock()

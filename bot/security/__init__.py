@@ -46,12 +46,17 @@ CLIENT = "client"  # who tries: the gateway's client key (address or channel ide
 # ... and of the agents' login.
 LOGIN_USER = "login_user"
 LOGIN_CLIENT = "login_client"
+# Message metadata the gateway sets (a customer cannot): false when the message comes from
+# someone who could not prove to be the conversation's customer (a REST post as a known
+# sender without its conversation secret). No grant of the conversation serves such a message.
+SENDER_PROVEN = "sender_proven"
 
 __all__ = [
     "CLIENT",
     "LOGIN_CLIENT",
     "LOGIN_USER",
     "PARCEL",
+    "SENDER_PROVEN",
     "AttemptTicket",
     "Grants",
     "Lockout",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -136,9 +137,27 @@ async def login(client: Any, username: str, password: str = "pw-" + "x" * 8) -> 
     return {"Authorization": f"Bearer {body['token']}"}
 
 
+# The conversation secret the gateway issued to each REST sender (per test client).
+_SECRETS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def secret_headers(client: Any, sender: str) -> dict[str, str]:
+    """The `X-Conversation-Secret` header of `sender` (issued on its first reply)."""
+    secret = _SECRETS.get(client, {}).get(sender)
+    return {"X-Conversation-Secret": secret} if secret else {}
+
+
 async def say(client: Any, sender: str, message: str, **extra: Any) -> list[dict[str, Any]]:
-    response = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": message, **extra})
+    """Post as the REST customer `sender`, with its conversation secret (as a real client does)."""
+    response = await client.post(
+        "/webhooks/rest/webhook",
+        json={"sender": sender, "message": message, **extra},
+        headers=secret_headers(client, sender),
+    )
     assert response.status == 200, await response.text()
+    issued = response.headers.get("X-Conversation-Secret")
+    if issued:
+        _SECRETS.setdefault(client, {})[sender] = issued
     return await response.json()
 
 

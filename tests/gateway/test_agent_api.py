@@ -14,7 +14,7 @@ from bot.gateway.db import Database, assigned_count
 from bot.gateway.keys import DB_KEY, SETTINGS_KEY
 from bot.gateway.models import AgentToken, Conversation, CsatAnswer, Handoff, Note
 from bot.gateway.queue import claim_handoff
-from tests.gateway.conftest import add_agent, login, queue_items, say
+from tests.gateway.conftest import add_agent, login, queue_items, say, secret_headers
 
 
 def settings_of(client):
@@ -233,7 +233,11 @@ async def test_agent_chat_escalate_resolve_csat(client, fake_rasa):
     item = (await queue_items(client, li))[0]
     cid = item["conversation_id"]
     assert (await client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=li)).status == 200
-    joined = await (await client.get("/webhooks/rest/messages", params={"sender": "cust", "since": 0})).json()
+    joined = await (
+        await client.get(
+            "/webhooks/rest/messages", params={"sender": "cust", "since": 0}, headers=secret_headers(client, "cust")
+        )
+    ).json()
     assert joined[-1]["text"] == "客服 小李 已接入，很高兴为您服务。"
     # Another agent cannot read or write this chat any more.
     assert (await client.get(f"/api/conversations/{cid}", headers=other)).status == 403
@@ -264,7 +268,11 @@ async def test_agent_chat_escalate_resolve_csat(client, fake_rasa):
     assert "需要理赔专员" in notes[-1]
     # Resolve: the customer gets the 1-5 question with buttons, then answers.
     assert (await client.post(f"/api/conversations/{cid}/resolve", headers=wang)).status == 200
-    pushed = await (await client.get("/webhooks/rest/messages", params={"sender": "cust", "since": 0})).json()
+    pushed = await (
+        await client.get(
+            "/webhooks/rest/messages", params={"sender": "cust", "since": 0}, headers=secret_headers(client, "cust")
+        )
+    ).json()
     csat = pushed[-1]
     assert "1-5" in csat["text"] and [b["payload"] for b in csat["buttons"]] == ["1", "2", "3", "4", "5"]
     thanks = await say(client, "cust", "5")
@@ -302,7 +310,11 @@ async def test_handback_resets_the_bot(client, fake_rasa):
     response = await client.post(f"/api/conversations/{item['conversation_id']}/handback", headers=headers)
     assert response.status == 200 and (await response.json())["conversation"]["state"] == "bot"
     assert fake_rasa.events == [(item["conversation_id"], {"event": "slot", "name": "handed_off", "value": False})]
-    pushed = await (await client.get("/webhooks/rest/messages", params={"sender": "back", "since": 0})).json()
+    pushed = await (
+        await client.get(
+            "/webhooks/rest/messages", params={"sender": "back", "since": 0}, headers=secret_headers(client, "back")
+        )
+    ).json()
     assert pushed[0]["text"].startswith("Sun from customer service has joined")
     assert pushed[-1]["text"].startswith("The assistant is back")
     assert (await say(client, "back", "thanks"))[0]["text"] == "echo: thanks"

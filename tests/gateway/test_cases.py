@@ -18,7 +18,7 @@ from bot.cases import service
 from bot.cases.models import Case, CaseCsat
 from bot.config import Settings
 from bot.gateway.db import Database
-from tests.gateway.conftest import add_agent, login, say
+from tests.gateway.conftest import add_agent, login, say, secret_headers
 from tests.gateway.test_socketio_channel import WidgetClient, base_url
 
 ITEM_KEYS = {
@@ -79,7 +79,9 @@ def bot_opens_cases(
 
 async def poll(client: Any, sender: str, since: int, wait: float = 3.0) -> list[dict[str, Any]]:
     response = await client.get(
-        "/webhooks/rest/messages", params={"sender": sender, "since": str(since), "wait": str(wait)}
+        "/webhooks/rest/messages",
+        params={"sender": sender, "since": str(since), "wait": str(wait)},
+        headers=secret_headers(client, sender),
     )
     assert response.status == 200
     return await response.json()

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.gateway.keys import DB_KEY, ROUTER_KEY
 from bot.gateway.models import Conversation, ConversationParcel, ConversationStats, CsatAnswer
 from bot.store.models import Shipment, ShipmentException
-from tests.gateway.conftest import say
+from tests.gateway.conftest import say, secret_headers
 
 SF1 = "SF1402345678901"
 
@@ -46,7 +46,9 @@ def add_delayed_parcel(client: Any) -> None:
 
 
 async def pushed(client: Any, sender: str) -> list[dict[str, Any]]:
-    response = await client.get("/webhooks/rest/messages", params={"sender": sender, "since": 0})
+    response = await client.get(
+        "/webhooks/rest/messages", params={"sender": sender, "since": 0}, headers=secret_headers(client, sender)
+    )
     return await response.json()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.gateway.keys import DB_KEY
 from bot.gateway.models import Handoff, Note
-from tests.gateway.conftest import add_agent, login, queue_items, say
+from tests.gateway.conftest import add_agent, login, queue_items, say, secret_headers
 
 
 async def _receive_until(ws: Any, wanted: str, timeout: float = 3.0) -> dict[str, Any]:
@@ -38,7 +38,11 @@ async def test_grace_period_returns_chats_of_vanished_agents(make_client, settin
     assert notes and "退回队列" in notes[0]
     items = await queue_items(client, headers)
     assert items[0]["waiting_since"] == item["waiting_since"]  # keeps its place
-    pushed = await (await client.get("/webhooks/rest/messages", params={"sender": "g1", "since": 0})).json()
+    pushed = await (
+        await client.get(
+            "/webhooks/rest/messages", params={"sender": "g1", "since": 0}, headers=secret_headers(client, "g1")
+        )
+    ).json()
     assert "重新排队" in pushed[-1]["text"]
 
 

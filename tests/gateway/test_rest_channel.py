@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.gateway.keys import DB_KEY, ROUTER_KEY
 from bot.gateway.models import Conversation, Handoff, Message
-from tests.gateway.conftest import add_agent, login, queue_items, say
+from tests.gateway.conftest import add_agent, login, queue_items, say, secret_headers
 
 
 async def test_replies_use_rasa_rest_format(client, fake_rasa):
@@ -124,7 +124,8 @@ async def test_long_poll_returns_pushed_messages(client):
 
     task = asyncio.create_task(agent_actions())
     started = asyncio.get_running_loop().time()
-    response = await client.get("/webhooks/rest/messages", params={"sender": "lp", "wait": "5"})
+    lp = secret_headers(client, "lp")  # the customer's conversation secret
+    response = await client.get("/webhooks/rest/messages", params={"sender": "lp", "wait": "5"}, headers=lp)
     elapsed = asyncio.get_running_loop().time() - started
     await task
     assert response.status == 200 and elapsed < 4
@@ -136,10 +137,14 @@ async def test_long_poll_returns_pushed_messages(client):
         f"/api/conversations/{item['conversation_id']}/messages", headers=headers, json={"text": "您好，我来帮您查一下"}
     )
     assert sent.status == 200
-    later = await (await client.get("/webhooks/rest/messages", params={"sender": "lp", "since": since})).json()
+    later = await (
+        await client.get("/webhooks/rest/messages", params={"sender": "lp", "since": since}, headers=lp)
+    ).json()
     assert [m["text"] for m in later] == ["您好，我来帮您查一下"]
     # Nothing new: an empty list after the wait; bad parameters are 400.
-    empty = await client.get("/webhooks/rest/messages", params={"sender": "lp", "since": later[0]["id"], "wait": "0.2"})
+    empty = await client.get(
+        "/webhooks/rest/messages", params={"sender": "lp", "since": later[0]["id"], "wait": "0.2"}, headers=lp
+    )
     assert await empty.json() == []
     for params in (
         {},
@@ -147,7 +152,7 @@ async def test_long_poll_returns_pushed_messages(client):
         {"sender": "lp", "wait": "nan"},
         {"sender": "lp", "since": "-1"},
     ):
-        assert (await client.get("/webhooks/rest/messages", params=params)).status == 400
+        assert (await client.get("/webhooks/rest/messages", params=params, headers=lp)).status == 400
 
 
 async def test_fast_typing_replies_come_back_in_order(client, fake_rasa):

@@ -117,3 +117,27 @@ def test_verification_expires_when_idle_and_stays_in_its_conversation(frozen_clo
     frozen_clock(NOW + timedelta(minutes=20 + 31))  # idle for longer than VERIFY_IDLE_MINUTES
     turn = conv.say(f"{LOCKER} 取件码再发一下", "signed_not_received")
     assert PICKUP_CODE not in turn.text and "后4位" in turn.text
+
+
+class StrangerConversation(Conversation):
+    """The same conversation, but the gateway marks the latest message as sent by someone
+    who could not prove to be its customer (a REST post as a known sender without the
+    conversation secret)."""
+
+    unproven: bool = False
+
+    def _tracker(self, latest: dict[str, Any]):  # type: ignore[no-untyped-def]
+        if self.unproven:
+            latest = {**latest, "parse_data": {**latest["parse_data"], "metadata": {"sender_proven": False}}}
+        return super()._tracker(latest)
+
+
+def test_a_stranger_posting_as_the_sender_gets_none_of_its_verification() -> None:
+    conv = StrangerConversation()
+    ask_code(conv)
+    assert PICKUP_CODE in conv.say("4321", "provide_phone_last4").text
+    conv.unproven = True  # someone who knows the sender id, without its secret
+    turn = conv.say(f"{LOCKER} 取件码再发一下", "signed_not_received")
+    assert PICKUP_CODE not in turn.text and "后4位" in turn.text
+    conv.unproven = False  # the customer (with the secret) still has the proof
+    assert PICKUP_CODE in conv.say(f"{LOCKER} 取件码再发一下", "signed_not_received").text

@@ -300,14 +300,20 @@ class GatewayDriver:
         self.agent = agent
         self.password = password
         self._token: str | None = None
+        self._secrets: dict[str, str] = {}  # the conversation secret of each sender
 
     async def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        secret = self._secrets.get(sender)
         async with self.http.post(
-            f"{self.base}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+            f"{self.base}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            headers={"X-Conversation-Secret": secret} if secret else {},
         ) as response:
             body = await response.json(content_type=None)
             if response.status != 200 or not isinstance(body, list):
                 raise RuntimeError(f"gateway answered {response.status}: {body}")
+            if response.headers.get("X-Conversation-Secret"):
+                self._secrets[sender] = response.headers["X-Conversation-Secret"]
             return body
 
     async def _headers(self) -> dict[str, str]:

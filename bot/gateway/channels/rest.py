@@ -5,11 +5,20 @@ POST /webhooks/rest/webhook {"sender", "message", "metadata"?} -> the replies
      {"recipient_id", "custom"}]
 GET /webhooks/rest/messages?sender=X&since=<id>&wait=<s <= 30> -> later messages pushed to
     the customer (agent replies, notices, the CSAT question) in the same format plus "id",
-    waiting up to `wait` seconds for the first one (long poll)."""
+    waiting up to `wait` seconds for the first one (long poll).
+
+Who may (docs/gateway-contract.md, "Customer sessions"):
+- with REST_CHANNEL_TOKEN set, POST needs `Authorization: Bearer <token>` (trusted
+  integrations; compared in constant time); unset, the endpoint is open, as in Rasa;
+- a sender's first POST gets a secret in the `X-Conversation-Secret` response header;
+  the long poll needs it (or the channel token), and a POST as that sender without it
+  is answered as a stranger's (no verification of the conversation serves it, see
+  bot/gateway/customer_sessions.py); with a wrong one it is refused (403)."""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +26,9 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.contract import ChannelName
+from bot.gateway import customer_sessions
+from bot.gateway.clients import request_client
+from bot.gateway.customer_sessions import SECRET_HEADER, Standing
 from bot.gateway.inputs import clean_text, is_clean_id, parse_db_int, read_json_object
 from bot.gateway.keys import DB_KEY, ROUTER_KEY, SETTINGS_KEY
 from bot.gateway.messages import OutboundMessage
@@ -80,6 +92,14 @@ def to_rest(recipient_id: str, message: OutboundMessage, with_id: bool = False) 
     return out
 
 
+def bearer_matches(request: web.Request, token: str) -> bool:
+    """Whether the request carries `Authorization: Bearer <token>` (constant time)."""
+    if not token:
+        return False
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
+
+
 def _pushed_after(db: Any, sender: str, since: int) -> list[Message]:
     with db.session() as session:
         return list(
@@ -126,9 +146,13 @@ class RestChannel:
         self.notifier.notify(conversation.channel_user_id)
 
     async def webhook(self, request: web.Request) -> web.Response:
+        settings = request.app[SETTINGS_KEY]
+        trusted = bearer_matches(request, settings.rest_channel_token)
+        if settings.rest_channel_token and not trusted:
+            return json_error(401, "unauthorized", "this endpoint needs 'Authorization: Bearer <REST_CHANNEL_TOKEN>'")
         body = await read_json_object(request, hint='{"sender": "...", "message": "..."}')
         sender, message = body.get("sender"), body.get("message")
-        limit = request.app[SETTINGS_KEY].max_message_chars
+        limit = settings.max_message_chars
         if not is_clean_id(sender, MAX_SENDER_CHARS):
             return json_error(
                 400,
@@ -141,20 +165,40 @@ class RestChannel:
             return json_error(400, "bad_request", "'message' must not be empty")
         if len(message) > limit:
             return json_error(400, "bad_request", f"'message' must be at most {limit} characters")
+        standing, secret = customer_sessions.standing(
+            request.app[DB_KEY], NAME, sender, request.headers.get(SECRET_HEADER)
+        )
+        if standing == Standing.WRONG:
+            return json_error(403, "forbidden", f"wrong {SECRET_HEADER} for this sender")
         metadata = body.get("metadata")
         replies = await request.app[ROUTER_KEY].handle_customer_message(
-            NAME, sender, message, metadata if isinstance(metadata, dict) else None
+            NAME,
+            sender,
+            message,
+            metadata if isinstance(metadata, dict) else None,
+            client=request_client(request, settings.trusted_proxies),
+            proven=trusted or standing != Standing.UNPROVEN,
         )
         out: list[dict[str, Any]] = []
         for reply in replies:
             out.extend(to_rest(sender, reply))
-        return json_response(out)
+        response = json_response(out)
+        if secret is not None:
+            response.headers[SECRET_HEADER] = secret
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
     async def messages(self, request: web.Request) -> web.Response:
         sender = request.query.get("sender", "")
         if not is_clean_id(sender, MAX_SENDER_CHARS):
             return json_error(400, "bad_request", "'sender' is required (at most 128 printable characters)")
         db = request.app[DB_KEY]
+        presented = request.headers.get(SECRET_HEADER)
+        if not bearer_matches(request, request.app[SETTINGS_KEY].rest_channel_token):
+            if not presented:
+                return json_error(401, "unauthorized", f"send the sender's {SECRET_HEADER} (issued on its first reply)")
+            if not customer_sessions.matches(db, NAME, sender, presented):
+                return json_error(403, "forbidden", f"wrong {SECRET_HEADER} for this sender")
         since: int | None = None
         if "since" in request.query:
             since = parse_db_int(request.query["since"])
