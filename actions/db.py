@@ -157,7 +157,9 @@ def open_case(
             case_service.reschedule(session, case, window, clock.utcnow())
             case.details = {**(case.details or {}), **dict(details or {})}
         session.flush()
-        case = case_service.get_case(session, case.id)
+        loaded = case_service.get_case(session, case.id)
+        assert loaded is not None  # flushed in this transaction
+        case = loaded
         reference = case.reference
         session.expunge_all()
     logger.info("case %s (%s) %s", reference, case_type, "opened" if created else "found open")

@@ -253,10 +253,10 @@ def build_summary(
     for key in numbers:
         if key not in shipments:  # the store could not be asked
             parts.append(texts.t(lang, "sum_unavailable", number=key))
-        elif shipments[key] is None:
+        elif (shipment := shipments[key]) is None:
             parts.append(texts.t(lang, "sum_not_found", number=key))
         else:
-            parts.append(_parcel_summary(lang, shipments[key]))
+            parts.append(_parcel_summary(lang, shipment))
     steps = [step for step in (_step(lang, name) for name in conversation.bot_actions_run(tracker)) if step]
     steps += [step for step in done if step not in steps]
     if steps:

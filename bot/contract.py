@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 V = TypeVar("V", bound="Vocabulary")
 
@@ -42,7 +42,9 @@ class Vocabulary(_Labelled, str, Enum):
 
     _value_: str
 
-    def __new__(cls, value: str, zh: str, en: str) -> Vocabulary:
+    # zh/en default to "" only for the type checker: a lookup (`Priority("high")`) passes
+    # the value alone (Enum's own __new__ answers it); every member declares both labels.
+    def __new__(cls, value: str, zh: str = "", en: str = "") -> Vocabulary:
         member = str.__new__(cls, value)
         member._value_ = value
         member.zh = zh
@@ -121,7 +123,7 @@ class AgentTier(_Labelled, int, Enum):
 
     _value_: int
 
-    def __new__(cls, value: int, zh: str, en: str) -> AgentTier:
+    def __new__(cls, value: int, zh: str = "", en: str = "") -> AgentTier:  # defaults: see Vocabulary
         member = int.__new__(cls, value)
         member._value_ = value
         member.zh = zh
@@ -496,5 +498,5 @@ class HandoffPayload:
         )
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)

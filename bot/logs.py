@@ -70,6 +70,6 @@ def mask_existing_handlers(logger: logging.Logger | None = None) -> None:
         for handler in target.handlers:
             if not isinstance(handler.formatter, MaskingFormatter):
                 current = handler.formatter
-                fmt = current._fmt if current is not None else LOG_FORMAT  # type: ignore[attr-defined]
+                fmt = current._fmt if current is not None else LOG_FORMAT
                 datefmt = current.datefmt if current is not None else None
                 handler.setFormatter(MaskingFormatter(fmt, datefmt))

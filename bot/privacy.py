@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import MetaData, Table, delete, inspect, select, update
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import sessionmaker
 
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
@@ -79,7 +80,7 @@ def tracker_engine(settings: Settings, main: Engine) -> Engine | None:
     return main
 
 
-def _purge_gateway(session_factory, cutoff: datetime, report: PurgeReport) -> list[str]:  # type: ignore[no-untyped-def]
+def _purge_gateway(session_factory: sessionmaker, cutoff: datetime, report: PurgeReport) -> list[str]:
     from bot.contract import ConversationState
     from bot.gateway.models import Conversation, ConversationParcel, ConversationStats, Handoff, Message, Note
 
@@ -143,7 +144,7 @@ def _purge_gateway(session_factory, cutoff: datetime, report: PurgeReport) -> li
     return purged_ids
 
 
-def _purge_cases(session_factory, cutoff: datetime, report: PurgeReport) -> None:  # type: ignore[no-untyped-def]
+def _purge_cases(session_factory: sessionmaker, cutoff: datetime, report: PurgeReport) -> None:
     from bot.cases.models import Case, CaseEvent
 
     with session_scope(session_factory) as session:
@@ -191,7 +192,7 @@ def _purge_trackers(engine: Engine, cutoff: datetime, purged: list[str], report:
         report.tracker_senders = len(stale) + len([s for s in purged if s not in set(stale)])
 
 
-def _purge_security(session_factory, settings: Settings, now: datetime, report: PurgeReport) -> None:  # type: ignore[no-untyped-def]
+def _purge_security(session_factory: sessionmaker, settings: Settings, now: datetime, report: PurgeReport) -> None:
     from bot.security import login_lockout, verification_grants, verification_lockout
     from bot.security.models import Attempt
 

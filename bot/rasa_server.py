@@ -64,7 +64,7 @@ def install_cached_action_response_validator() -> bool:
         raise error
 
     _validate_action_result._cached_validator = True  # type: ignore[attr-defined]
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]
+    RemoteAction._validate_action_result = _validate_action_result
     return True
 
 

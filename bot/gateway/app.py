@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
-from bot.gateway import api, case_api, reports_api, upload
+from bot.gateway import api, case_api, hooks, reports_api, upload
 from bot.gateway.channels.base import Channel
 from bot.gateway.channels.rest import RestChannel
 from bot.gateway.channels.socketio import SocketIOChannel
@@ -234,8 +234,8 @@ def create_app(
     async def close_websockets(app: web.Application) -> None:
         await hub.close_all()
 
-    app.on_shutdown.append(close_websockets)
-    app.on_response_prepare.append(_security_headers)
+    hooks.on_shutdown(app, close_websockets)
+    hooks.on_response_prepare(app, _security_headers)
 
     app.router.add_get("/health", health)
     app.router.add_get(

@@ -11,10 +11,11 @@ GET  /files/{token}                   an attachment (signed, short-lived link fr
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from sqlalchemy import select
 
 from bot.cases import service
@@ -22,7 +23,7 @@ from bot.cases.models import CaseAttachment, CaseCsat, CaseEvent
 from bot.cases.service import CaseError
 from bot.contract import CaseStatus, CaseType
 from bot.gateway.api import AGENT, _text_field, read_json
-from bot.gateway.case_desk import may_see_personal_data
+from bot.gateway.case_desk import CaseDesk, may_see_personal_data
 from bot.gateway.case_views import attachment_view, case_detail, case_item, event_view
 from bot.gateway.inputs import parse_db_int
 from bot.gateway.keys import DB_KEY, QUEUE_KEY
@@ -36,11 +37,11 @@ _STATUSES = {s.value for s in CaseStatus}
 _TYPES = {t.value for t in CaseType}
 
 
-def _desk(request: web.Request):  # type: ignore[no-untyped-def]
+def _desk(request: web.Request) -> CaseDesk:
     return request.app[QUEUE_KEY].cases
 
 
-def _now(request: web.Request):  # type: ignore[no-untyped-def]
+def _now(request: web.Request) -> datetime:
     return request.app[QUEUE_KEY].clock()
 
 
@@ -265,7 +266,7 @@ async def get_file(request: web.Request) -> web.StreamResponse:
 
 
 @web.middleware
-async def case_errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
+async def case_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except CaseError as failure:

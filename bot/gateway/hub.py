@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ class Viewer:
     tier: int
 
 
-def audience_filter(handoff: Handoff | None, former_agent: bool = False):  # type: ignore[no-untyped-def]
+def audience_filter(handoff: Handoff | None, former_agent: bool = False) -> Callable[[Viewer], bool]:
     """Who hears about a conversation: supervisors, the agent holding it (or who
     resolved it: they see the satisfaction rating arrive), and while it waits every
     agent of its tier or above."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiohttp import web
 
@@ -27,7 +27,7 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", _SURROGATE.sub("\ufffd", text))
 
 
-def is_clean_id(value: Any, limit: int) -> bool:
+def is_clean_id(value: Any, limit: int) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value.strip()) and len(value) <= limit and not _UNSAFE_ID.search(value)
 
 

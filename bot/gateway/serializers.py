@@ -4,7 +4,7 @@ masked for conversations whose customer has not verified."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -139,7 +139,9 @@ def conversation_view(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-def message_view(message: Message, mask: Mask = _identity, agent_names: dict[int, str] | None = None) -> dict[str, Any]:
+def message_view(
+    message: Message, mask: Mask = _identity, agent_names: Mapping[int, str | None] | None = None
+) -> dict[str, Any]:
     payload = message.payload or {}
     return {
         "id": message.id,

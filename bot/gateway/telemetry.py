@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 
 from aiohttp import web
@@ -24,6 +24,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.contract import HandoffStatus, Priority
 from bot.gateway.models import Handoff
@@ -101,14 +102,14 @@ class _Gauges(Collector):
 
 
 def queue_gauges(
-    session_factory: Callable[[], object], now: Callable[[], datetime], agents_online: Callable[[], int]
+    session_factory: Callable[[], Session], now: Callable[[], datetime], agents_online: Callable[[], int]
 ) -> Callable[[], Iterator[GaugeMetricFamily]]:
     """The gauges read at scrape time: waiting handoffs by priority, the oldest wait, open
     handoffs past their SLA without a first response, agents with an open console."""
 
     def produce() -> Iterator[GaugeMetricFamily]:
         moment = now()
-        with session_factory() as session:  # type: ignore[attr-defined]
+        with session_factory() as session:
             waiting = dict(
                 session.execute(
                     select(Handoff.priority, func.count())
@@ -168,7 +169,7 @@ def parse_networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Netw
 
 def metrics_handler(
     telemetry: Telemetry, token: str, networks_spec: str
-) -> Callable[[web.Request], web.StreamResponse]:
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     networks = parse_networks(networks_spec)
 
     async def handler(request: web.Request) -> web.Response:
@@ -180,4 +181,4 @@ def metrics_handler(
             body=telemetry.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}
         )
 
-    return handler  # type: ignore[return-value]
+    return handler

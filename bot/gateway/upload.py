@@ -16,6 +16,8 @@ import html
 from aiohttp import BodyPartReader, web
 
 from bot.cases import evidence, service
+from bot.cases.links import LinkClaims
+from bot.cases.models import Case
 from bot.cases.service import CaseError
 from bot.contract import EvidenceItem, label
 from bot.gateway.case_desk import add_evidence
@@ -23,7 +25,7 @@ from bot.gateway.keys import DB_KEY, QUEUE_KEY
 
 MAX_FIELDS = 40
 
-_TEXT = {
+_TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "title": "上传材料",
         "case": "事项",
@@ -38,13 +40,6 @@ _TEXT = {
         "nothing": "没有收到文件，请选择要上传的照片或视频。",
         "rejected": "以下文件没有保存：",
         "back": "您可以关闭本页回到对话，专员会尽快查看。",
-        "reasons": {
-            "bad_type": "文件类型不支持",
-            "too_large": "文件太大",
-            "empty": "文件是空的",
-            "bad_file": "文件已损坏或无法识别",
-            "too_many": "已达到文件数量上限",
-        },
     },
     "en": {
         "title": "Upload evidence",
@@ -60,13 +55,23 @@ _TEXT = {
         "nothing": "No file arrived: please choose the photos or videos to upload.",
         "rejected": "These files were not saved:",
         "back": "You can close this page and return to the chat.",
-        "reasons": {
-            "bad_type": "type not supported",
-            "too_large": "too large",
-            "empty": "empty file",
-            "bad_file": "damaged or unreadable",
-            "too_many": "too many files",
-        },
+    },
+}
+# Why a file was not saved (the codes of bot.cases.evidence).
+_REASONS: dict[str, dict[str, str]] = {
+    "zh": {
+        "bad_type": "文件类型不支持",
+        "too_large": "文件太大",
+        "empty": "文件是空的",
+        "bad_file": "文件已损坏或无法识别",
+        "too_many": "已达到文件数量上限",
+    },
+    "en": {
+        "bad_type": "type not supported",
+        "too_large": "too large",
+        "empty": "empty file",
+        "bad_file": "damaged or unreadable",
+        "too_many": "too many files",
     },
 }
 _ACCEPT = {
@@ -93,7 +98,7 @@ def _page(lang: str, body: str, status: int = 200) -> web.Response:
     )
 
 
-def _claims(request: web.Request):  # type: ignore[no-untyped-def]
+def _claims(request: web.Request) -> LinkClaims | None:
     desk = request.app[QUEUE_KEY].cases
     return desk.signer.verify(request.match_info["token"], "upload", desk.clock())
 
@@ -103,7 +108,7 @@ def _expired(request: web.Request) -> web.Response:
     return _page(lang, f'<p class="notice" data-testid="upload-expired">{html.escape(_TEXT[lang]["expired"])}</p>', 410)
 
 
-def _form(request: web.Request, case, missing: list[str], lang: str, message: str = "") -> str:  # type: ignore[no-untyped-def]
+def _form(request: web.Request, case: Case, missing: list[str], lang: str, message: str = "") -> str:
     t = _TEXT[lang]
     settings = request.app[QUEUE_KEY].settings
     items = [i.value for i in evidence.wanted_items(case)] + [EvidenceItem.OTHER.value]
@@ -160,7 +165,8 @@ class _Budget:
 
 async def _read_part(part: BodyPartReader, limit: int, budget: _Budget) -> bytes | None:
     """The part's bytes, or None when it is over `limit` (the rest is skipped, within the budget)."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         chunk = await part.read_chunk(256 * 1024)
         if not chunk:
@@ -210,13 +216,15 @@ async def upload_post(request: web.Request) -> web.Response:
             elif data:
                 files.append((field, data, name))
     except web.HTTPRequestEntityTooLarge:
-        reason = html.escape(t["reasons"]["too_large"])
+        reason = html.escape(_REASONS[lang]["too_large"])
         return _page(lang, f'<p class="notice" data-testid="upload-too-large">{reason}</p>', 413)
     except (ValueError, AssertionError, UnicodeDecodeError):
         return _page(lang, f'<p class="notice">{html.escape(t["nothing"])}</p>', 400)
     if not files and not rejected:
         with request.app[DB_KEY].session() as session:
             case = service.get_case(session, claims.subject)
+            if case is None:  # purged meanwhile
+                return _expired(request)
             missing = [m.value for m in evidence.missing_items(session, case)]
             body = _form(
                 request,
@@ -236,7 +244,7 @@ async def upload_post(request: web.Request) -> web.Response:
     ]
     if result.rejected:
         reasons = "".join(
-            f"<li>{html.escape(n)}：{html.escape(t['reasons'].get(code, code))}</li>" for n, code in result.rejected
+            f"<li>{html.escape(n)}：{html.escape(_REASONS[lang].get(code, code))}</li>" for n, code in result.rejected
         )
         parts.append(
             f'<p class="notice" data-testid="upload-rejected">{html.escape(t["rejected"])}</p><ul>{reasons}</ul>'
@@ -244,6 +252,8 @@ async def upload_post(request: web.Request) -> web.Response:
     parts.append(f"<p>{html.escape(t['back'])}</p>")
     with request.app[DB_KEY].session() as session:
         case = service.get_case(session, claims.subject)
+        if case is None:  # purged meanwhile
+            return _expired(request)
         missing = [m.value for m in evidence.missing_items(session, case)]
         body = _form(request, case, missing, lang, "".join(parts))
     return _page(lang, body, 200 if result.accepted else 400)

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from opencc import OpenCC  # opencc-python-reimplemented ships its dictionaries
+
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _MARKUP = re.compile(r"<[^>]{0,200}>")
@@ -33,9 +35,7 @@ _ENGLISH_CUES = {
 
 
 @lru_cache(maxsize=1)
-def _converter():  # type: ignore[no-untyped-def]
-    from opencc import OpenCC  # opencc-python-reimplemented ships its dictionaries
-
+def _converter() -> OpenCC:
     return OpenCC("t2s")
 
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql import Select
 
 from bot.clock import utcnow
 from bot.db import session_scope
@@ -64,7 +65,7 @@ class Grants:
             except IntegrityError:  # granted concurrently: that row is as good
                 pass
 
-    def _valid(self, conversation_id: str, subject: Subject | None, since: datetime | None, now: datetime):  # type: ignore[no-untyped-def]
+    def _valid(self, conversation_id: str, subject: Subject | None, since: datetime | None, now: datetime) -> Select:
         query = select(Grant).where(Grant.conversation_id == conversation_id, Grant.last_used_at >= now - self.idle)
         if subject is not None:
             query = query.where(Grant.kind == subject.kind, Grant.subject == subject.key)

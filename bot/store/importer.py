@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
-from typing import IO, Any, Union
+from typing import IO, Any, TypeGuard, Union, cast
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -194,7 +194,7 @@ def _read_items(items: Iterable[str | bytes]) -> Iterator[_RawLine]:
         yield _RawLine(line_no, text.lstrip("\ufeff") if line_no == 1 else text, None, nbytes)
 
 
-def _is_path(source: Any) -> bool:
+def _is_path(source: Any) -> TypeGuard[str | os.PathLike[str]]:
     return isinstance(source, (str, os.PathLike))
 
 
@@ -350,7 +350,7 @@ def _events(value: Any) -> list[dict[str, Any]]:
         raise RecordError("missing field 'events'")
     if not isinstance(value, list):
         raise RecordError(f"field 'events' must be an array, not {_json_type(value)}")
-    events = []
+    events: list[dict[str, Any]] = []
     for index, item in enumerate(value):
         name = f"events[{index}]"
         if not isinstance(item, dict):
@@ -611,8 +611,8 @@ def _raw_lines(source: Source) -> tuple[Iterator[_RawLine], int | None, Callable
         fh = open(source, "rb")  # noqa: SIM115 (closed by the returned function)
         return _read_binary(fh), os.fstat(fh.fileno()).st_size, fh.close
     if isinstance(source, (io.RawIOBase, io.BufferedIOBase)):
-        return _read_binary(source), None, lambda: None
-    return _read_items(source), None, lambda: None  # type: ignore[arg-type]
+        return _read_binary(cast(IO[bytes], source)), None, lambda: None
+    return _read_items(cast(Iterable[str | bytes], source)), None, lambda: None
 
 
 def import_jsonl(

@@ -33,6 +33,7 @@ from sqlalchemy import select, update
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.contract import ChannelName
+from bot.gateway import hooks
 from bot.gateway.db import Database
 from bot.gateway.keys import DB_KEY, ROUTER_KEY
 from bot.gateway.messages import OutboundMessage
@@ -143,7 +144,7 @@ class SocketIOChannel:
                 await sio.eio.disconnect()  # every client (their ping tasks end)
             await sio.shutdown()  # the engine.io service task
 
-        app.on_shutdown.append(shutdown)
+        hooks.on_shutdown(app, shutdown)
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None = None) -> bool:

@@ -76,6 +76,12 @@ class _TokenRefreshMixin:
     """
 
     _token_lock: threading.Lock
+    # Provided by the wechatpy client class each API class combines this mixin with.
+    session: Any
+    access_token_key: str
+    access_token: str
+    expires_at: int | None
+    message: Any
 
     def _init_common(self, api_base: str, timeout: float) -> None:
         self._token_lock = threading.Lock()
@@ -85,13 +91,16 @@ class _TokenRefreshMixin:
         self.API_BASE_URL = self._api_base
 
     def fetch_access_token(self) -> dict:
-        seen = self.session.get(self.access_token_key)  # type: ignore[attr-defined]
+        seen = self.session.get(self.access_token_key)
         with self._token_lock:
-            current = self.session.get(self.access_token_key)  # type: ignore[attr-defined]
+            current = self.session.get(self.access_token_key)
             if current and current != seen:
                 # Another thread refreshed it while this one waited.
                 return {"access_token": current}
-            return self._fetch_token_now()  # type: ignore[attr-defined]
+            return self._fetch_token_now()
+
+    def _fetch_token_now(self) -> dict:
+        raise NotImplementedError  # each API class asks its own token endpoint
 
     def _call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -100,8 +109,8 @@ class _TokenRefreshMixin:
             if exc.errcode not in _TOKEN_ERRORS:
                 raise
             log.info("access token rejected (errcode %s); fetching a new one", exc.errcode)
-            self.session.delete(self.access_token_key)  # type: ignore[attr-defined]
-            self.expires_at = None  # type: ignore[attr-defined]
+            self.session.delete(self.access_token_key)
+            self.expires_at = None
             return func(*args, **kwargs)
 
 
@@ -136,7 +145,8 @@ def _utf8_len(text: str) -> int:
 def _cut_line(line: str, limit: int) -> list[str]:
     """Cut one over-long line into pieces of at most ``limit`` UTF-8 bytes."""
     pieces: list[str] = []
-    current, size = [], 0
+    current: list[str] = []
+    size = 0
     for char in line:
         n = _utf8_len(char)
         if size + n > limit:
@@ -182,11 +192,11 @@ class _AsyncSender:
 
     def _download(self, media_id: str, limit: int) -> tuple[bytes, str]:
         client = self._client
-        http = client._http  # type: ignore[attr-defined]
+        http = client._http
         for attempt in (0, 1):
             try:
                 response = http.get(
-                    client._api_base + "media/get",  # type: ignore[attr-defined]
+                    client._api_base + "media/get",
                     params={"access_token": client.access_token, "media_id": media_id},
                     stream=True,
                 )
@@ -203,8 +213,8 @@ class _AsyncSender:
                         return self._fetch(http, str(body["video_url"]), limit)
                     errcode = body.get("errcode") if isinstance(body, dict) else None
                     if errcode in _TOKEN_ERRORS and attempt == 0:
-                        client.session.delete(client.access_token_key)  # type: ignore[attr-defined]
-                        client.expires_at = None  # type: ignore[attr-defined]
+                        client.session.delete(client.access_token_key)
+                        client.expires_at = None
                         continue
                     raise WeChatSendError(f"media download failed: errcode={errcode}", errcode)
                 if response.status_code != 200:

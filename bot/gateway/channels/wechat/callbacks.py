@@ -92,6 +92,14 @@ class _CallbackBase:
         self.media: MediaIntake | None = None
         self._media_seen: OrderedDict[str, float] = OrderedDict()
 
+    # -- the two routes (each callback class answers them its own way) ----
+
+    async def get(self, request: web.Request) -> web.Response:
+        raise NotImplementedError
+
+    async def post(self, request: web.Request) -> web.Response:
+        raise NotImplementedError
+
     # -- request checks --------------------------------------------------
 
     @staticmethod
@@ -265,9 +273,9 @@ class _CallbackBase:
                 self._media_seen.popitem(last=False)
         media_id = str(getattr(inbound.message, "media_id", "") or "")
         kind = inbound.message.type
-        task = asyncio.ensure_future(
-            self.media.receive(self.channel, inbound.user_id, kind, media_id, self.adapter.sender)
-        )
+        intake = self.media
+        assert intake is not None, "set by WeChatChannel._install with the routes"
+        task = asyncio.ensure_future(intake.receive(self.channel, inbound.user_id, kind, media_id, self.adapter.sender))
         done, _ = await asyncio.wait({task}, timeout=self.reply_timeout_s)
         if task in done:
             try:

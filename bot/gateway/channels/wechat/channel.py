@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.contract import ChannelName
+from bot.gateway import hooks
 from bot.gateway.channels.wechat.api import WeChatCustomerServiceClient, WeChatSendError, WeComMessageClient
 from bot.gateway.channels.wechat.callbacks import (
     OfficialAccountCallback,
@@ -115,8 +116,8 @@ class WeChatChannel:
             if self.sender is not None:
                 self.sender.close()
 
-        app.on_shutdown.append(drain)
-        app.on_cleanup.append(close)
+        hooks.on_shutdown(app, drain)
+        hooks.on_cleanup(app, close)
 
 
 class OfficialAccountChannel(WeChatChannel):
