@@ -45,6 +45,14 @@ CACHE_HOME="${PARCEL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/parcel-assistant
 VENV="${VENV_DIR:-$CACHE_HOME/venv-$DEPS_HASH}"
 export VENV
 
+# Two commands started at once (run.sh in one terminal, test.sh in another) must not
+# build the same virtualenv together: the second waits for the first, then reuses it.
+mkdir -p "$CACHE_HOME"
+exec {VENV_LOCK_FD}>"$CACHE_HOME/.venv-$DEPS_HASH.lock"
+if [ ! -f "$VENV/.complete" ] && ! flock -n "$VENV_LOCK_FD"; then
+    echo "==> Waiting for another command that is building $VENV"
+    flock "$VENV_LOCK_FD"
+fi
 if [ ! -f "$VENV/.complete" ]; then
     echo "==> Creating virtualenv $VENV with $BASE_PY (first run: ~3-5 min, ~3 GB)"
     rm -rf "$VENV"
@@ -71,6 +79,7 @@ PYEOF
     quiet_pip -r "$VENV/requirements.txt"
     touch "$VENV/.complete"
 fi
+exec {VENV_LOCK_FD}>&-
 # The stock rasa-webchat widget (npm), served by the gateway's demo page; the
 # package's lib/index.js is a standalone browser bundle, so only its tarball is needed.
 WEBCHAT_VERSION=1.0.1
