@@ -15,10 +15,18 @@ reply looks as written (`markdown`). The other channels send the plain text.
 
 The customer is the session id (channel_user_id), so a chat survives page reloads
 and reconnects; agent messages are pushed to the room in real time, and those pushed
-while nobody was connected are replayed on the next session_request."""
+while nobody was connected are replayed on the next session_request.
+
+A session belongs to the connection that holds it: a `session_request` for a session id
+another live connection holds gets a fresh session id instead (after a short grace for
+the old connection of a reloaded page to go), and a `user_uttered` only ever speaks for
+the connection's own session. So only the owner receives the session's replies, its
+replayed messages, and marks them delivered. (The session id, random and issued by the
+gateway, is what a reconnect presents: it is the customer's secret on this channel.)"""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import logging
@@ -34,6 +42,7 @@ from bot.clock import utcnow
 from bot.config import Settings
 from bot.contract import ChannelName
 from bot.gateway import hooks
+from bot.gateway.clients import client_address, client_key
 from bot.gateway.db import Database
 from bot.gateway.keys import DB_KEY, ROUTER_KEY
 from bot.gateway.messages import OutboundMessage
@@ -46,6 +55,9 @@ USER_EVENT = "user_uttered"
 BOT_EVENT = "bot_uttered"
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_\-:.]{1,128}$")
 REPLAY_LIMIT = 50
+# How long a session_request waits for another connection holding the session to go (the
+# old connection of a reloaded page may still be closing) before it gets a fresh session.
+TAKEOVER_GRACE_S = 1.5
 
 
 async def _maybe_await(value: Any) -> Any:
@@ -148,6 +160,11 @@ class SocketIOChannel:
 
         @sio.on("connect")
         async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None = None) -> bool:
+            request = environ.get("aiohttp.request")
+            peer = getattr(request, "remote", None) or environ.get("REMOTE_ADDR")
+            forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+            client = client_key(client_address(peer, forwarded, settings.trusted_proxies))
+            await sio.save_session(sid, {"client": client})
             return True
 
         @sio.on("disconnect")
@@ -155,18 +172,34 @@ class SocketIOChannel:
             logger.debug("socket.io client %s disconnected", sid)
 
         async def join(sid: str, session_id: str) -> None:
-            current = (await sio.get_session(sid)).get("session_id")
+            state = await sio.get_session(sid)
+            current = state.get("session_id")
             if current == session_id:
                 return
             if current:
                 await _maybe_await(sio.leave_room(sid, current))
             await _maybe_await(sio.enter_room(sid, session_id))
-            await sio.save_session(sid, {"session_id": session_id})
+            await sio.save_session(sid, {**state, "session_id": session_id})
+
+        async def held_by_another(sid: str, session_id: str, grace_s: float) -> bool:
+            """Whether another live connection holds the session (waiting up to `grace_s`
+            for it to go)."""
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + grace_s
+            while self.holders(session_id) - {sid}:
+                if loop.time() >= deadline:
+                    return True
+                await asyncio.sleep(0.1)
+            return False
 
         @sio.on("session_request")
         async def session_request(sid: str, data: Any = None) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if isinstance(requested, str) and _SESSION_ID.match(requested) else uuid.uuid4().hex
+            session_id = requested if isinstance(requested, str) and _SESSION_ID.match(requested) else None
+            if session_id is not None and await held_by_another(sid, session_id, TAKEOVER_GRACE_S):
+                logger.info("socket.io session_request for a session another connection holds: a fresh session")
+                session_id = None
+            session_id = session_id or uuid.uuid4().hex
             await join(sid, session_id)
             await sio.emit("session_confirm", session_id, to=sid)
             await self.replay(session_id, sid)
@@ -175,28 +208,39 @@ class SocketIOChannel:
         async def user_uttered(sid: str, data: Any = None) -> None:
             if not isinstance(data, dict):
                 return
-            session_id = data.get("session_id")
-            if not (isinstance(session_id, str) and _SESSION_ID.match(session_id)):
-                session_id = (await sio.get_session(sid)).get("session_id")
-            if not session_id:
-                logger.warning("socket.io message without a session id ignored (send session_request first)")
-                return
-            await join(sid, session_id)
+            state = await sio.get_session(sid)
+            session_id = state.get("session_id")
+            if not session_id:  # no session_request first: the message's session, if nobody holds it
+                claimed = data.get("session_id")
+                if not (isinstance(claimed, str) and _SESSION_ID.match(claimed)):
+                    logger.warning("socket.io message without a session id ignored (send session_request first)")
+                    return
+                if await held_by_another(sid, claimed, 0.0):
+                    logger.warning("socket.io message for a session another connection holds ignored")
+                    return
+                session_id = claimed
+                await join(sid, session_id)
             message = data.get("message")
             if not isinstance(message, str) or not message.strip():
                 return
             message = message[: settings.max_message_chars]
-            replies = await app[ROUTER_KEY].handle_customer_message(NAME, session_id, message, _metadata(data))
+            replies = await app[ROUTER_KEY].handle_customer_message(
+                NAME, session_id, message, _metadata(data), client=state.get("client")
+            )
             for reply in replies:
                 await self.emit_message(session_id, reply)
 
         return True
 
-    def has_listeners(self, room: str) -> bool:
+    def holders(self, room: str) -> set[str]:
+        """The connections (sids) in a session's room."""
         try:
-            return any(True for _ in self.sio.manager.get_participants("/", room))
+            return {participant[0] for participant in self.sio.manager.get_participants("/", room)}
         except (KeyError, TypeError, ValueError):
-            return False
+            return set()
+
+    def has_listeners(self, room: str) -> bool:
+        return bool(self.holders(room))
 
     async def emit_message(self, room: str, message: OutboundMessage) -> None:
         for payload in to_socketio(message):
