@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -81,12 +82,14 @@ async def fake_api() -> Any:
     await api.close()
 
 
-def wechat_settings(api_base: str) -> dict[str, Any]:
+def wechat_settings(api_base: str, safe_mode: bool = False) -> dict[str, Any]:
+    """Both channels; the Official Account in plaintext mode, or in safe mode (AES key set:
+    only encrypted callbacks are accepted)."""
     return {
         "wechat_token": TOKEN,
         "wechat_app_id": APP_ID,
         "wechat_app_secret": APP_SECRET,
-        "wechat_encoding_aes_key": AES_KEY,
+        "wechat_encoding_aes_key": AES_KEY if safe_mode else "",
         "wechat_api_base": api_base,
         "wecom_corp_id": CORP_ID,
         "wecom_token": WECOM_TOKEN,
@@ -128,10 +131,20 @@ def _masker_loaded() -> None:
 
 @pytest.fixture
 async def gateway(make_client: Any, settings: Settings, fake_api: FakeWeChatAPI) -> Any:
+    """The Official Account in plaintext mode (and WeCom, always encrypted)."""
     settings = dataclasses.replace(settings, **wechat_settings(fake_api.base_url))
     client = await make_client(settings)
     yield Gateway(client, settings)
     await client.close()  # late replies drain while the fake WeChat API still runs
+
+
+@pytest.fixture
+async def safe_gateway(make_client: Any, settings: Settings, fake_api: FakeWeChatAPI) -> Any:
+    """The Official Account in safe mode (WECHAT_ENCODING_AES_KEY set)."""
+    settings = dataclasses.replace(settings, **wechat_settings(fake_api.base_url, safe_mode=True))
+    client = await make_client(settings)
+    yield Gateway(client, settings)
+    await client.close()
 
 
 # --------------------------------------------------------------------------
@@ -145,8 +158,10 @@ def sign(*parts: str) -> str:
     return signer.signature
 
 
-def signed_query(token: str = TOKEN, timestamp: str | None = None, nonce: str = "nonce123") -> dict[str, str]:
+def signed_query(token: str = TOKEN, timestamp: str | None = None, nonce: str | None = None) -> dict[str, str]:
+    """A callback URL's query as WeChat signs it (a fresh random nonce unless given)."""
     timestamp = timestamp or str(int(time.time()))
+    nonce = nonce or str(secrets.randbelow(10**10))
     return {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
 
 
@@ -211,9 +226,10 @@ def decrypt_reply(crypto: Any, body: str) -> dict[str, Any]:
 
 
 async def post_wecom(
-    gw: Gateway, xml: str, crypto: Any = None, nonce: str = "wecomnonce", msg_signature: str | None = None
+    gw: Gateway, xml: str, crypto: Any = None, nonce: str | None = None, msg_signature: str | None = None
 ) -> tuple[int, str]:
     crypto = crypto or WorkCrypto(WECOM_TOKEN, WECOM_AES_KEY, CORP_ID)
+    nonce = nonce or str(secrets.randbelow(10**10))
     timestamp = str(int(time.time()))
     envelope = reply_of(crypto.encrypt_message(xml, nonce, timestamp))
     body = (
@@ -322,8 +338,9 @@ async def test_a_reply_too_long_for_one_message_continues_through_the_api(
 
 async def test_a_retried_message_is_routed_once(gateway: Gateway, fake_rasa: FakeRasa) -> None:
     xml = text_xml("你好", msg_id=987654321)
-    first = await post_plain(gateway, xml)
-    again = await post_plain(gateway, xml)  # WeChat retries with the same MsgId
+    query = signed_query()
+    first = await post_plain(gateway, xml, query)
+    again = await post_plain(gateway, xml, query)  # WeChat retries: same URL, same body
     assert first[0] == again[0] == 200
     assert reply_of(first[1])["Content"] == reply_of(again[1])["Content"] == "echo: 你好"
     assert texts(fake_rasa) == ["你好"]
@@ -405,7 +422,7 @@ async def test_unsubscribe_is_acknowledged_silently(gateway: Gateway, fake_rasa:
 # --------------------------------------------------------------------------
 
 
-async def test_safe_mode_encrypted_round_trip(gateway: Gateway, fake_rasa: FakeRasa) -> None:
+async def test_safe_mode_encrypted_round_trip(safe_gateway: Gateway, fake_rasa: FakeRasa) -> None:
     crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
     query = signed_query(nonce="safe-nonce")
     envelope = reply_of(crypto.encrypt_message(text_xml("查快递 SF1234567890"), query["nonce"], query["timestamp"]))
@@ -415,7 +432,7 @@ async def test_safe_mode_encrypted_round_trip(gateway: Gateway, fake_rasa: FakeR
         f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
     )
     params = {**query, "encrypt_type": "aes", "msg_signature": envelope["MsgSignature"], "openid": OPENID}
-    response = await gateway.client.post("/wechat/callback", params=params, data=body.encode())
+    response = await safe_gateway.client.post("/wechat/callback", params=params, data=body.encode())
     assert response.status == 200
     text = await response.text()
     assert "<Encrypt>" in text and "SF1234567890" not in text  # the reply is encrypted too
@@ -426,7 +443,7 @@ async def test_safe_mode_encrypted_round_trip(gateway: Gateway, fake_rasa: FakeR
 
 
 @pytest.mark.parametrize("case", ["forged_msg_signature", "missing_msg_signature", "other_app"])
-async def test_safe_mode_refuses_a_bad_msg_signature(gateway: Gateway, fake_rasa: FakeRasa, case: str) -> None:
+async def test_safe_mode_refuses_a_bad_msg_signature(safe_gateway: Gateway, fake_rasa: FakeRasa, case: str) -> None:
     crypto = WeChatCrypto(TOKEN, AES_KEY, "wxsomeoneelse0000" if case == "other_app" else APP_ID)
     query = signed_query()
     envelope = reply_of(crypto.encrypt_message(text_xml("你好"), query["nonce"], query["timestamp"]))
@@ -436,17 +453,17 @@ async def test_safe_mode_refuses_a_bad_msg_signature(gateway: Gateway, fake_rasa
         params["msg_signature"] = "a" * 40
     elif case == "missing_msg_signature":
         del params["msg_signature"]
-    response = await gateway.client.post("/wechat/callback", params=params, data=body.encode())
+    response = await safe_gateway.client.post("/wechat/callback", params=params, data=body.encode())
     assert response.status == 403
     assert fake_rasa.received == []
 
 
-async def test_safe_mode_garbage_ciphertext_is_a_400(gateway: Gateway, fake_rasa: FakeRasa) -> None:
+async def test_safe_mode_garbage_ciphertext_is_a_400(safe_gateway: Gateway, fake_rasa: FakeRasa) -> None:
     query = signed_query()
     encrypt = "bm90IHJlYWxseSBlbmNyeXB0ZWQ="
     params = {**query, "encrypt_type": "aes", "msg_signature": sign(TOKEN, query["timestamp"], query["nonce"], encrypt)}
     body = f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>"
-    response = await gateway.client.post("/wechat/callback", params=params, data=body.encode())
+    response = await safe_gateway.client.post("/wechat/callback", params=params, data=body.encode())
     assert response.status == 400
     assert fake_rasa.received == []
 

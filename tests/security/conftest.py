@@ -9,3 +9,4 @@ from tests.gateway.conftest import (  # noqa: F401
     make_client,
     settings,
 )
+from tests.gateway.test_wechat import _masker_loaded, fake_api  # noqa: F401 - WeChat tests

@@ -28,16 +28,21 @@ WeChat shows plain text only: buttons become numbered options ("回复 1 …")
 and the customer's "1" is turned back into that button's payload; images
 become links.
 
-Bad requests never reach the router: a missing or forged signature is a 403,
-a stale timestamp (replay) a 403, a body that is not a WeChat message a 400.
-WeChat's retries of a message (same MsgId) are answered without routing it
-twice.
+Bad requests never reach the router: a missing or forged signature is a 403
+(signatures compared in constant time), a timestamp more than 5 minutes off a
+403, a plaintext POST while ``WECHAT_ENCODING_AES_KEY`` is set (safe mode) a 403,
+a (timestamp, nonce) already used with another body a 403 (nonces are remembered
+for the whole window by every instance: Redis or the database, ``nonces.py``), a
+body that is not a WeChat message a 400. WeChat's retries of a message (same URL
+and body, same MsgId) are answered without routing it twice.
 
 Modules, by concern:
 
 - ``channel.py`` — the two ``Channel``s (setup from ``bot.config.Settings``, ``push``);
 - ``callbacks.py`` — the callback endpoints: signatures, decryption, parsing, the
   5-second passive reply, retries and late replies in order;
+- ``signatures.py`` — constant-time signature checks, decryption of checked bodies;
+- ``nonces.py`` — the shared memory of used nonces (replays refused);
 - ``rendering.py`` — ``OutboundMessage``s as WeChat text, numbered options;
 - ``api.py`` — the send-message and media APIs (wechatpy clients);
 - ``media.py`` — images and videos as case evidence.

@@ -1,7 +1,11 @@
-"""The callback endpoints of both WeChat channels: signature checks, safe-mode and WeCom
-decryption, parsing and validating the XML, the passive reply within WeChat's 5 seconds,
-WeChat's retries (same MsgId) answered once, and late replies sent in order through the
-send-message API."""
+"""The callback endpoints of both WeChat channels: signature checks (constant time,
+signatures.py), safe-mode and WeCom decryption, replay protection (nonces.py), parsing
+and validating the XML, the passive reply within WeChat's 5 seconds, WeChat's retries
+(same MsgId) answered once, and late replies sent in order through the send-message API.
+
+With an AES key configured (WECHAT_ENCODING_AES_KEY; WeCom always has one) only
+encrypted callbacks are accepted: a plaintext POST is refused, since the plaintext
+signature covers the URL's timestamp and nonce but not the body."""
 
 from __future__ import annotations
 
@@ -21,14 +25,15 @@ from wechatpy.enterprise import parse_message as parse_work_message
 from wechatpy.enterprise.crypto import WeChatCrypto as WorkCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.enterprise.replies import create_reply as create_work_reply
-from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import create_reply as create_official_reply
-from wechatpy.utils import check_signature
 
 from bot.contract import ChannelName, MessageRole
+from bot.gateway.channels.wechat import signatures
 from bot.gateway.channels.wechat.api import TEXT_LIMIT_BYTES, WeChatSendError, split_text
 from bot.gateway.channels.wechat.media import MEDIA_TYPES, MediaIntake
+from bot.gateway.channels.wechat.nonces import NonceStore, Seen, digest
 from bot.gateway.channels.wechat.rendering import ButtonMemory, render_text
 from bot.gateway.messages import OutboundMessage
 
@@ -41,8 +46,11 @@ WELCOME_TEXT = (
 UNSUPPORTED_TEXT = "暂不支持语音消息，请输入文字或运单号"
 ERROR_TEXT = "抱歉，系统繁忙，请稍后再试。"
 
-# How far a callback's timestamp may be from our clock (replayed requests are refused).
+# How far a callback's timestamp may be from our clock (older or newer requests are refused);
+# within it, each (timestamp, nonce) is accepted once (nonces.py).
 MAX_CLOCK_SKEW_S = 300
+# Longest nonce accepted (WeChat's are about ten digits).
+MAX_NONCE_CHARS = 64
 # WeChat retries a message three times within about 15 s; remember it for longer.
 RETRY_WINDOW_S = 120
 _SENTINEL_EMPTY = "success"  # WeChat: "nothing to say" (no retry, nothing shown)
@@ -91,6 +99,8 @@ class _CallbackBase:
         # Images and videos become case evidence (set by setup_wechat).
         self.media: MediaIntake | None = None
         self._media_seen: OrderedDict[str, float] = OrderedDict()
+        # Nonces already used (set by the channel's setup: Redis or the database).
+        self.nonces: NonceStore | None = None
 
     # -- the two routes (each callback class answers them its own way) ----
 
@@ -104,10 +114,23 @@ class _CallbackBase:
 
     @staticmethod
     def _fresh(timestamp: str) -> bool:
-        try:
-            return abs(time.time() - int(timestamp)) <= MAX_CLOCK_SKEW_S
-        except (TypeError, ValueError):
+        if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
             return False
+        return abs(time.time() - int(timestamp)) <= MAX_CLOCK_SKEW_S
+
+    async def _once(self, timestamp: str, nonce: str, body: bytes) -> Seen:
+        """Whether this signed (timestamp, nonce) is new, WeChat's retry (same body) or a replay."""
+        if self.nonces is None:
+            raise RuntimeError(f"{self.channel}: no nonce store configured")
+        key = f"{self.channel}:{timestamp}:{nonce}"
+        return await self.nonces.check(key, digest(body), int(timestamp) + MAX_CLOCK_SKEW_S + 1)
+
+    def _known_retry(self, inbound: _Inbound) -> bool:
+        """A retry of a message this instance is handling (answered from its turn)."""
+        if not inbound.msg_id:
+            return False
+        key = f"{inbound.user_id}:{inbound.msg_id}"
+        return key in self._turns or key in self._media_seen
 
     # -- routing ---------------------------------------------------------
 
@@ -314,6 +337,18 @@ def _bad_request(reason: str) -> web.Response:
     return _text_response("bad request", 400)
 
 
+def _signed_params(q: Any, signature_name: str) -> tuple[str, str, str] | web.Response:
+    """The signature, timestamp and nonce of a callback URL (403 when missing or stale)."""
+    signature, timestamp, nonce = q.get(signature_name), q.get("timestamp"), q.get("nonce")
+    if not (signature and timestamp and nonce):
+        return _forbidden(f"{signature_name}, timestamp or nonce missing")
+    if len(nonce) > MAX_NONCE_CHARS or len(signature) > 64:
+        return _forbidden("nonce or signature too long")
+    if not _CallbackBase._fresh(timestamp):
+        return _forbidden(f"stale timestamp {timestamp[:16]!r}")
+    return signature, timestamp, nonce
+
+
 class OfficialAccountCallback(_CallbackBase):
     channel = ChannelName.WECHAT
 
@@ -330,51 +365,59 @@ class OfficialAccountCallback(_CallbackBase):
         self.token = token
         self.crypto = OfficialAccountCrypto(token, encoding_aes_key, app_id) if encoding_aes_key else None
 
-    def _check(self, request: web.Request) -> web.Response | None:
-        q = request.query
-        signature, timestamp, nonce = q.get("signature"), q.get("timestamp"), q.get("nonce")
-        if not (signature and timestamp and nonce):
-            return _forbidden("signature, timestamp or nonce missing")
-        try:
-            check_signature(self.token, signature, timestamp, nonce)
-        except InvalidSignatureException:
+    def _check(self, request: web.Request) -> tuple[str, str] | web.Response:
+        """The URL's signature (token, timestamp, nonce): (timestamp, nonce) or a 403."""
+        params = _signed_params(request.query, "signature")
+        if isinstance(params, web.Response):
+            return params
+        signature, timestamp, nonce = params
+        if not signatures.matches(signature, self.token, timestamp, nonce):
             return _forbidden("invalid signature")
-        if not self._fresh(timestamp):
-            return _forbidden(f"stale timestamp {timestamp!r}")
-        return None
+        return timestamp, nonce
 
     async def get(self, request: web.Request) -> web.Response:
-        refused = self._check(request)
-        if refused is not None:
-            return refused
+        checked = self._check(request)
+        if isinstance(checked, web.Response):
+            return checked
         return _text_response(request.query.get("echostr", ""))
 
     async def post(self, request: web.Request) -> web.Response:
-        refused = self._check(request)
-        if refused is not None:
-            return refused
+        checked = self._check(request)
+        if isinstance(checked, web.Response):
+            return checked
+        timestamp, nonce = checked
         q = request.query
-        timestamp, nonce = q["timestamp"], q["nonce"]
         encrypted = q.get("encrypt_type", "raw").lower() == "aes"
+        if self.crypto is not None and not encrypted:
+            # Safe mode: the plaintext signature does not cover the body.
+            return _forbidden("plaintext callback refused: WECHAT_ENCODING_AES_KEY is set (safe mode)")
         body = await request.read()
         if encrypted:
             if self.crypto is None:
                 return _bad_request("encrypted message but WECHAT_ENCODING_AES_KEY is not set")
-            msg_signature = q.get("msg_signature")
-            if not msg_signature:
-                return _forbidden("msg_signature missing")
             try:
-                xml = self.crypto.decrypt_message(body, msg_signature, timestamp, nonce)
-            except (InvalidSignatureException, InvalidAppIdException):
-                return _forbidden("invalid msg_signature or app id")
+                encrypt = signatures.encrypted_field(body)
+            except ValueError as exc:
+                return _bad_request(str(exc))
+            if not signatures.matches(q.get("msg_signature"), self.token, timestamp, nonce, encrypt):
+                return _forbidden("invalid or missing msg_signature")
+            try:
+                xml: str | bytes = signatures.decrypt(self.crypto, encrypt, self.crypto.app_id)
+            except InvalidAppIdException:
+                return _forbidden("message for another app id")
             except Exception as exc:
                 return _bad_request(f"cannot decrypt: {exc.__class__.__name__}")
         else:
             xml = body
+        seen = await self._once(timestamp, nonce, body)
+        if seen is Seen.REPLAY:
+            return _forbidden("nonce already used with another body (replay)")
         try:
             inbound = _parse(parse_official_message, xml)
         except ValueError as exc:
             return _bad_request(str(exc))
+        if seen is Seen.RETRY and not self._known_retry(inbound):
+            return _text_response(_SENTINEL_EMPTY)  # handled elsewhere or long ago: never twice
         answer = await self._answer(inbound)
         if not answer:
             return _text_response(_SENTINEL_EMPTY)
@@ -400,18 +443,8 @@ class WorkCallback(_CallbackBase):
         super().__init__(adapter, route, reply_timeout_s)
         self.crypto = WorkCrypto(token, encoding_aes_key, corp_id)
 
-    @staticmethod
-    def _params(request: web.Request) -> tuple[str, str, str] | web.Response:
-        q = request.query
-        signature, timestamp, nonce = q.get("msg_signature"), q.get("timestamp"), q.get("nonce")
-        if not (signature and timestamp and nonce):
-            return _forbidden("msg_signature, timestamp or nonce missing")
-        if not _CallbackBase._fresh(timestamp):
-            return _forbidden(f"stale timestamp {timestamp!r}")
-        return signature, timestamp, nonce
-
     async def get(self, request: web.Request) -> web.Response:
-        params = self._params(request)
+        params = _signed_params(request.query, "msg_signature")
         if isinstance(params, web.Response):
             return params
         signature, timestamp, nonce = params
@@ -420,31 +453,42 @@ class WorkCallback(_CallbackBase):
             return _bad_request("echostr missing")
         # A "+" left unescaped in the URL arrives as a space.
         for candidate in dict.fromkeys((echostr, echostr.replace(" ", "+"))):
-            try:
-                plain = self.crypto.check_signature(signature, timestamp, nonce, candidate)
-            except InvalidSignatureException:
+            if not signatures.matches(signature, self.crypto.token, timestamp, nonce, candidate):
                 continue
+            try:
+                plain = signatures.decrypt(self.crypto, candidate, self.crypto.corp_id, work=True)
             except Exception as exc:  # InvalidCorpIdException, bad base64/padding
                 return _forbidden(f"cannot decrypt echostr: {exc.__class__.__name__}")
-            return _text_response(plain if isinstance(plain, str) else plain.decode("utf-8"))
+            return _text_response(plain)
         return _forbidden("invalid msg_signature")
 
     async def post(self, request: web.Request) -> web.Response:
-        params = self._params(request)
+        params = _signed_params(request.query, "msg_signature")
         if isinstance(params, web.Response):
             return params
         signature, timestamp, nonce = params
         body = await request.read()
         try:
-            xml = self.crypto.decrypt_message(body, signature, timestamp, nonce)
-        except (InvalidSignatureException, InvalidCorpIdException):
-            return _forbidden("invalid msg_signature or corp id")
+            encrypt = signatures.encrypted_field(body)
+        except ValueError as exc:
+            return _bad_request(str(exc))
+        if not signatures.matches(signature, self.crypto.token, timestamp, nonce, encrypt):
+            return _forbidden("invalid msg_signature")
+        try:
+            xml = signatures.decrypt(self.crypto, encrypt, self.crypto.corp_id, work=True)
+        except InvalidCorpIdException:
+            return _forbidden("message for another corp id")
         except Exception as exc:
             return _bad_request(f"cannot decrypt: {exc.__class__.__name__}")
+        seen = await self._once(timestamp, nonce, body)
+        if seen is Seen.REPLAY:
+            return _forbidden("nonce already used with another body (replay)")
         try:
             inbound = _parse(parse_work_message, xml, work=True)
         except ValueError as exc:
             return _bad_request(str(exc))
+        if seen is Seen.RETRY and not self._known_retry(inbound):
+            return _text_response(_SENTINEL_EMPTY)
         answer = await self._answer(inbound)
         if not answer:
             return _text_response(_SENTINEL_EMPTY)

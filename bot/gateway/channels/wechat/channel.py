@@ -22,8 +22,9 @@ from bot.gateway.channels.wechat.callbacks import (
     _CallbackBase,
 )
 from bot.gateway.channels.wechat.media import MediaIntake
+from bot.gateway.channels.wechat.nonces import RedisNonces, nonce_store
 from bot.gateway.channels.wechat.rendering import ButtonMemory, render_text
-from bot.gateway.keys import CHANNELS_KEY, REGISTRY_KEY, ROUTER_KEY
+from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY
 from bot.gateway.locks import KeyedLocks
 from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation
@@ -103,9 +104,10 @@ class WeChatChannel:
 
         return route
 
-    def _install(self, app: web.Application, callback: _CallbackBase) -> None:
-        """Routes of the callback, evidence intake, and the shutdown hooks."""
+    def _install(self, app: web.Application, settings: Settings, callback: _CallbackBase) -> None:
+        """Routes of the callback, evidence intake, the nonce store, and the shutdown hooks."""
         callback.media = MediaIntake(app)
+        callback.nonces = nonces = nonce_store(settings.redis_url, settings.redis_key_prefix, app[DB_KEY].factory)
         app.router.add_get(self.path, callback.get)
         app.router.add_post(self.path, callback.post)
 
@@ -115,6 +117,8 @@ class WeChatChannel:
         async def close(app: web.Application) -> None:
             if self.sender is not None:
                 self.sender.close()
+            if isinstance(nonces, RedisNonces):
+                await nonces.close()
 
         hooks.on_shutdown(app, drain)
         hooks.on_cleanup(app, close)
@@ -146,7 +150,7 @@ class OfficialAccountChannel(WeChatChannel):
             app_id=settings.wechat_app_id,
             encoding_aes_key=settings.wechat_encoding_aes_key,
         )
-        self._install(app, callback)
+        self._install(app, settings, callback)
         installed(app).wechat = callback
         return True
 
@@ -177,7 +181,7 @@ class WeComChannel(WeChatChannel):
             settings.wecom_encoding_aes_key,
             settings.wecom_corp_id,
         )
-        self._install(app, callback)
+        self._install(app, settings, callback)
         installed(app).wecom = callback
         return True
 
