@@ -42,6 +42,9 @@ from tests.gateway.test_wechat import (
 
 VICTIM = OPENID
 REDIS_URL = "redis://127.0.0.1:6379/2"  # issue-6b's Redis database
+# These tests look at passive replies: give the bot WeChat's real budget (a loaded test
+# machine must not push the reply to the send-message API instead).
+REPLY_TIMEOUT_S = 4.0
 
 
 async def _gateways(make_client: Any, settings: Settings, count: int = 2, **changes: Any) -> list[Gateway]:
@@ -55,12 +58,16 @@ async def _gateways(make_client: Any, settings: Settings, count: int = 2, **chan
 
 @pytest.fixture
 def safe_settings(settings: Settings, fake_api: FakeWeChatAPI) -> Settings:
-    return dataclasses.replace(settings, **wechat_settings(fake_api.base_url, safe_mode=True))
+    return dataclasses.replace(
+        settings, **{**wechat_settings(fake_api.base_url, safe_mode=True), "wechat_reply_timeout_s": REPLY_TIMEOUT_S}
+    )
 
 
 @pytest.fixture
 def plain_settings(settings: Settings, fake_api: FakeWeChatAPI) -> Settings:
-    return dataclasses.replace(settings, **wechat_settings(fake_api.base_url, safe_mode=False))
+    return dataclasses.replace(
+        settings, **{**wechat_settings(fake_api.base_url, safe_mode=False), "wechat_reply_timeout_s": REPLY_TIMEOUT_S}
+    )
 
 
 def encrypted_callback(
