@@ -97,7 +97,7 @@ def run_action(action: Action, tracker: Tracker) -> tuple[list[dict[str, Any]], 
     """(bot messages, returned events)."""
     dispatcher = CollectingDispatcher()
     result = action.run(dispatcher, tracker, DOMAIN)
-    if inspect.isawaitable(result):
+    if inspect.iscoroutine(result):
         result = asyncio.run(result)
     return dispatcher.messages, list(result or [])
 

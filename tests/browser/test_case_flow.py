@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import Stack
-from tests.browser.test_widget_console import WAIT_MS, CustomerWidget, _launch, _log_tails
+from tests.browser.test_widget_console import WAIT_MS, CustomerWidget, _collect, _launch, _log_tails
 
 pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
 from playwright.sync_api import Page, expect, sync_playwright
@@ -50,7 +50,7 @@ def test_damage_report_upload_agent_update_and_progress(browser_stack: Stack, ch
         customer = customer_ctx.new_page()
         agent = agent_ctx.new_page()
         for name, page in (("customer", customer), ("agent", agent)):
-            page.on("pageerror", lambda e, n=name: page_errors.append(f"{n}: {e}"))
+            page.on("pageerror", _collect(page_errors, name))
         try:
             # --- the customer reports the damage and gets a case reference and an upload link ----
             customer.goto(stack.base_url + "/", wait_until="load")
@@ -85,10 +85,10 @@ def test_damage_report_upload_agent_update_and_progress(browser_stack: Stack, ch
             agent.get_by_test_id("login-submit").click()
             expect(agent.get_by_test_id("ws-status")).to_have_attribute("data-state", "open", timeout=WAIT_MS)
             agent.get_by_test_id("nav-cases").click()
-            item = agent.locator(f"[data-testid=case-item][data-reference='{reference}']")
-            expect(item).to_be_visible(timeout=WAIT_MS)
-            expect(item.get_by_test_id("case-due")).to_contain_text("SLA 剩余")
-            item.click()
+            case_row = agent.locator(f"[data-testid=case-item][data-reference='{reference}']")
+            expect(case_row).to_be_visible(timeout=WAIT_MS)
+            expect(case_row.get_by_test_id("case-due")).to_contain_text("SLA 剩余")
+            case_row.click()
             detail = agent.get_by_test_id("case-detail")
             expect(detail).to_have_attribute("data-status", "open", timeout=WAIT_MS)
             thumbnail = agent.get_by_test_id("evidence-thumbnail")

@@ -15,6 +15,7 @@ import json
 import re
 import tempfile
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import pytest
 from tests.browser.conftest import Stack, builtin_widget_allowed
 
 pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Error, Page, expect, sync_playwright
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -107,6 +108,25 @@ def _csat_scores(stack: Stack, conversation_id: str) -> list[int]:
             )
     finally:
         engine.dispose()
+
+
+def _collect(errors: list[str], page_name: str) -> Callable[[Error], None]:
+    """A page's "pageerror" handler: the error, prefixed with the page's name."""
+
+    def handle(error: Error) -> None:
+        errors.append(f"{page_name}: {error}")
+
+    return handle
+
+
+def _dismiss(dialogs: list[str], page_name: str) -> Callable[[Dialog], None]:
+    """A page's "dialog" handler: note the message, dismiss the dialog."""
+
+    def handle(dialog: Dialog) -> None:
+        dialogs.append(f"{page_name}: {dialog.message}")
+        dialog.dismiss()
+
+    return handle
 
 
 def _launch(playwright: Any, executable: str) -> Browser:
@@ -218,8 +238,8 @@ def test_customer_to_agent_and_back(browser_stack: Stack, chromium_executable: s
         customer = customer_ctx.new_page()
         agent = agent_ctx.new_page()
         for name, page in (("customer", customer), ("agent", agent)):
-            page.on("dialog", lambda d, n=name: (dialogs.append(f"{n}: {d.message}"), d.dismiss()))
-            page.on("pageerror", lambda e, n=name: page_errors.append(f"{n}: {e}"))
+            page.on("dialog", _dismiss(dialogs, name))
+            page.on("pageerror", _collect(page_errors, name))
         # The console's own errors (the stock widget's blocked web fonts are its business).
         agent.on(
             "console",

@@ -59,13 +59,21 @@ class FakeRasa:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @staticmethod
+    async def _status(request: web.Request) -> web.Response:
+        return web.json_response({"model_file": "fake"})
+
+    @staticmethod
+    async def _hello(request: web.Request) -> web.Response:
+        return web.Response(text="Hello from Rasa: fake")
+
     async def start(self) -> FakeRasa:
         app = web.Application()
         app.router.add_post("/webhooks/rest/webhook", self._webhook)
         app.router.add_post("/conversations/{cid}/tracker/events", self._events)
         app.router.add_get("/conversations/{cid}/tracker", self._tracker)
-        app.router.add_get("/status", lambda r: web.json_response({"model_file": "fake"}))
-        app.router.add_get("/", lambda r: web.Response(text="Hello from Rasa: fake"))  # the gateway's health check
+        app.router.add_get("/status", self._status)
+        app.router.add_get("/", self._hello)  # the gateway's health check
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()

@@ -73,7 +73,7 @@ class FakeWeChatAPI:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = self._runner.addresses[0][1]
         self.base_url = f"http://{host}:{port}"
         return self.base_url
 

@@ -67,8 +67,8 @@ async def test_upload_page_stores_files_and_the_agent_sees_them(client, settings
     assert "已收到您为破损理赔" in pushed[0]["text"] and "还需要：内物照片" in pushed[0]["text"]
     add_agent(settings, "wu")
     headers = await login(client, "wu")
-    (item,) = await cases(client, headers)
-    case = await detail(client, headers, item["id"])
+    (listed,) = await cases(client, headers)
+    case = await detail(client, headers, listed["id"])
     kinds = {a["item"]: a for a in case["attachments"]}
     assert set(kinds) == {"outer_packaging", "unboxing_video", "proof_of_purchase"}
     assert kinds["outer_packaging"]["media_type"] == "image/jpeg" and kinds["outer_packaging"]["thumbnail_url"]

@@ -5,7 +5,7 @@ requests noted by `bot.gateway.stats`), so the tests also check what the gateway
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.contract import ConversationState, HandoffStatus
@@ -22,7 +22,7 @@ from bot.store.models import Shipment, ShipmentException
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def local(day: date, hour: int, minute: int = 0, second: int = 0, tz: ZoneInfo = SHANGHAI) -> datetime:
+def local(day: date, hour: int, minute: int = 0, second: int = 0, tz: tzinfo = SHANGHAI) -> datetime:
     """A local wall-clock time in the business time zone, as an aware UTC datetime."""
     return datetime.combine(day, time(hour, minute, second), tz).astimezone(timezone.utc)
 

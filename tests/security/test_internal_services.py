@@ -28,7 +28,7 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
-def _post(url: str, body: dict, headers: dict | None = None) -> tuple[int, str]:  # type: ignore[type-arg]
+def _post(url: str, body: dict, headers: dict | None = None) -> tuple[int, str]:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json", **(headers or {})}
     )
@@ -92,7 +92,7 @@ def test_action_server_ignores_bind_host_and_wants_its_token(tmp_path: Path, mon
         actions.stop()
 
 
-def test_rasa_http_api_needs_its_token(rasa_stack) -> None:  # type: ignore[no-untyped-def]
+def test_rasa_http_api_needs_its_token(rasa_stack) -> None:
     url = f"{rasa_stack.rasa_url}/conversations/someone/tracker"
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(url, timeout=30)

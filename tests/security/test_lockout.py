@@ -23,7 +23,7 @@ class Clock:
 
 
 @pytest.fixture
-def factory(database_url):  # type: ignore[no-untyped-def]
+def factory(database_url):
     engine = make_engine(database_url)
     init_db(engine)
     yield make_session_factory(engine)
@@ -35,7 +35,7 @@ def clock() -> Clock:
     return Clock()
 
 
-def make_lockout(factory, clock, parcel=5, client=10, minutes=60):  # type: ignore[no-untyped-def]
+def make_lockout(factory, clock, parcel=5, client=10, minutes=60):
     window = timedelta(minutes=minutes)
     return Lockout(
         factory,

@@ -16,7 +16,7 @@ APP_SECRET = "d4624c36b6795d1d99dcf0547af5443d"
 
 
 @pytest.fixture
-def gateway_log():  # type: ignore[no-untyped-def]
+def gateway_log():
     """The root logger configured as `python -m bot.gateway` does, writing to a buffer."""
     from bot.gateway.__main__ import configure_logging
 

@@ -35,7 +35,7 @@ class ClientConversation(Conversation):
 
     client: str = ""
 
-    def _tracker(self, latest: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def _tracker(self, latest: dict[str, Any]):
         latest = {**latest, "parse_data": {**latest["parse_data"], "metadata": {"client": self.client}}}
         return super()._tracker(latest)
 
@@ -126,7 +126,7 @@ class StrangerConversation(Conversation):
 
     unproven: bool = False
 
-    def _tracker(self, latest: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def _tracker(self, latest: dict[str, Any]):
         if self.unproven:
             latest = {**latest, "parse_data": {**latest["parse_data"], "metadata": {"sender_proven": False}}}
         return super()._tracker(latest)

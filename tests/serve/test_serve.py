@@ -30,7 +30,7 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _post(url: str, body: dict):  # type: ignore[no-untyped-def]
+def _post(url: str, body: dict):
     request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
@@ -52,7 +52,7 @@ def _children(parent: int, marker: str) -> list[int]:
     return found
 
 
-def _read_until(proc: subprocess.Popen, output: list[str], done, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
+def _read_until(proc: subprocess.Popen, output: list[str], done, timeout_s: float) -> None:
     """Read the serve output until a line satisfies `done`."""
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout_s

@@ -56,7 +56,7 @@ def _until_ready(supervisor: Supervisor, proc: ManagedProcess, now: float) -> No
         time.sleep(0.1)
 
 
-def test_a_crashed_child_is_restarted_with_a_growing_backoff(web) -> None:  # type: ignore[no-untyped-def]
+def test_a_crashed_child_is_restarted_with_a_growing_backoff(web) -> None:
     supervisor, proc, said = web
     now = time.monotonic()
     pids = [proc.pid]
@@ -76,7 +76,7 @@ def test_a_crashed_child_is_restarted_with_a_growing_backoff(web) -> None:  # ty
     assert proc.restarts == 4 and proc.failures == 4
 
 
-def test_backoff_resets_after_a_stable_ready_run_not_a_long_start(web) -> None:  # type: ignore[no-untyped-def]
+def test_backoff_resets_after_a_stable_ready_run_not_a_long_start(web) -> None:
     supervisor, proc, _ = web
     now = time.monotonic()
     _crash(proc)

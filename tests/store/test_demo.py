@@ -249,7 +249,7 @@ def test_no_personal_data_in_scan_texts(records: list[dict[str, Any]]) -> None:
 def test_delivered_parcels_have_proof_of_delivery(records: list[dict[str, Any]]) -> None:
     delivered = [r for r in records if r["status"] == "delivered"]
     assert len(delivered) > 50
-    signers = Counter()
+    signers: Counter[str] = Counter()
     for rec in delivered:
         pod = rec["delivery"]
         signers[pod["signed_by"]] += 1

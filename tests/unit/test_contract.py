@@ -32,7 +32,8 @@ def test_every_member_has_both_labels_and_a_unique_value(name: str) -> None:
 
 
 def test_members_are_their_plain_values_in_json_sql_and_text() -> None:
-    assert Priority.HIGH == "high" and str(Priority.HIGH) == "high" and f"{Priority.HIGH}" == "high"
+    high: str = Priority.HIGH  # a str subclass: usable wherever a plain value is
+    assert high == "high" and str(Priority.HIGH) == "high" and f"{Priority.HIGH}" == "high"
     assert json.dumps({"p": Priority.HIGH, "t": AgentTier.SPECIALIST}) == '{"p": "high", "t": 2}'
     assert AgentTier(3) is AgentTier.MANAGEMENT and str(AgentTier.MANAGEMENT) == "3"
 
