@@ -21,7 +21,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import conversation, db, texts
+from actions import conversation, db, not_found, texts
 from actions.db import StoreError
 from bot.config import Settings, load_settings
 from bot.pii import mask_text
@@ -134,7 +134,7 @@ Shipments = dict[str, Shipment | None]
 
 def say_not_found(ctx: Context, key: str) -> None:
     """Say honestly that a number is unknown (never guess a status)."""
-    ctx.say(ctx.t("not_found", number=key))
+    ctx.say(not_found.not_found_text(ctx.lang, key))
 
 
 # --------------------------------------------------------------------------- yes / no

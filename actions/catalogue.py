@@ -114,6 +114,78 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "运单 {number} 暂时没有查到记录。麻烦您核对一下单号是否有误，也确认一下是不是由我们承运（不同快递公司的单号有时很像）；如果是刚寄出的件，物流信息可能要过几个小时才会更新。",
         "en": "I couldn't find any record for {number}. Could you double-check the number for a typo, and that the parcel was shipped with us (numbers from different carriers can look alike)? If it was sent only recently, tracking can take a few hours to appear.",
     },
+    # ---- numbers that are not in the store, or cannot be numbers (actions/not_found.py)
+    "not_found_carrier": {
+        "zh": "运单 {number} 暂时没有查到记录（这是{carrier}的单号格式）。麻烦您核对一下单号有没有输错，也确认一下是不是由{carrier}承运；如果是刚下单或商家刚发货，信息可能还没有录入系统，一般几个小时内会更新，您稍后再查一下就好。",
+        "en": "I couldn't find any record for {number} (it has the format of a {carrier} number). Could you double-check it for a typo, and that the parcel was shipped with {carrier}? If it was ordered or sent only recently, it may not be in the system yet; tracking usually appears within a few hours.",
+    },
+    "not_found_plain": {
+        "zh": "没有查到 {number} 的记录。麻烦您核对一下号码是否完整、有没有输错。",
+        "en": "There's no record of {number} in our system. Could you check that it's complete and has no typo?",
+    },
+    "not_found_recent": {
+        "zh": "如果号码没错、是刚寄出的件，信息可能还没有录入系统，稍后再查一下就好。",
+        "en": "If the number is right and the parcel was sent only recently, it may not be in the system yet; please check again a little later.",
+    },
+    "number_prefix_length": {
+        "zh": "{carrier}的单号是 {prefix} 加 {digits} 位数字，您发的这个是 {prefix} 加 {typed} 位，可能{more_or_less}了一位。",
+        "en": "{carrier} numbers are {prefix} followed by {digits} digits; this one has {typed}, so a digit may be {more_or_less}.",
+    },
+    "number_more": {"zh": "多打", "en": "extra"},
+    "number_less": {"zh": "少打", "en": "missing"},
+    "number_format_hint": {
+        "zh": "运单号一般是 10–15 位数字（比如中通 14 位、韵达/申通 13 或 15 位），或者字母开头加数字（比如 SF、JT、JD、YT、DPK 开头）。它印在快递面单的条码下方，在购物 App 的订单物流页面也能看到，麻烦您核对后把完整的号码发给我。",
+        "en": "A tracking number is usually 10-15 digits, or letters followed by digits (starting with SF, JT, JD, YT, 1Z …). It's printed under the barcode on the label, and shown on the order's tracking page in the shopping app. Could you check it and send me the full number?",
+    },
+    "number_is_phone": {
+        "zh": "{number} 看起来是手机号，不是运单号哦。",
+        "en": "{number} looks like a phone number rather than a tracking number.",
+    },
+    "number_too_short": {
+        "zh": "“{number}”只有 {count} 位，不像完整的运单号。",
+        "en": '"{number}" has only {count} characters, too short for a full tracking number.',
+    },
+    "number_too_long": {
+        "zh": "“{number}”有 {count} 位，比运单号长，可能多复制了别的内容。",
+        "en": '"{number}" has {count} characters, longer than a tracking number; something else may have been copied with it.',
+    },
+    "number_no_digits": {
+        "zh": "“{number}”里数字太少，不像运单号。",
+        "en": '"{number}" has too few digits to be a tracking number.',
+    },
+    # ---- answers from the parcel's own state (actions/state.py)
+    "state_refused": {
+        "zh": "运单 {number} 在{time}派送时被拒收，记录的原因是：{reason}。",
+        "en": "{number} was refused at delivery {time}; the record gives this reason: {reason}.",
+    },
+    "state_refused_no_reason": {
+        "zh": "运单 {number} 派送时没有被签收，已按流程退回寄件人。",
+        "en": "{number} was not accepted at delivery and is being returned to the sender.",
+    },
+    "state_returning": {
+        "zh": "按流程，拒收的包裹会退回寄件人，它现在正在退回{origin}的途中（最新：{scan}）。",
+        "en": "Refused parcels go back to the sender, and it is now on its way back to {origin} (latest: {scan}).",
+    },
+    "state_returned": {
+        "zh": "包裹已经退回寄件人（{origin}），{time}已签收。",
+        "en": "It is back with the sender ({origin}), signed for {time}.",
+    },
+    "state_refused_options": {
+        "zh": "如果您是收件人、仍需要这件商品，请联系商家或寄件人重新发货；如果您是寄件人，需要重新寄出的话可以重新下单。如果并没有人拒收过，回复“转人工”，同事会帮您核实派送记录。",
+        "en": 'If you are the recipient and still want the item, please ask the seller or sender to ship it again; a sender can book a new shipment. If nobody refused it, type "agent" and a colleague will check the delivery record.',
+    },
+    "state_not_collected": {
+        "zh": "运单 {number} 目前还是“已下单，等待揽收”：{time}下单后，快递员还没有上门揽收，所以暂时还没有物流轨迹。",
+        "en": '{number} is still "order created, awaiting pickup": it was ordered {time}, and no courier has collected it yet, so there is no tracking yet.',
+    },
+    "state_not_collected_late": {
+        "zh": "下单已经 {waited}了还没有人上门，让您久等了，非常抱歉。回复“转人工”，同事会联系网点尽快安排上门揽收。",
+        "en": 'It has been {waited} since the order and nobody has come, I\'m sorry about the wait. Type "agent" and a colleague will ask the local branch to send a courier.',
+    },
+    "state_cancelled": {
+        "zh": "运单 {number} 已经取消了（{time}），所以之后不会再有新的物流信息。如果不是您自己取消的，建议联系商家或寄件人确认是否会重新发货。",
+        "en": "{number} was cancelled ({time}), so there will be no further tracking updates. If you didn't cancel it, please check with the seller or sender whether they will ship again.",
+    },
     # ---- tracking
     "track_intro_one": {"zh": "帮您查到了，包裹的最新情况如下：", "en": "Here's the latest on your parcel:"},
     "track_intro_many": {

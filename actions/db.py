@@ -79,14 +79,28 @@ def transaction() -> Iterator[Session]:
 
 
 def get_shipments(keys: Iterable[str]) -> dict[str, Shipment | None]:
-    """{normalised key: shipment (with events, exception, delivery, customs) or None}."""
+    """{normalised key: shipment (with events, exception, delivery, customs) or None}.
+
+    A key that is no tracking number but a shop's order number stands for the order's
+    shipments, keyed by their tracking numbers (in the customer's order)."""
     keys = list(keys)
     if not keys:
         return {}
     with transaction() as session:
         found = repository.get_shipments(session, keys)
+        missing = [key for key, shipment in found.items() if shipment is None]
+        orders = repository.get_shipments_by_order(session, missing) if missing else {}
         session.expunge_all()
-    return found
+    if not orders:
+        return found
+    result: dict[str, Shipment | None] = {}
+    for key, shipment in found.items():
+        if shipment is None and key in orders:
+            for of_order in orders[key]:
+                result.setdefault(of_order.tracking_key, of_order)
+        elif key not in result or shipment is not None:
+            result[key] = shipment
+    return result
 
 
 def get_shipment(key: str) -> Shipment | None:

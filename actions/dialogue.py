@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import catalogue, conversation
+from actions import catalogue, conversation, not_found
 from actions.base import AWAITED_ANSWERS, AWAITED_INPUT, Context, ParcelAction
 from actions.handoff import hand_off, lookup_quietly
+from actions.topics import TOPICS, answer_topic
 from bot.contract import HandoffReason
 
 
@@ -56,6 +57,16 @@ class ActionFallback(ParcelAction):
         waiting_for = AWAITED_INPUT.get(str(ctx.slot("awaiting") or ""))
         if waiting_for is not None:  # the bot asked for free input (a phone number): this is it
             return waiting_for.handle(ctx)
+        # A message with a number in it is about that parcel: look it up (for the question
+        # waiting for a number, else where it is), whatever else the NLU missed in it.
+        numbers = conversation.numbers_in_message(ctx.tracker)
+        if numbers:
+            pending = ctx.slot("pending_topic")
+            return answer_topic(ctx, pending if pending in TOPICS else conversation.TRACK, numbers)
+        attempt = not_found.attempted_number(conversation.latest_text(ctx.tracker))
+        if attempt is not None:
+            ctx.say(not_found.attempt_text(ctx.lang, attempt))
+            return []
         if conversation.consecutive_fallbacks(ctx.tracker) >= self.REPEATS_BEFORE_HANDOFF:
             numbers = conversation.current_numbers(ctx.tracker)
             return hand_off(

@@ -28,9 +28,10 @@ from dataclasses import dataclass
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import conversation, texts
+from actions import conversation, not_found, state, texts
 from actions.base import Context, ParcelAction, Shipments
 from bot.contract import HandoffCategory
+from bot.store.tracking_numbers import looks_like_tracking_number
 
 TopicHandler = Callable[[Context, Shipments], list[EventType]]
 
@@ -70,6 +71,13 @@ class TopicAction(ParcelAction, ABC):
     topic_name: str = ""
 
     def handle(self, ctx: Context) -> list[EventType]:
+        if not conversation.numbers_in_message(ctx.tracker):
+            # Something offered as a number that cannot be one is about a new parcel: explain it
+            # rather than answer for the parcel of an earlier message.
+            attempt = not_found.attempted_number(conversation.latest_text(ctx.tracker))
+            if attempt is not None:
+                ctx.say(not_found.attempt_text(ctx.lang, attempt))
+                return [SlotSet("awaiting", None), SlotSet("pending_topic", self.topic_name)]
         return answer_topic(ctx, self.topic_name, conversation.current_numbers(ctx.tracker))
 
 
@@ -111,7 +119,13 @@ def topic_of_action(action: str) -> Topic | None:
 
 
 def ask_for_number(ctx: Context, topic_name: str) -> list[EventType]:
-    ctx.say(ctx.t("ask_number", purpose=TOPICS[topic_name].purpose_text(ctx.lang)))
+    """Ask for the number the topic needs; when the customer offered something that cannot
+    be one (a phone number, five digits), say what a tracking number looks like instead."""
+    attempt = not_found.attempted_number(conversation.latest_text(ctx.tracker))
+    if attempt is not None:
+        ctx.say(not_found.attempt_text(ctx.lang, attempt))
+    else:
+        ctx.say(ctx.t("ask_number", purpose=TOPICS[topic_name].purpose_text(ctx.lang)))
     return [SlotSet("pending_topic", topic_name)]
 
 
@@ -125,6 +139,12 @@ def answer_topic(ctx: Context, topic_name: str, numbers: list[str]) -> list[Even
         return events + ask_for_number(ctx, topic_name)
     shipments = ctx.lookup(numbers) if numbers else {}
     known = [key for key, shipment in shipments.items() if shipment is not None]
+    if known:  # candidates that fit no carrier's format and are not in the store were no numbers
+        shipments = {
+            key: shipment
+            for key, shipment in shipments.items()
+            if shipment is not None or looks_like_tracking_number(key)
+        }
     # When no number was found the corrected number should resume this question.
     still_pending = bool(numbers) and not known
     events += [
@@ -132,5 +152,11 @@ def answer_topic(ctx: Context, topic_name: str, numbers: list[str]) -> list[Even
         SlotSet("current_topic", topic_name),
     ]
     events += conversation.remember(ctx.tracker, known)
-    events += declared.handler(ctx, shipments)
+    # A refused, returned, uncollected or cancelled parcel: its state answers the question.
+    said, left = state.answer_from_state(ctx.lang, topic_name, shipments)
+    for answer in said:
+        ctx.say(answer)
+    if said and not left:
+        return events
+    events += declared.handler(ctx, left)
     return events

@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import conversation, parcels, texts
+from actions import conversation, not_found, parcels, texts
 from actions.base import Context, ParcelAction, Shipments, awaiting_answer, say_not_found
 from actions.handoff import escalate_if_needed, hand_off
 from actions.topics import TOPICS, answer_topic, topic
@@ -49,7 +49,9 @@ def track(ctx: Context, shipments: Shipments) -> list[EventType]:
     blocks: list[str] = []
     for key, shipment in shipments.items():
         blocks.append(
-            parcels.tracking_block(ctx.lang, shipment) if shipment is not None else ctx.t("not_found", number=key)
+            parcels.tracking_block(ctx.lang, shipment)
+            if shipment is not None
+            else not_found.not_found_text(ctx.lang, key)
         )
     if not found:
         for block in blocks:
@@ -248,7 +250,8 @@ class ActionReceiveTrackingNumber(ParcelAction):
     def handle(self, ctx: Context) -> list[EventType]:
         numbers = conversation.numbers_in_message(ctx.tracker)
         if not numbers:
-            ctx.say(ctx.t("number_not_recognised"))
+            attempt = not_found.attempted_number(conversation.latest_text(ctx.tracker))
+            ctx.say(not_found.attempt_text(ctx.lang, attempt) if attempt else ctx.t("number_not_recognised"))
             return []
         pending = ctx.slot("pending_topic")
         topic_name = pending if pending in TOPICS else conversation.TRACK

@@ -18,6 +18,8 @@ from bot.contract import CaseType, label
 SELF_PICKUP_HOLD_DAYS = 3
 # Days without a scan before the bot opens a loss investigation.
 LOSS_CLAIM_AFTER_DAYS = 3
+# A shipment ordered for courier pickup is usually collected within this time.
+PICKUP_USUAL_WITHIN = timedelta(hours=24)
 
 
 def duration_text(value: timedelta, lang: str) -> str:
@@ -140,4 +142,15 @@ def self_pickup_hold(lang: str) -> str:
         lang,
         f"包裹一般在自提点保留{SELF_PICKUP_HOLD_DAYS}天。",
         f"The pickup point usually keeps the parcel for {SELF_PICKUP_HOLD_DAYS} days.",
+    )
+
+
+def pickup_wait(lang: str) -> str:
+    """How long a courier pickup usually takes after the order (not yet overdue)."""
+    hours = int(PICKUP_USUAL_WITHIN.total_seconds() // 3600)
+    return _pick(
+        lang,
+        f"网点一般会在下单后 {hours} 小时内安排快递员上门揽收，揽收后就会有物流轨迹。请保持电话畅通，快递员上门前通常会先联系您。",
+        f"The local branch usually sends a courier to collect it within {hours} hours of the order; "
+        "tracking starts once it is collected. Please keep your phone on: the courier usually calls first.",
     )

@@ -63,3 +63,16 @@ def get_shipments(session: Session, raw_numbers: Iterable[str]) -> dict[str, Shi
         for shipment in session.execute(stmt).scalars():
             result[shipment.tracking_key] = shipment
     return result
+
+
+def get_shipments_by_order(session: Session, order_ids: Iterable[str]) -> dict[str, list[Shipment]]:
+    """Shipments of the given order numbers (a customer may quote the shop's order number
+    instead of the tracking number): {order id: shipments, oldest tracking number first}."""
+    ids = [i for i in dict.fromkeys(order_ids) if i and len(i) <= 64]
+    result: dict[str, list[Shipment]] = {}
+    for start in range(0, len(ids), _LOOKUP_CHUNK):
+        chunk = ids[start : start + _LOOKUP_CHUNK]
+        stmt = select(Shipment).where(Shipment.order_id.in_(chunk)).options(*_BATCH).order_by(Shipment.tracking_key)
+        for shipment in session.execute(stmt).scalars():
+            result.setdefault(str(shipment.order_id), []).append(shipment)
+    return result

@@ -75,7 +75,8 @@ def test_a_number_on_its_own_without_a_pending_question_is_tracked(conv: Convers
 def test_a_message_without_a_usable_number_asks_to_check_it(conv: Conversation) -> None:
     conv.say("我的快递到哪了", "track_parcel")
     turn = conv.say("12345", "provide_tracking_number")
-    assert "没有识别出有效的运单号" in turn.text
+    assert "“12345”只有 5 位，不像完整的运单号" in turn.text
+    assert "运单号一般是 10–15 位数字" in turn.text
     assert conv.slots["pending_topic"] == "track"  # still waiting
 
 
