@@ -93,4 +93,5 @@ def test_prefix_mismatch_names_the_carrier_and_the_length() -> None:
     assert mismatch is not None
     assert (mismatch.carrier, mismatch.digits, mismatch.min_digits, mismatch.max_digits) == ("SF", 14, 12, 13)
     assert prefix_mismatch("SF1402345678901") is None
-    assert prefix_mismatch("JT12345").carrier == "JTEXPRESS"  # type: ignore[union-attr]
+    jt = prefix_mismatch("JT12345")
+    assert jt is not None and jt.carrier == "JTEXPRESS"
