@@ -6,17 +6,21 @@ default; any SQLAlchemy URL (e.g. postgresql+psycopg2://...) works via DATABASE_
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, create_engine, event
+from sqlalchemy import DateTime, create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
+
+logger = logging.getLogger(__name__)
 
 Base: Any = declarative_base()
 
@@ -72,7 +76,35 @@ def init_db(engine: Engine) -> None:
     from bot.gateway import models as gateway_models  # noqa: F401 - registers the gateway tables on Base
     from bot.store import models as store_models  # noqa: F401 - registers the shipment tables on Base
 
+    existing = set(inspect(engine).get_table_names())
     Base.metadata.create_all(engine)
+    add_missing_indexes(engine, existing)
+
+
+def add_missing_indexes(engine: Engine, tables: set[str]) -> None:
+    """Create the indexes that `tables` (made by an earlier version) lack: create_all adds
+    no index to an existing table. An index the data does not allow (e.g. a unique one
+    over duplicates) is reported and left out; the tables keep working without it."""
+    inspector = inspect(engine)
+    for table in Base.metadata.sorted_tables:
+        if table.name not in tables or not table.indexes:
+            continue
+        present = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
+            if index.name in present:
+                continue
+            try:
+                index.create(engine, checkfirst=True)
+                logger.info("index %s added to the existing table %s", index.name, table.name)
+            except DBAPIError as error:  # duplicates in the data, or another process made it first
+                if index.name in {ix["name"] for ix in inspect(engine).get_indexes(table.name)}:
+                    continue
+                logger.error(
+                    "could not add index %s to %s (%s): fix the data it reports and restart",
+                    index.name,
+                    table.name,
+                    error.orig.__class__.__name__ if error.orig is not None else error,
+                )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

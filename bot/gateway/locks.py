@@ -30,9 +30,11 @@ class KeyedLocks:
             self._locks[key] = (lock, users - 1)
 
     @asynccontextmanager
-    async def hold(self, key: Hashable) -> AsyncIterator[None]:
+    async def hold(self, key: Hashable, ticket: int | None = None) -> AsyncIterator[None]:
         """Hold the key's lock. Registration happens synchronously when this is entered,
-        so callers that enter in a given order acquire in that order."""
+        so callers that enter in a given order acquire in that order. `ticket` (the stored
+        message's id) orders the holders of the Redis implementation (bot/gateway/cluster.py)
+        across gateway instances; here the order of entering already is the order."""
         lock = self._enter(key)
         try:
             async with lock:

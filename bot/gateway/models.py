@@ -36,6 +36,12 @@ from bot.contract import (
 )
 from bot.db import Base, UTCDateTime
 
+# The rows the partial unique indexes cover (SQL text: the same on PostgreSQL and SQLite).
+OPEN_CONVERSATION_SQL = f"state <> '{ConversationState.CLOSED.value}'"
+ACTIVE_HANDOFF_SQL = f"status IN ('{HandoffStatus.WAITING.value}', '{HandoffStatus.ASSIGNED.value}')"
+# Created at start-up on databases made before they existed (create_all adds no index to an existing table).
+UNIQUE_INDEXES = ("uq_gw_conversations_open", "uq_gw_handoffs_active")
+
 
 def _uuid() -> str:
     return str(uuid.uuid4())
@@ -61,6 +67,16 @@ class Conversation(Base):
 
     __table_args__ = (
         Index("ix_gw_conversations_user", "channel", "channel_user_id", "state"),
+        # One open (not closed) conversation per customer and channel, whichever gateway
+        # instance the customer's messages reach (the router re-reads on a conflict).
+        Index(
+            "uq_gw_conversations_open",
+            "channel",
+            "channel_user_id",
+            unique=True,
+            postgresql_where=text(OPEN_CONVERSATION_SQL),
+            sqlite_where=text(OPEN_CONVERSATION_SQL),
+        ),
         CheckConstraint(f"state IN {ConversationState.values()!r}", name="ck_gw_conversations_state"),
     )
 
@@ -110,6 +126,14 @@ class Handoff(Base):
         Index("ix_gw_handoffs_agent", "agent_id", "status"),
         Index("ix_gw_handoffs_conversation", "conversation_id", "id"),
         Index("ix_gw_handoffs_waiting_since", "waiting_since"),
+        # At most one active (waiting or assigned) handoff per conversation.
+        Index(
+            "uq_gw_handoffs_active",
+            "conversation_id",
+            unique=True,
+            postgresql_where=text(ACTIVE_HANDOFF_SQL),
+            sqlite_where=text(ACTIVE_HANDOFF_SQL),
+        ),
         CheckConstraint(f"tier BETWEEN {min(AgentTier)} AND {max(AgentTier)}", name="ck_gw_handoffs_tier"),
     )
 

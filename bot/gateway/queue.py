@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.cases.models import Case
 from bot.clock import utcnow
@@ -89,6 +91,37 @@ def claim_handoff(session: Session, handoff_id: int, agent_id: int, cap: int, no
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def transition_handoff(session: Session, handoff: Handoff, **values: Any) -> None:
+    """Guarded update: `values` are written only while the handoff's status and agent are
+    still those this transaction read, checked by the UPDATE itself. When another gateway
+    instance changed it first this raises QueueError("conflict", 409), and the caller's
+    transaction rolls back whole (no mixed states)."""
+    query = update(Handoff).where(Handoff.id == handoff.id, Handoff.status == handoff.status)
+    query = query.where(
+        Handoff.agent_id.is_(None) if handoff.agent_id is None else Handoff.agent_id == handoff.agent_id
+    )
+    result = session.execute(query.values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise QueueError("conflict", 409)
+    for name, value in values.items():
+        set_committed_value(handoff, name, value)
+
+
+def transition_conversation(session: Session, conversation: Conversation, **values: Any) -> None:
+    """Guarded update of a conversation: only while its state is still the one read (see
+    `transition_handoff`)."""
+    result = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id, Conversation.state == conversation.state)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise QueueError("conflict", 409)
+    for name, value in values.items():
+        set_committed_value(conversation, name, value)
 
 
 @dataclass
@@ -182,6 +215,23 @@ class QueueService:
         if existing is not None:
             return existing
         minutes = info.sla_minutes or self.settings.sla_minutes(info.category)
+        if session.get_bind().dialect.name != "sqlite":
+            # Another instance may queue the same conversation now: the database keeps one
+            # active handoff (uq_gw_handoffs_active) and this one takes it.
+            try:
+                with session.begin_nested():
+                    return self._new_handoff(session, conversation, info, now, minutes)
+            except IntegrityError:
+                existing = active_handoff(session, conversation.id)
+                if existing is not None:
+                    return existing
+                raise
+        return self._new_handoff(session, conversation, info, now, minutes)
+
+    @staticmethod
+    def _new_handoff(
+        session: Session, conversation: Conversation, info: HandoffPayload, now: datetime, minutes: int
+    ) -> Handoff:
         handoff = Handoff(
             conversation_id=conversation.id,
             reason=info.reason,
@@ -270,8 +320,7 @@ class QueueService:
                 handoff = session.get(Handoff, handoff_id)
                 session.refresh(handoff)
                 conversation = session.get(Conversation, handoff.conversation_id)
-                conversation.state = ConversationState.AGENT
-                conversation.updated_at = now
+                transition_conversation(session, conversation, state=ConversationState.AGENT, updated_at=now)
                 self.cases.assign_conversation_tickets(session, conversation.id, agent, now)
                 pushed = [
                     self._push(
@@ -328,13 +377,12 @@ class QueueService:
                 if handoff.tier >= 3:
                     raise QueueError("top_tier", 409)  # management is the last line
                 old_tier = handoff.tier
-                handoff.tier = handoff.tier + 1
-                handoff.status = HandoffStatus.WAITING
-                handoff.agent_id = None
-                handoff.claimed_at = None
-                conversation.state = ConversationState.QUEUED
-                conversation.updated_at = now
-                conversation.last_notice_at = now
+                transition_handoff(
+                    session, handoff, tier=old_tier + 1, status=HandoffStatus.WAITING, agent_id=None, claimed_at=None
+                )
+                transition_conversation(
+                    session, conversation, state=ConversationState.QUEUED, updated_at=now, last_notice_at=now
+                )
                 label = f"升级 {old_tier} → {handoff.tier} 级（{agent.display_name}）"
                 session.add(
                     Note(
@@ -361,11 +409,9 @@ class QueueService:
                     and agent.role == AgentRole.SUPERVISOR
                 ):
                     handoff = self._owned(agent, handoff)  # (a supervisor may also close a waiting item)
-                handoff.status = HandoffStatus.RESOLVED
-                handoff.resolved_at = now
+                transition_handoff(session, handoff, status=HandoffStatus.RESOLVED, resolved_at=now)
+                transition_conversation(session, conversation, state=ConversationState.CSAT_PENDING, updated_at=now)
                 self.cases.resolve_conversation_tickets(session, conversation.id, agent, now)
-                conversation.state = ConversationState.CSAT_PENDING
-                conversation.updated_at = now
                 language = conversation.language
                 pushed = [
                     self._push(
@@ -396,10 +442,8 @@ class QueueService:
             with self.db.session() as session:
                 conversation, handoff = self._load(session, conversation_id)
                 handoff = self._owned(agent, handoff)
-                handoff.status = HandoffStatus.RETURNED_TO_BOT
-                handoff.resolved_at = now
-                conversation.state = ConversationState.BOT
-                conversation.updated_at = now
+                transition_handoff(session, handoff, status=HandoffStatus.RETURNED_TO_BOT, resolved_at=now)
+                transition_conversation(session, conversation, state=ConversationState.BOT, updated_at=now)
                 pushed = [self._push(session, conversation, texts.text("bot_back", conversation.language), now=now)]
             await self._deliver(pushed, handoff)
             await self._announce(conversation, handoff)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.cases import wording
@@ -162,9 +163,9 @@ class Router:
                 conversation.updated_at = now
                 conversation = None
             if conversation is None:
-                conversation = self._new_conversation(session, channel, channel_user_id, now)
+                conversation = self._open_or_new(session, channel, channel_user_id, now)
             message = self._store_customer_message(session, conversation, text, now)
-        async with self.locks.hold((channel, channel_user_id)):
+        async with self.locks.hold((channel, channel_user_id), ticket=message.id):
             turn = await self._process(channel, channel_user_id, message, text, metadata)
         self.telemetry.messages_out(channel, len(turn.replies))
         self.telemetry.turn_seconds.labels(channel=channel).observe(time.perf_counter() - started)
@@ -201,6 +202,24 @@ class Router:
         stats.open_conversation(session, conversation)
         self.queue.cases.link_earlier_cases(session, conversation, now)  # the customer's open cases follow
         return conversation
+
+    def _open_or_new(self, session: Session, channel: str, channel_user_id: str, now: datetime) -> Conversation:
+        """The customer's open conversation, or a new one. Another gateway instance may open
+        it at the same moment: the database keeps one (uq_gw_conversations_open), and the
+        loser of that race takes the winner's conversation."""
+        for _ in range(3):
+            existing = open_conversation(session, channel, channel_user_id)
+            if existing is not None:
+                return existing
+            if session.get_bind().dialect.name == "sqlite":
+                # One writer at a time, and no await between the read and the insert.
+                return self._new_conversation(session, channel, channel_user_id, now)
+            try:
+                with session.begin_nested():  # only the insert is undone on a conflict
+                    return self._new_conversation(session, channel, channel_user_id, now)
+            except IntegrityError:
+                logger.info("a %s conversation was opened by another instance at the same moment: using it", channel)
+        raise RuntimeError("could not open a conversation (conflicting inserts)")
 
     @staticmethod
     def _customer_activity(conversation: Conversation, text: str, now: datetime) -> None:
@@ -260,9 +279,7 @@ class Router:
                 # Closed while this message waited its turn (e.g. the CSAT answer before it):
                 # it opens the customer's next conversation.
                 old_id = message.conversation_id
-                conversation = open_conversation(session, channel, channel_user_id) or self._new_conversation(
-                    session, channel, channel_user_id, now
-                )
+                conversation = self._open_or_new(session, channel, channel_user_id, now)
                 message = session.get(Message, message_id)
                 message.conversation_id = conversation.id
                 self._customer_activity(conversation, text, now)
@@ -548,7 +565,7 @@ class Router:
             conversation.updated_at = now
             resolved = resolved_handoff(session, conversation_id)
             if score is None:
-                fresh = self._new_conversation(session, channel, channel_user_id, now)
+                fresh = self._open_or_new(session, channel, channel_user_id, now)
                 fresh.language = conversation.language
                 message = session.get(Message, message_id)
                 message.conversation_id = fresh.id

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
+
 from bot.contract import ConversationState, HandoffStatus
 from bot.gateway import stats
 from bot.gateway.db import Database, add_message
@@ -164,6 +166,18 @@ class History:
         """A conversation opened by a customer message at `at`; the bot answers 2 s later
         unless `answered` is False."""
         with self.db.session() as session:
+            # The customer's earlier contact on the channel is over (the router closes it when
+            # the next one starts): one open conversation per customer (uq_gw_conversations_open).
+            session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.channel == channel,
+                    Conversation.channel_user_id == user,
+                    Conversation.state != "closed",
+                )
+                .values(state="closed")
+                .execution_options(synchronize_session=False)
+            )
             conversation = Conversation(
                 channel=channel,
                 channel_user_id=user,
