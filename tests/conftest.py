@@ -13,6 +13,10 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: starts real servers (Rasa, several gateways); minutes, not seconds")
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Print the NLU / story figures measured by tests/rasa/test_model.py."""
     try:
@@ -110,7 +114,7 @@ def postgres_url() -> Iterator[str]:
     from sqlalchemy.exc import OperationalError
 
     server = make_url(POSTGRES_SERVER_URL)
-    name = f"test_{uuid.uuid4().hex[:12]}"
+    name = f"{os.environ.get('TEST_POSTGRES_DB_PREFIX', 'test')}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:

@@ -20,9 +20,11 @@ from bot.gateway.channels.base import Channel
 from bot.gateway.channels.rest import RestChannel
 from bot.gateway.channels.socketio import SocketIOChannel
 from bot.gateway.channels.wechat.channel import OfficialAccountChannel, WeComChannel
+from bot.gateway.cluster import RedisBus, RedisKeyedLocks
 from bot.gateway.db import Database
 from bot.gateway.hub import Hub
 from bot.gateway.keys import (
+    BUS_KEY,
     CHANNELS_KEY,
     DB_KEY,
     HUB_KEY,
@@ -179,9 +181,11 @@ def create_app(
         settings.rasa_urls, settings.rasa_timeout_s, token=settings.rasa_token, hold_s=settings.rasa_hold_s
     )
     rasa.on_error = telemetry.rasa_error
-    hub = Hub()
+    # Several gateway instances (REDIS_URL): locks, agent events and wake-ups go through Redis.
+    bus = RedisBus(settings.redis_url, settings.redis_key_prefix) if settings.redis_url else None
+    hub = Hub(bus)
     registry = ChannelRegistry(on_delivered=telemetry.messages_out)
-    locks = KeyedLocks()
+    locks = RedisKeyedLocks(bus) if bus is not None else KeyedLocks()
     queue = QueueService(settings, db, registry, hub, rasa, locks, clock, telemetry=telemetry)
     survey = BotSurvey(settings, db, rasa, registry, hub, locks, clock)
     router = Router(settings, db, rasa, hub, queue, locks, clock, survey, telemetry)
@@ -196,6 +200,15 @@ def create_app(
     app[ROUTER_KEY] = router
     app[LOGIN_LOCKOUT_KEY] = login_lockout(db.factory, settings, clock)
     app[CHANNELS_KEY] = {}
+    if bus is not None:
+        app[BUS_KEY] = bus
+
+    async def bus_ctx(app: web.Application) -> AsyncIterator[None]:
+        if bus is not None:
+            await bus.start()
+        yield
+        if bus is not None:
+            await bus.close()
 
     async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         db.init()
@@ -229,7 +242,7 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    app.cleanup_ctx.extend([database_ctx, rasa_ctx, masking_ctx, monitor_ctx, privacy_ctx])
+    app.cleanup_ctx.extend([bus_ctx, database_ctx, rasa_ctx, masking_ctx, monitor_ctx, privacy_ctx])
 
     async def close_websockets(app: web.Application) -> None:
         await hub.close_all()

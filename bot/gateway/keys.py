@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.config import Settings
+from bot.gateway.cluster import RedisBus
 from bot.gateway.db import Database
 from bot.gateway.hub import Hub
 from bot.gateway.locks import KeyedLocks
@@ -26,5 +27,7 @@ QUEUE_KEY = web.AppKey("queue", QueueService)
 ROUTER_KEY = web.AppKey("router", Router)
 # Failed agent logins (bot.security, shared database).
 LOGIN_LOCKOUT_KEY = web.AppKey("login_lockout", Lockout)
+# Only with REDIS_URL (several gateway instances): the event bus between them (bot/gateway/cluster.py).
+BUS_KEY = web.AppKey("bus", RedisBus)
 # Extra per-app objects of the channels (socket.io server, long-poll notifier ...).
 CHANNELS_KEY = web.AppKey("channels", dict[str, Any])

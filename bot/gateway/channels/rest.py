@@ -28,9 +28,10 @@ from bot.config import Settings
 from bot.contract import ChannelName
 from bot.gateway import customer_sessions
 from bot.gateway.clients import request_client
+from bot.gateway.cluster import RedisBus
 from bot.gateway.customer_sessions import SECRET_HEADER, Standing
 from bot.gateway.inputs import clean_text, is_clean_id, parse_db_int, read_json_object
-from bot.gateway.keys import DB_KEY, ROUTER_KEY, SETTINGS_KEY
+from bot.gateway.keys import BUS_KEY, DB_KEY, ROUTER_KEY, SETTINGS_KEY
 from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation, Message
 from bot.gateway.responses import json_error, json_response
@@ -136,14 +137,23 @@ class RestChannel:
 
     def __init__(self) -> None:
         self.notifier = Notifier()
+        self.bus: RedisBus | None = None
 
     def setup(self, app: web.Application, settings: Settings) -> bool:
         app.router.add_post("/webhooks/rest/webhook", self.webhook)
         app.router.add_get("/webhooks/rest/messages", self.messages)
+        if BUS_KEY in app:  # several gateway instances: the long poll may wait on another one
+            self.bus = app[BUS_KEY]
+            self.bus.on("rest", self._remote_push)
         return True
+
+    async def _remote_push(self, data: dict[str, Any]) -> None:
+        self.notifier.notify(str(data.get("sender", "")))
 
     async def push(self, conversation: Conversation, message: OutboundMessage) -> None:
         self.notifier.notify(conversation.channel_user_id)
+        if self.bus is not None:
+            await self.bus.publish("rest", {"sender": conversation.channel_user_id})
 
     async def webhook(self, request: web.Request) -> web.Response:
         settings = request.app[SETTINGS_KEY]

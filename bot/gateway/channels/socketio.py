@@ -27,11 +27,14 @@ gateway, is what a reconnect presents: it is the customer's secret on this chann
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import logging
 import re
+import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import socketio
@@ -43,8 +46,9 @@ from bot.config import Settings
 from bot.contract import ChannelName
 from bot.gateway import hooks
 from bot.gateway.clients import client_address, client_key
+from bot.gateway.cluster import RedisBus
 from bot.gateway.db import Database
-from bot.gateway.keys import DB_KEY, ROUTER_KEY
+from bot.gateway.keys import BUS_KEY, DB_KEY, ROUTER_KEY
 from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation, Message
 
@@ -121,6 +125,79 @@ def to_socketio(message: OutboundMessage) -> list[dict[str, Any]]:
     return out
 
 
+class RoomPresence:
+    """Which sessions (rooms) have a widget connected on some gateway instance, in Redis:
+    `sio:room:<session id>` is a sorted set of the connected sockets, each scored with
+    the time its entry lapses; each instance refreshes its own every REFRESH_S, so the
+    sockets of an instance that died stop counting after TTL_S. A message pushed while no
+    socket counts is replayed on the widget's next session_request."""
+
+    TTL_S = 30.0
+    REFRESH_S = 10.0
+
+    def __init__(self, bus: RedisBus) -> None:
+        self.bus = bus
+        self._local: dict[str, str] = {}  # sid -> room, on this instance
+
+    def _key(self, room: str) -> str:
+        return self.bus.key("sio", "room", room)
+
+    def _member(self, sid: str) -> str:
+        return f"{self.bus.instance}.{sid}"
+
+    async def join(self, room: str, sid: str) -> None:
+        self._local[sid] = room
+        key = self._key(room)
+        async with self.bus.redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {self._member(sid): time.time() + self.TTL_S})
+            pipe.expire(key, int(self.TTL_S * 4))
+            await pipe.execute()
+
+    async def leave(self, room: str, sid: str) -> None:
+        self._local.pop(sid, None)
+        await self.bus.redis.zrem(self._key(room), self._member(sid))
+
+    async def anywhere(self, room: str) -> bool:
+        try:
+            return int(await self.bus.redis.zcount(self._key(room), time.time(), "+inf")) > 0
+        except Exception as error:
+            logger.warning("socket.io presence unknown (%s): the message waits for the replay", error)
+            return False
+
+    async def held_elsewhere(self, room: str) -> bool:
+        """A socket of another instance has the session open (session ownership across instances)."""
+        try:
+            members = await self.bus.redis.zrangebyscore(self._key(room), time.time(), "+inf")
+        except Exception as error:
+            logger.warning("socket.io presence unknown (%s)", error)
+            return False
+        mine = f"{self.bus.instance}.".encode()
+        return any(not bytes(member).startswith(mine) for member in members)
+
+    async def refresh(self) -> None:
+        if not self._local:
+            return
+        expires = time.time() + self.TTL_S
+        async with self.bus.redis.pipeline(transaction=False) as pipe:
+            for sid, room in list(self._local.items()):
+                pipe.zadd(self._key(room), {self._member(sid): expires})
+                pipe.expire(self._key(room), int(self.TTL_S * 4))
+            await pipe.execute()
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.REFRESH_S)
+            try:
+                await self.refresh()
+            except Exception as error:
+                logger.warning("socket.io presence refresh failed: %s", error)
+
+    async def forget_all(self) -> None:
+        for sid, room in list(self._local.items()):
+            with contextlib.suppress(Exception):
+                await self.leave(room, sid)
+
+
 def _metadata(data: dict[str, Any]) -> dict[str, Any] | None:
     raw = data.get("metadata", data.get("customData"))
     if isinstance(raw, str):
@@ -140,7 +217,14 @@ class SocketIOChannel:
     db: Database  # created with the app, connected at startup
 
     def setup(self, app: web.Application, settings: Settings) -> bool:
+        self.presence: RoomPresence | None = None
+        manager: Any = None
+        if BUS_KEY in app:  # several gateway instances: emits reach the widgets connected to any of them
+            bus = app[BUS_KEY]
+            manager = socketio.AsyncRedisManager(settings.redis_url, channel=bus.key("sio", "events"))
+            self.presence = RoomPresence(bus)
         sio = socketio.AsyncServer(
+            client_manager=manager,
             async_mode="aiohttp",
             cors_allowed_origins=_origins(settings.cors_origins),
             logger=False,
@@ -151,7 +235,37 @@ class SocketIOChannel:
         self.sio = sio
         self.db = app[DB_KEY]
 
+        presence = self.presence
+
+        async def presence_ctx(app: web.Application) -> AsyncIterator[None]:
+            task = None
+            if presence is not None:
+                # Listen to the other instances from the start (python-socketio otherwise
+                # subscribes on the first client connection, and could miss an emit then).
+                if not sio.manager_initialized:
+                    sio.manager_initialized = True
+                    sio.manager.initialize()
+                task = asyncio.create_task(presence.run())
+            yield
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                listener = getattr(sio.manager, "thread", None)
+                if isinstance(listener, asyncio.Task):
+                    listener.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await listener
+                redis = getattr(sio.manager, "redis", None)
+                if redis is not None:
+                    with contextlib.suppress(Exception):
+                        await redis.close()
+
+        app.cleanup_ctx.append(presence_ctx)
+
         async def shutdown(app: web.Application) -> None:
+            if presence is not None:
+                await presence.forget_all()
             if sio.eio.sockets:
                 await sio.eio.disconnect()  # every client (their ping tasks end)
             await sio.shutdown()  # the engine.io service task
@@ -170,6 +284,11 @@ class SocketIOChannel:
         @sio.on("disconnect")
         async def disconnect(sid: str, *args: Any) -> None:
             logger.debug("socket.io client %s disconnected", sid)
+            if presence is not None:
+                with contextlib.suppress(KeyError):
+                    current = (await sio.get_session(sid)).get("session_id")
+                    if current:
+                        await presence.leave(current, sid)
 
         async def join(sid: str, session_id: str) -> None:
             state = await sio.get_session(sid)
@@ -178,15 +297,21 @@ class SocketIOChannel:
                 return
             if current:
                 await _maybe_await(sio.leave_room(sid, current))
+                if presence is not None:
+                    await presence.leave(current, sid)
             await _maybe_await(sio.enter_room(sid, session_id))
             await sio.save_session(sid, {**state, "session_id": session_id})
+            if presence is not None:
+                await presence.join(session_id, sid)
 
         async def held_by_another(sid: str, session_id: str, grace_s: float) -> bool:
             """Whether another live connection holds the session (waiting up to `grace_s`
             for it to go)."""
             loop = asyncio.get_running_loop()
             deadline = loop.time() + grace_s
-            while self.holders(session_id) - {sid}:
+            while self.holders(session_id) - {sid} or (
+                presence is not None and await presence.held_elsewhere(session_id)
+            ):
                 if loop.time() >= deadline:
                     return True
                 await asyncio.sleep(0.1)
@@ -239,8 +364,11 @@ class SocketIOChannel:
         except (KeyError, TypeError, ValueError):
             return set()
 
-    def has_listeners(self, room: str) -> bool:
-        return bool(self.holders(room))
+    async def has_listeners(self, room: str) -> bool:
+        """Someone has the session open, here or (several instances) on another instance."""
+        if self.holders(room):
+            return True
+        return self.presence is not None and await self.presence.anywhere(room)
 
     async def emit_message(self, room: str, message: OutboundMessage) -> None:
         for payload in to_socketio(message):
@@ -248,7 +376,7 @@ class SocketIOChannel:
 
     async def push(self, conversation: Conversation, message: OutboundMessage) -> None:
         room = conversation.channel_user_id
-        if not self.has_listeners(room):
+        if not await self.has_listeners(room):
             return  # replayed on the next session_request
         await self.emit_message(room, message)
         if message.id is not None:

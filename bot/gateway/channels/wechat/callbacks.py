@@ -35,6 +35,7 @@ from bot.gateway.channels.wechat.api import TEXT_LIMIT_BYTES, WeChatSendError, s
 from bot.gateway.channels.wechat.media import MEDIA_TYPES, MediaIntake
 from bot.gateway.channels.wechat.nonces import NonceStore, Seen, digest
 from bot.gateway.channels.wechat.rendering import ButtonMemory, render_text
+from bot.gateway.cluster import SeenOnce
 from bot.gateway.messages import OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,8 @@ class _CallbackBase:
         self._media_seen: OrderedDict[str, float] = OrderedDict()
         # Nonces already used (set by the channel's setup: Redis or the database).
         self.nonces: NonceStore | None = None
+        # Several gateway instances (REDIS_URL): the message ids seen by any of them (set by the channel).
+        self.seen: SeenOnce | None = None
 
     # -- the two routes (each callback class answers them its own way) ----
 
@@ -137,6 +140,11 @@ class _CallbackBase:
     async def _handle_text(self, user_id: str, text: str, msg_id: str | None) -> str | None:
         key = f"{user_id}:{msg_id}" if msg_id else None
         turn = self._turns.get(key) if key else None
+        if turn is None and key and self.seen is not None and not await self.seen.first(key, RETRY_WINDOW_S):
+            # WeChat's retry reached another gateway instance than the first try: that one
+            # answers (through the send-message API when its passive reply came too late).
+            log.info("%s: retry of message %s handled by another instance", self.channel, msg_id)
+            return None
         if turn is None:
             turn = _Turn(asyncio.create_task(self._route(user_id, text)), time.monotonic())
             if key:
@@ -160,14 +168,14 @@ class _CallbackBase:
         if not text_out:
             return None
         pieces = split_text(text_out, TEXT_LIMIT_BYTES)
-        self.adapter.buttons.remember(user_id, options)
+        await self.adapter.buttons.aremember(user_id, options)
         if len(pieces) > 1:  # too long for one reply: the rest through the API
             rest = [OutboundMessage(role=MessageRole.BOT, text="\n".join(pieces[1:]))]
             self._schedule(user_id, functools.partial(self._ready, rest), remember_options=False)
         return pieces[0]
 
     async def _route(self, user_id: str, text: str) -> list[OutboundMessage]:
-        chosen = self.adapter.buttons.resolve(user_id, text)
+        chosen = await self.adapter.buttons.aresolve(user_id, text)
         metadata: dict[str, Any] | None = None
         if chosen is not None:
             metadata = {"button": {"title": chosen.get("title"), "typed": text}}
@@ -290,6 +298,8 @@ class _CallbackBase:
         key = f"{inbound.user_id}:{inbound.msg_id}" if inbound.msg_id else None
         if key is not None and key in self._media_seen:
             return None  # WeChat's retry of a media message already being handled
+        if key is not None and self.seen is not None and not await self.seen.first(f"media:{key}", RETRY_WINDOW_S):
+            return None  # ... by another gateway instance
         if key is not None:
             self._media_seen[key] = time.monotonic()
             while len(self._media_seen) > 10_000:

@@ -23,8 +23,9 @@ from bot.gateway.channels.wechat.callbacks import (
 )
 from bot.gateway.channels.wechat.media import MediaIntake
 from bot.gateway.channels.wechat.nonces import RedisNonces, nonce_store
-from bot.gateway.channels.wechat.rendering import ButtonMemory, render_text
-from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY
+from bot.gateway.channels.wechat.rendering import ButtonMemory, RedisButtonMemory, render_text
+from bot.gateway.cluster import SeenOnce
+from bot.gateway.keys import BUS_KEY, CHANNELS_KEY, DB_KEY, REGISTRY_KEY, ROUTER_KEY
 from bot.gateway.locks import KeyedLocks
 from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation
@@ -93,7 +94,7 @@ class WeChatChannel:
         async with self._send_locks.hold(user_id):
             await self.sender.send_text(user_id, text)
         if remember_options:
-            self.buttons.remember(user_id, options)
+            await self.buttons.aremember(user_id, options)
 
     @staticmethod
     def _router(app: web.Application) -> RouteFn:
@@ -105,9 +106,15 @@ class WeChatChannel:
         return route
 
     def _install(self, app: web.Application, settings: Settings, callback: _CallbackBase) -> None:
-        """Routes of the callback, evidence intake, the nonce store, and the shutdown hooks."""
+        """Routes of the callback, evidence intake, the nonce store, and the shutdown hooks.
+        With several gateway instances (REDIS_URL), options shown and messages seen are kept
+        in Redis."""
         callback.media = MediaIntake(app)
         callback.nonces = nonces = nonce_store(settings.redis_url, settings.redis_key_prefix, app[DB_KEY].factory)
+        if BUS_KEY in app:
+            bus = app[BUS_KEY]
+            self.buttons = RedisButtonMemory(bus.redis, bus.key("wechat", "buttons", self.name, ""))
+            callback.seen = SeenOnce(bus.redis, bus.key("wechat", "msg", self.name, ""))
         app.router.add_get(self.path, callback.get)
         app.router.add_post(self.path, callback.post)
 

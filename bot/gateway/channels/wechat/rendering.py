@@ -3,11 +3,13 @@ options ("回复 1 …") that ``ButtonMemory`` turns back into payloads, and ima
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import Any
 
 from bot.contract import Language
 from bot.gateway.messages import OutboundMessage
@@ -85,11 +87,51 @@ class ButtonMemory:
         if time.monotonic() > expires_at:
             self._data.pop(user_id, None)
             return None
-        typed = unicodedata.normalize("NFKC", text).strip().strip(_OPTION_PUNCT)
-        if typed.isdigit() and 1 <= int(typed) <= len(options):
-            return options[int(typed) - 1]
-        lowered = typed.casefold()
-        for option in options:
-            if lowered and option.get("title", "").strip().casefold() == lowered:
-                return option
-        return None
+        return chosen_option(options, text)
+
+    # What the channels call (the Redis memory of several gateway instances overrides these).
+    async def aremember(self, user_id: str, options: list[dict[str, str]]) -> None:
+        self.remember(user_id, options)
+
+    async def aresolve(self, user_id: str, text: str) -> dict[str, str] | None:
+        return self.resolve(user_id, text)
+
+
+def chosen_option(options: list[dict[str, str]], text: str) -> dict[str, str] | None:
+    """The option a customer typed (its number or its title), if any."""
+    typed = unicodedata.normalize("NFKC", text).strip().strip(_OPTION_PUNCT)
+    if typed.isdigit() and 1 <= int(typed) <= len(options):
+        return options[int(typed) - 1]
+    lowered = typed.casefold()
+    for option in options:
+        if lowered and option.get("title", "").strip().casefold() == lowered:
+            return option
+    return None
+
+
+class RedisButtonMemory(ButtonMemory):
+    """ButtonMemory shared by the gateway instances (REDIS_URL): the options shown to a
+    customer live in Redis (`wechat:buttons:<channel>:<user>`, JSON, expiring with
+    BUTTONS_TTL_S), so "1" means the same on whichever instance the next message lands."""
+
+    def __init__(self, redis: Any, key_prefix: str, ttl_s: float = BUTTONS_TTL_S) -> None:
+        super().__init__(ttl_s)
+        self.redis = redis
+        self.key_prefix = key_prefix  # e.g. "parcel:wechat:buttons:wechat:"
+
+    async def aremember(self, user_id: str, options: list[dict[str, str]]) -> None:
+        key = self.key_prefix + user_id
+        if options:
+            await self.redis.set(key, json.dumps(options, ensure_ascii=False), ex=int(self._ttl))
+        else:
+            await self.redis.delete(key)
+
+    async def aresolve(self, user_id: str, text: str) -> dict[str, str] | None:
+        raw = await self.redis.get(self.key_prefix + user_id)
+        if raw is None:
+            return None
+        try:
+            options = [o for o in json.loads(raw) if isinstance(o, dict)]
+        except (TypeError, ValueError):
+            return None
+        return chosen_option(options, text)
