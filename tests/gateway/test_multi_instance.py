@@ -191,7 +191,7 @@ async def test_agent_on_one_instance_answers_a_widget_on_the_other(instances: In
     await widget.connect(instances.urls[1], session_id)  # the customer is on instance 1
     try:
         await widget.say(session_id, "转人工")
-        texts = []
+        texts: list[str] = []
         while not any("第 1 位" in t or ("位" in t and "排队" in t) for t in texts):
             texts.append((await widget.next(60)).get("text", ""))
         status, body = await instances.api(0, "GET", "/api/queue", headers)
