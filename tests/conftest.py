@@ -35,6 +35,37 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             terminalreporter.write_line(f"{key}: {value}")
 
 
+# --- The `slow` marker (pyproject.toml): what `scripts/test.sh -m "not slow"` leaves out ---
+
+# Fixtures that start real servers (the gateway app on loopback, the fake Rasa, the real
+# Rasa and action servers, a browser) or need the trained model: a test that asks for one
+# is slow, wherever it lives. Tests that start processes themselves say so with
+# `pytestmark = pytest.mark.slow` (module) or `@pytest.mark.slow`.
+SLOW_FIXTURES = frozenset(
+    {
+        "rasa_stack",
+        "browser_stack",
+        "reports_stack",
+        "chromium_executable",
+        "client",
+        "make_client",
+        "fake_rasa",
+        "aiohttp_client",
+        "aiohttp_server",
+        "postgres_url",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        # The PostgreSQL variant of a database_url fixture (a database created per session).
+        if fixtures & SLOW_FIXTURES or "postgresql" in params.values():
+            item.add_marker(pytest.mark.slow)
+
+
 # --- The real Rasa + action servers, once per session (tests/gateway/test_with_real_rasa.py) ---
 
 

@@ -84,6 +84,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.slow  # starts the action server
 def test_rasa_sdk_action_server_lists_all_domain_actions(tmp_path) -> None:
     port = _free_port()
     env = dict(

@@ -20,6 +20,8 @@ from tests.browser.test_widget_console import WAIT_MS, CustomerWidget, _collect,
 pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
 from playwright.sync_api import Page, expect, sync_playwright
 
+pytestmark = pytest.mark.slow  # a real chromium against the real servers
+
 DAMAGED = "YT2290112345678"  # demo parcel, declared value 399: the claim stays with the bot
 NOTE = "内部备注：照片显示外箱压损，进入初步评估"
 

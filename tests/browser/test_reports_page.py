@@ -31,6 +31,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.browser.test_widget_console import CHROMIUM_ARGS, WAIT_MS
 
+pytestmark = pytest.mark.slow  # a real chromium against the real servers
+
 
 def _call(stack: Stack, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
     request = urllib.request.Request(

@@ -26,6 +26,8 @@ from tests.browser.conftest import Stack, builtin_widget_allowed
 pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
 from playwright.sync_api import Browser, Dialog, Error, Page, expect, sync_playwright
 
+pytestmark = pytest.mark.slow  # a real chromium against the real servers
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -10,6 +10,8 @@ import pytest
 
 from tests.gateway.conftest import add_agent, login, queue_items, say
 
+pytestmark = pytest.mark.slow  # the real Rasa and action servers
+
 DEMO_NUMBER = "SF1402345678901"  # in the demo showcase set
 
 

@@ -20,6 +20,8 @@ import yaml
 from bot.config import ROOT_DIR
 from bot.training import model_path
 
+pytestmark = pytest.mark.slow  # the trained model and `rasa test`
+
 MIN_STORIES = 40
 MIN_INTENT_ACCURACY = 0.85
 MIN_ENTITY_F1 = 0.85

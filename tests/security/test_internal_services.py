@@ -17,6 +17,8 @@ import pytest
 from bot.config import Settings
 from tests.conftest import _free_port
 
+pytestmark = pytest.mark.slow  # the real Rasa and action servers
+
 PUBLIC = "127.0.0.2"  # stands for the address customers reach (BIND_HOST); loopback, so nothing leaves the machine
 
 

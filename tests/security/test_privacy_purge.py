@@ -12,6 +12,7 @@ import sys
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.clock import utcnow
@@ -19,6 +20,8 @@ from bot.config import ROOT_DIR
 from bot.gateway.db import Database
 from bot.gateway.models import Conversation, Handoff, Message
 from tests.gateway.conftest import add_agent, login, queue_items, say
+
+pytestmark = pytest.mark.slow  # the purge command in a subprocess, the gateway on loopback
 
 OLD_TEXT = "我叫王小明，手机13812345678，住北京市朝阳区建国路88号"
 

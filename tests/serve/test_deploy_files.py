@@ -174,6 +174,7 @@ def test_the_proxy_reaches_every_gateway_with_sticky_socketio(compose: dict[str,
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed here")
+@pytest.mark.slow  # runs nginx
 def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
     # The upstream names only resolve inside compose: point them at loopback for the check.
     conf = re.sub(

@@ -14,8 +14,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from bot.config import ROOT_DIR
 from bot.training import model_path
+
+pytestmark = pytest.mark.slow  # starts `python -m bot serve` (Rasa with the trained model)
 
 
 def _free_port() -> int:

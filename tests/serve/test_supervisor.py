@@ -16,6 +16,8 @@ import pytest
 
 from bot.supervisor import ManagedProcess, Supervisor
 
+pytestmark = pytest.mark.slow  # starts, crashes and restarts child processes
+
 
 def _free_port() -> int:
     with socket.socket() as s:

@@ -500,6 +500,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, stdin: bytes | None =
     )
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_cli_import_prints_errors_and_summary(tmp_path: Path, db_url: str) -> None:
     path = write(
         tmp_path / "in.jsonl",
@@ -523,6 +524,7 @@ def test_cli_import_prints_errors_and_summary(tmp_path: Path, db_url: str) -> No
     assert again.stdout.decode().strip().splitlines()[-1] == "inserted=0 updated=2 rejected=2"
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_cli_import_uses_database_url_from_environment(
     tmp_path: Path, db_url: str, session_factory: sessionmaker
 ) -> None:
@@ -532,12 +534,14 @@ def test_cli_import_uses_database_url_from_environment(
     assert count(session_factory, Shipment) == 18
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_cli_import_from_stdin(db_url: str) -> None:
     result = run_cli("import", "-", "--database-url", db_url, stdin=(line() + "\n").encode())
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().strip() == "inserted=1 updated=0 rejected=0"
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_cli_import_unreadable_file_exits_2(tmp_path: Path, db_url: str) -> None:
     missing = run_cli("import", str(tmp_path / "missing.jsonl"), "--database-url", db_url)
     assert missing.returncode == 2
@@ -546,12 +550,14 @@ def test_cli_import_unreadable_file_exits_2(tmp_path: Path, db_url: str) -> None
     assert directory.returncode == 2
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_cli_bad_database_url_exits_1(tmp_path: Path) -> None:
     result = run_cli("import", str(SHIPMENTS_FIXTURE), "--database-url", "nosuchdb://x")
     assert result.returncode == 1
     assert "cannot open the database" in result.stderr.decode()
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_cli_demo_imports_and_reimports(tmp_path: Path, db_url: str, session_factory: sessionmaker) -> None:
     first = run_cli("demo", "--count", "60", "--seed", "5", "--database-url", db_url)
     assert first.returncode == 0, first.stderr
@@ -563,6 +569,7 @@ def test_cli_demo_imports_and_reimports(tmp_path: Path, db_url: str, session_fac
         assert get_shipment(session, "SF1402345678901") is not None
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_cli_demo_can_write_the_file(tmp_path: Path, db_url: str) -> None:
     out = tmp_path / "demo.jsonl"
     result = run_cli("demo", "--count", "20", "--output", str(out), "--database-url", db_url)
@@ -571,6 +578,7 @@ def test_cli_demo_can_write_the_file(tmp_path: Path, db_url: str) -> None:
     assert len(out.read_text(encoding="utf-8").splitlines()) == 20
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_cli_demo_rejects_a_bad_count(db_url: str) -> None:
     result = run_cli("demo", "--count", "0", "--database-url", db_url)
     assert result.returncode == 2 and "at least 1" in result.stderr.decode()

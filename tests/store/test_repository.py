@@ -119,6 +119,7 @@ def test_get_shipments_with_many_keys(loaded: sessionmaker) -> None:
 # --------------------------------------------------------------------------- benchmark script
 
 
+@pytest.mark.slow  # runs the benchmark script in a subprocess
 def test_benchmark_script_runs_on_a_small_store(tmp_path: Path) -> None:
     result = subprocess.run(
         [

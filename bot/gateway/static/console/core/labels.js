@@ -26,7 +26,6 @@ export const VOCAB = Object.freeze({
   remedies: "remedies",
   evidenceItems: "evidence_items",
   caseEventKinds: "case_event_kinds",
-  actorTypes: "actor_types",
   reportGroupings: "report_groupings",
   reportMetrics: "report_metrics",
   kpiStatuses: "kpi_statuses",
