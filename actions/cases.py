@@ -26,7 +26,7 @@ from actions.verification import AFTER_VERIFICATION, ask_verification
 from bot import clock
 from bot.cases import references, wording
 from bot.cases.models import Case
-from bot.cases.vocabulary import CLAIM_TYPES, EVIDENCE_TYPES, CaseType
+from bot.cases.vocabulary import CLAIM_TYPES, EVIDENCE_TYPES, OPEN_STATUSES, CaseType
 from bot.pii import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def phone_in(text: str) -> str | None:
 
 
 def _wants_upload(case: Case) -> bool:
-    return case.type in {t.value for t in EVIDENCE_TYPES} and case.status in ("open", "in_progress", "waiting_customer")
+    return case.type in {t.value for t in EVIDENCE_TYPES} and case.status in OPEN_STATUSES
 
 
 def _mentioned_types(text: str) -> frozenset[str]:

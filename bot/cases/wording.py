@@ -5,30 +5,20 @@ when. Every time promised here is a deadline stored on the case."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
-from functools import lru_cache
+from datetime import datetime
 
 from bot.cases.models import Case
 from bot.cases.vocabulary import CLAIM_TYPES
+from bot.clock import CHINA_TZ
 from bot.contract import CaseStatus, CaseType, ClaimStage, label
 
 _BOOKINGS = {CaseType.RETURN_PICKUP.value, CaseType.REDELIVERY.value, CaseType.CALLBACK.value}
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-@lru_cache(maxsize=1)
-def _shanghai() -> tzinfo:
-    try:
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo("Asia/Shanghai")
-    except Exception:  # no tz database: China has had no DST since 1991
-        return timezone(timedelta(hours=8), "CST")
-
-
 def when_text(lang: str, moment: datetime, now: datetime) -> str:
     """zh "今天 18:00" / "明天 09:00" / "12月2日 09:00"; en "today 18:00" / "Dec 2, 09:00" (Beijing time)."""
-    local, today = moment.astimezone(_shanghai()), now.astimezone(_shanghai()).date()
+    local, today = moment.astimezone(CHINA_TZ), now.astimezone(CHINA_TZ).date()
     clock = local.strftime("%H:%M")
     delta = (local.date() - today).days
     if lang == "en":
@@ -60,7 +50,7 @@ def status_words(case: Case, lang: str) -> str:
 def _window(case: Case, lang: str, now: datetime) -> str:
     if case.window_start is None or case.window_end is None:
         return ""
-    end = case.window_end.astimezone(_shanghai()).strftime("%H:%M")
+    end = case.window_end.astimezone(CHINA_TZ).strftime("%H:%M")
     return f"{when_text(lang, case.window_start, now)}–{end}"
 
 

@@ -11,9 +11,7 @@ chats) and at most two at a time, so reports cannot crowd out the customers."""
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
-from functools import partial
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -21,23 +19,16 @@ from aiohttp import web
 from bot.gateway.api import AGENT
 from bot.gateway.keys import DB_KEY, QUEUE_KEY, SETTINGS_KEY
 from bot.gateway.models import Agent
+from bot.gateway.responses import json_error, json_response
 from bot.reports.daily import daily_markdown, daily_report
 from bot.reports.hotspots import DIMENSIONS, hotspots
 from bot.reports.period import Period, PeriodError, parse_day, parse_group_by, zone
 from bot.reports.summary import build_scope, summary, to_csv
 
 T = TypeVar("T")
-json_response = partial(web.json_response, dumps=partial(json.dumps, ensure_ascii=False))
 REPORTS_SLOTS = web.AppKey("reports_slots", asyncio.Semaphore)
 _PERIOD_PARAMS = {"from", "to"}
 MAX_HOTSPOTS = 50
-
-
-def _error(status: int, code: str, detail: str | None = None) -> web.Response:
-    body: dict[str, Any] = {"error": code}
-    if detail:
-        body["detail"] = detail
-    return json_response(body, status=status)
 
 
 class BadParameters(Exception):
@@ -77,7 +68,7 @@ async def _run(request: web.Request, work: Callable[[Any], T]) -> T:
 def _supervisor(request: web.Request) -> web.Response | None:
     agent: Agent = request[AGENT]
     if agent.role != "supervisor":
-        return _error(403, "forbidden", "reports are for supervisors")
+        return json_error(403, "forbidden", "reports are for supervisors")
     return None
 
 
@@ -92,7 +83,7 @@ async def _summary(request: web.Request) -> dict[str, Any] | web.Response:
         if group_by is not None and group_by.is_time:
             period.buckets(group_by)  # refuses too many buckets
     except (PeriodError, BadParameters) as error:
-        return _error(400, "bad_request", str(error))
+        return json_error(400, "bad_request", str(error))
     settings = request.app[SETTINGS_KEY]
     scope = build_scope(settings, period, group_by, request.app[QUEUE_KEY].clock())
     return await _run(request, lambda session: summary(session, settings, scope))
@@ -129,7 +120,7 @@ async def get_hotspots(request: web.Request) -> web.Response:
             raise BadParameters(f"'limit' must be a whole number from 1 to {MAX_HOTSPOTS}")
         limit = int(raw_limit)
     except (PeriodError, BadParameters) as error:
-        return _error(400, "bad_request", str(error))
+        return json_error(400, "bad_request", str(error))
 
     def work(session: Any) -> dict[str, Any]:
         spots = hotspots(session, period, settings.hotspot_min_count, settings.hotspot_jump_ratio, limit)
@@ -159,7 +150,7 @@ async def get_daily(request: web.Request) -> web.Response:
         tz = zone(settings.staffed_tz)
         day = parse_day(request.query.get("date"), "date") or now.astimezone(tz).date()
     except (PeriodError, BadParameters) as error:
-        return _error(400, "bad_request", str(error))
+        return json_error(400, "bad_request", str(error))
     text = await _run(request, lambda session: daily_markdown(daily_report(session, settings, day, now)))
     return web.Response(text=text, content_type="text/markdown", charset="utf-8")
 

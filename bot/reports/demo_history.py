@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cases.models import Case, CaseConversation
 from bot.cases.vocabulary import CLAIM_TYPES
-from bot.clock import local, utcnow
+from bot.clock import CHINA_TZ, local, utcnow
 from bot.config import Settings
 from bot.contract import CaseStatus, CaseType, ClaimStage, ConversationState, HandoffStatus
 from bot.gateway.models import (
@@ -93,7 +93,7 @@ class Plan:
     days: int = 30
     end: date | None = None  # last local day (default: yesterday)
     seed: int = 2026
-    tz: tzinfo = timezone(timedelta(hours=8))
+    tz: tzinfo = CHINA_TZ
     agents: int = 12
     chunk: int = 2000
 
