@@ -48,8 +48,9 @@ logger = logging.getLogger(__name__)
 
 AGENT = "agent"  # request key of the authenticated Agent
 TOKEN = "token"
-# The labels hold no data, only the shared vocabularies: the login page may use them too.
-PUBLIC_API = {"/api/login", "/api/ws", "/api/labels"}
+# The labels hold no data, only the shared vocabularies: the login page may use them too;
+# the API's description (bot/gateway/openapi.py) holds none either.
+PUBLIC_API = {"/api/login", "/api/ws", "/api/labels", "/api/openapi.json"}
 MAX_TEXT = 4000
 MAX_TRANSCRIPT = 1000
 # Close code of an agent websocket whose session ended (logout, expiry, deactivation): 4000-4999 are the application's.

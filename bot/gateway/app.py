@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.clock import utcnow
 from bot.config import Settings, load_settings
-from bot.gateway import api, case_api, hooks, reports_api, upload
+from bot.gateway import api, case_api, hooks, openapi, reports_api, upload
 from bot.gateway.channels.base import Channel
 from bot.gateway.channels.rest import RestChannel
 from bot.gateway.channels.socketio import SocketIOChannel
@@ -258,6 +258,7 @@ def create_app(
     case_api.setup_routes(app)
     upload.setup_routes(app)
     reports_api.setup_routes(app)
+    openapi.setup_routes(app)
     for channel in customer_channels():
         if channel.setup(app, settings):
             registry.register(channel)
