@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from tests.actions.conftest import SHARED_FIXTURE, Conversation
+
+pytestmark = pytest.mark.slow  # every topic against every shared parcel
 
 TOPIC_INTENTS = (
     "track_parcel",

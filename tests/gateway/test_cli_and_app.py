@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import select
 
 from bot.__main__ import main
@@ -21,6 +22,7 @@ def _agents(url: str) -> list[Agent]:
     return rows
 
 
+@pytest.mark.slow  # password hashing at the production cost
 def test_agents_add_reads_the_password_from_stdin(tmp_path, monkeypatch, capsys):
     url = f"sqlite:///{tmp_path / 'agents.db'}"
     monkeypatch.setenv("DATABASE_URL", url)

@@ -29,6 +29,8 @@ from bot.reports.values import Value
 from bot.reports.vocabulary import GroupBy
 from tests.reports.history import History, local
 
+pytestmark = pytest.mark.slow  # builds a report history in a database for each test
+
 MON = date(2024, 5, 6)
 WEEK = Period(MON, MON + timedelta(days=6), zone("Asia/Shanghai"))
 NOW = local(date(2024, 5, 20), 12)

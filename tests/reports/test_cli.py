@@ -14,6 +14,8 @@ from bot.__main__ import main
 from bot.gateway.db import Database
 from tests.reports.history import History, canonical_week
 
+pytestmark = pytest.mark.slow  # builds a report history in a database for each test
+
 
 def run(capsys: Any, *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))

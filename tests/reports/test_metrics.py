@@ -17,6 +17,8 @@ from bot.reports.values import Value
 from bot.reports.vocabulary import GroupBy
 from tests.reports.history import MON, REPORT_TIME, SF1, History, canonical_week, day, local
 
+pytestmark = pytest.mark.slow  # builds a report history in a database for each test
+
 WEEK = Period(MON, MON + timedelta(days=6), zone("Asia/Shanghai"))
 NOW = REPORT_TIME
 

@@ -19,6 +19,8 @@ from bot.reports.targets import TargetError, light, parse_targets
 from bot.reports.vocabulary import Direction, GroupBy
 from tests.reports.history import MON, REPORT_TIME, History, canonical_week, day, local
 
+pytestmark = pytest.mark.slow  # builds a report history in a database for each test
+
 WEEK = Period(MON, MON + timedelta(days=6), zone("Asia/Shanghai"))
 
 

@@ -14,6 +14,8 @@ from bot.config import ROOT_DIR, Settings
 from bot.gateway.db import Database
 from bot.gateway.models import Agent
 
+pytestmark = pytest.mark.slow  # imports the demo data set
+
 
 def _demo_agent(settings: Settings) -> Any:
     db = Database(settings.database_url)

@@ -438,6 +438,7 @@ def test_reimport_keeps_cases_attached(session_factory: sessionmaker, tmp_path: 
         assert case.type == "redelivery" and shipment.status == "out_for_delivery"
 
 
+@pytest.mark.slow  # imports thousands of records
 def test_many_records_across_batches(session_factory: sessionmaker) -> None:
     summary = import_jsonl(demo_lines(1234, seed=3), session_factory, progress=False, batch_size=100)
     assert (summary.inserted, summary.updated, summary.rejected) == (1234, 0, 0)
@@ -468,6 +469,7 @@ def test_database_rejection_only_loses_that_record(
 # --------------------------------------------------------------------------- progress
 
 
+@pytest.mark.slow  # imports thousands of records
 def test_progress_bar_only_when_asked_and_large(
     tmp_path: Path, session_factory: sessionmaker, capsys: pytest.CaptureFixture[str]
 ) -> None:
