@@ -98,6 +98,8 @@ class Stack:
     database_url: str | None = None
     redis_url: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    # (gateways, rasa, actions) when they differ; default: `instances` of each
+    counts: tuple[int, int, int] | None = None
     proc: subprocess.Popen | None = None
     gateway_urls: list[str] = field(default_factory=list)
     rasa_urls: list[str] = field(default_factory=list)
@@ -106,8 +108,8 @@ class Stack:
 
     def start(self, timeout_s: float = 600) -> None:
         self.data_dir = Path(tempfile.mkdtemp(prefix=f"bench-scale-{self.label.replace(' ', '-')}-"))
-        n = self.instances
-        gateway, rasa, actions = free_port_block(n), free_port_block(n), free_port_block(n)
+        n_gateways, n_rasa, n_actions = self.counts or (self.instances,) * 3
+        gateway, rasa, actions = free_port_block(n_gateways), free_port_block(n_rasa), free_port_block(n_actions)
         env = {
             **os.environ,
             "DATA_DIR": str(self.data_dir),
@@ -127,15 +129,15 @@ class Stack:
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
         cmd = [sys.executable, "-m", "bot", "serve"]
-        if n > 1:
-            cmd += ["--gateways", str(n), "--rasa", str(n), "--actions", str(n)]
+        if max(n_gateways, n_rasa, n_actions) > 1:
+            cmd += ["--gateways", str(n_gateways), "--rasa", str(n_rasa), "--actions", str(n_actions)]
         self.log = self.data_dir / "serve.out"
         with open(self.log, "w") as out:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
                 cmd, cwd=self.root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
-        self.gateway_urls = [f"http://127.0.0.1:{gateway + i}" for i in range(n)]
-        self.rasa_urls = [f"http://127.0.0.1:{rasa + i}" for i in range(n)]
+        self.gateway_urls = [f"http://127.0.0.1:{gateway + i}" for i in range(n_gateways)]
+        self.rasa_urls = [f"http://127.0.0.1:{rasa + i}" for i in range(n_rasa)]
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

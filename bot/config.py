@@ -40,6 +40,9 @@ class Settings:
     # While no Rasa instance is ready (restart, deploy), a customer's message waits this long for one
     # before the customer is handed to the human queue.
     rasa_hold_s: float = field(default_factory=lambda: _env_float("RASA_HOLD_SECONDS", 30.0))
+    # How long `serve` waits for each process to answer at start-up (a Rasa server loads its model:
+    # ~30 s on an idle 2-core machine, minutes when the machine is busy) before it gives up.
+    ready_timeout_s: float = field(default_factory=lambda: _env_float("READY_TIMEOUT_SECONDS", 300.0))
     # Redis (several instances of a role share locks, events and caches through it); unset: in-process.
     redis_url: str = field(default_factory=lambda: _env("REDIS_URL", ""))
     # Prefix of every Redis key (and channel) this deployment uses.

@@ -116,9 +116,60 @@ def _keep_sqlite_tracker_connections() -> None:
     tracker_store.create_engine_kwargs = create_engine_kwargs
 
 
+def install_fast_model_load() -> bool:
+    """Load DIET without a training step. Rasa 3.6 builds a loaded model's variables by
+    training it on one example (`fit`: Keras traces the whole training graph, gradients
+    through the CRF and the optimizer included) and then overwrites them with the saved
+    weights: most of a Rasa server's start (and restart) time on a small machine.
+
+    Here the saved weights are restored first (TensorFlow defers restoring a variable until
+    it is created) and one prediction, which Rasa runs after loading anyway, creates the
+    variables prediction uses, which are restored the moment they exist. Training-only
+    state (optimizer slots) is left unread. Predictions are identical
+    (benchmarks/check_fast_load.py compares every held-out NLU example). Fine-tuning, or
+    a model without a prediction example, loads the original way. Returns False (and
+    leaves Rasa as it is) if Rasa no longer looks as expected."""
+    try:
+        from rasa.utils.tensorflow.models import RasaModel
+    except ImportError:  # pragma: no cover - Rasa changed
+        return False
+    original = RasaModel.__dict__.get("load")
+    if not isinstance(original, classmethod) or getattr(original.__func__, "_fast", False):
+        return False
+    load_original = original.__func__
+
+    def load(
+        cls: Any,
+        model_file_name: str,
+        model_data_example: Any,
+        predict_data_example: Any = None,
+        finetune_mode: bool = False,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        if finetune_mode or predict_data_example is None or os.environ.get("RASA_FAST_MODEL_LOAD") == "0":
+            return load_original(
+                cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs
+            )
+        import tensorflow as tf
+
+        model = cls(*args, **kwargs)
+        learning_rate = kwargs.get("config", {}).get("learning_rate", 0.001)
+        run_eagerly = kwargs.get("config", {}).get("run_eagerly")
+        model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate), run_eagerly=run_eagerly)
+        model.load_weights(model_file_name).expect_partial()  # restored as the variables appear
+        model.run_inference(predict_data_example)  # creates them (and traces prediction once)
+        return model
+
+    load._fast = True  # type: ignore[attr-defined]
+    RasaModel.load = classmethod(load)  # type: ignore[method-assign,assignment]
+    return True
+
+
 def apply_runtime_fixes() -> None:
     install_cached_action_response_validator()
     install_sqlite_tracker_pragmas()
+    install_fast_model_load()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,6 @@ from bot.config import ROOT_DIR, Settings, load_settings
 from bot.rasa_server import apply_tf_thread_defaults
 from bot.supervisor import ManagedProcess, Supervisor
 
-READY_TIMEOUT_S = 300.0
 ROLES = ("gateway", "rasa", "actions")
 
 __all__ = ["Layout", "ManagedProcess", "build_processes", "serve"]
@@ -349,7 +348,7 @@ def serve(settings: Settings, seed_demo: bool = True, layout: Layout | None = No
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        supervisor.start_all(READY_TIMEOUT_S)
+        supervisor.start_all(settings.ready_timeout_s)
         print_urls(settings, layout, demo_password)
         supervisor.run(lambda: stopping)
         return 0
