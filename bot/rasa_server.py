@@ -151,7 +151,7 @@ def install_fast_model_load() -> bool:
             return load_original(
                 cls, model_file_name, model_data_example, predict_data_example, finetune_mode, *args, **kwargs
             )
-        import tensorflow as tf
+        import tensorflow as tf  # type: ignore[import-untyped]
 
         model = cls(*args, **kwargs)
         learning_rate = kwargs.get("config", {}).get("learning_rate", 0.001)
@@ -162,7 +162,7 @@ def install_fast_model_load() -> bool:
         return model
 
     load._fast = True  # type: ignore[attr-defined]
-    RasaModel.load = classmethod(load)  # type: ignore[method-assign,assignment]
+    RasaModel.load = classmethod(load)
     return True
 
 
