@@ -191,6 +191,9 @@ async def self_contained(args: argparse.Namespace) -> None:
         rasa_url=fake.url,
         staffed_hours="00:00-24:00",
         gateway_port=port,
+        # Load from one address: no customer rate limits (README "Security").
+        rate_limit_conversation="off",
+        rate_limit_client="off",
     )
     add_agent("bench", "bench-password", role="supervisor", tier=3, max_chats=1000, database_url=settings.database_url)
     _warm_up_masking()  # load the masker first (in a server it loads before the first request)

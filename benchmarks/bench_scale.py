@@ -120,6 +120,9 @@ class Stack:
             "MODELS_DIR": str(self.root / "models"),
             "LOG_LEVEL": "WARNING",
             "STAFFED_HOURS": "00:00-24:00",
+            # Load from one address: the customer rate limits (README "Security") would refuse it.
+            "RATE_LIMIT_CONVERSATION": "off",
+            "RATE_LIMIT_CLIENT": "off",
             **self.extra_env,
         }
         for name in ("DATABASE_URL", "REDIS_URL", "RASA_URL", "RASA_URLS"):

@@ -83,7 +83,10 @@ async def _run_with_stack(args: argparse.Namespace) -> tuple[dict[str, Any], lis
         for proc in processes:
             proc.wait_ready(600)
         ready_s = time.monotonic() - started
-        gateway_settings = Settings(staffed_hours="00:00-24:00", rasa_timeout_s=60.0)
+        # Every conversation comes from this one address: no customer rate limits.
+        gateway_settings = Settings(
+            staffed_hours="00:00-24:00", rasa_timeout_s=60.0, rate_limit_conversation="off", rate_limit_client="off"
+        )
         runner = web.AppRunner(create_app(gateway_settings, monitor=False), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", settings.gateway_port).start()

@@ -186,13 +186,15 @@ class Settings:
     rest_channel_token: str = field(default_factory=lambda: _env("REST_CHANNEL_TOKEN", ""))
     # Reverse proxies whose X-Forwarded-For names the client (comma separated addresses or networks).
     trusted_proxies: str = field(default_factory=lambda: _env("TRUSTED_PROXIES", ""))
-    # Customer messages allowed per conversation and per client address ("N per [M] unit", ";" between limits).
+    # Customer messages allowed per conversation and per client address ("N per [M] unit", ";" between limits;
+    # "off" = no limit, e.g. for load tests from one address). REST answers 429, chat channels "please slow down".
     rate_limit_conversation: str = field(
         default_factory=lambda: _env("RATE_LIMIT_CONVERSATION", "6 per 10 seconds; 30 per minute")
     )
     rate_limit_client: str = field(default_factory=lambda: _env("RATE_LIMIT_CLIENT", "60 per minute; 600 per hour"))
-    # Messages of one conversation that may wait while an earlier one is answered (more: "please slow down").
-    max_pending_messages: int = field(default_factory=lambda: _env_int("MAX_PENDING_MESSAGES", 3))
+    # Messages of one conversation that may wait while an earlier one is answered (more: "please slow down"):
+    # a quick burst of short messages during a slow turn fits, a pile-up behind a stuck one does not.
+    max_pending_messages: int = field(default_factory=lambda: _env_int("MAX_PENDING_MESSAGES", 5))
 
     def sla_minutes(self, category: str | None) -> int:
         """First-response SLA (minutes) of a handoff category."""

@@ -40,6 +40,7 @@ from bot.gateway.locks import KeyedLocks
 from bot.gateway.outbound import ChannelRegistry
 from bot.gateway.queue import QueueService
 from bot.gateway.rasa_client import RasaClient
+from bot.gateway.ratelimit import customer_limits
 from bot.gateway.responses import json_error
 from bot.gateway.router import Router
 from bot.gateway.survey import BotSurvey
@@ -188,7 +189,10 @@ def create_app(
     locks = RedisKeyedLocks(bus) if bus is not None else KeyedLocks()
     queue = QueueService(settings, db, registry, hub, rasa, locks, clock, telemetry=telemetry)
     survey = BotSurvey(settings, db, rasa, registry, hub, locks, clock)
-    router = Router(settings, db, rasa, hub, queue, locks, clock, survey, telemetry)
+    limits = customer_limits(
+        settings.rate_limit_conversation, settings.rate_limit_client, settings.redis_url, settings.redis_key_prefix
+    )
+    router = Router(settings, db, rasa, hub, queue, locks, clock, survey, telemetry, limits)
     telemetry.watch(queue_gauges(db.session, clock, lambda: len(hub.connected_agent_ids())))
     app[SETTINGS_KEY] = settings
     app[DB_KEY] = db
@@ -246,6 +250,11 @@ def create_app(
 
     async def close_websockets(app: web.Application) -> None:
         await hub.close_all()
+
+    async def close_limits(app: web.Application) -> None:
+        await limits.close()
+
+    hooks.on_cleanup(app, close_limits)
 
     hooks.on_shutdown(app, close_websockets)
     hooks.on_response_prepare(app, _security_headers)

@@ -42,6 +42,7 @@ from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation, CsatAnswer, Handoff, Message
 from bot.gateway.queue import QueueService
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable, from_rasa_reply
+from bot.gateway.ratelimit import CustomerLimits, MemoryBuckets
 from bot.gateway.survey import END_MARKER, BotSurvey
 from bot.gateway.telemetry import Telemetry
 from bot.nlu.text import guess_language
@@ -93,6 +94,15 @@ def _safe_metadata(metadata: Any) -> dict[str, Any]:
     return metadata if len(encoded) <= _MAX_METADATA_BYTES else {}
 
 
+class SlowDown(Exception):
+    """A customer message refused by the rate limits or the cap on waiting messages
+    (raised only for callers that answer it themselves: REST's 429)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"slow down: retry after {retry_after:.1f} s")
+        self.retry_after = retry_after
+
+
 @dataclass
 class _Turn:
     """What one processed customer message produced."""
@@ -114,6 +124,7 @@ class Router:
         clock: Callable[[], datetime] = utcnow,
         survey: BotSurvey | None = None,
         telemetry: Telemetry | None = None,
+        limits: CustomerLimits | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
@@ -124,6 +135,9 @@ class Router:
         self.clock = clock
         self.survey = survey
         self.telemetry = telemetry or Telemetry()
+        self.limits = limits or CustomerLimits("off", "off", MemoryBuckets())
+        # Messages of each conversation being answered or waiting for their turn (bounded).
+        self._in_flight: dict[tuple[str, str], int] = {}
 
     async def handle_customer_message(
         self,
@@ -133,15 +147,63 @@ class Router:
         metadata: dict[str, Any] | None = None,
         client: str | None = None,
         proven: bool = True,
+        polite: bool = True,
+        rate_key: str | None = None,
     ) -> list[OutboundMessage]:
         """Store the message, then answer it (in arrival order for this customer).
         `client`: who sends it as far as the channel can tell (an address key, see
         bot/gateway/clients.py); the bot's verification lockout counts failures per client.
         `proven`: false when the sender could not prove to be the conversation's customer
-        (bot/gateway/customer_sessions.py): the bot then uses none of its verifications."""
+        (bot/gateway/customer_sessions.py): the bot then uses none of its verifications.
+
+        Too many messages (RATE_LIMIT_CONVERSATION per conversation, RATE_LIMIT_CLIENT per
+        client, MAX_PENDING_MESSAGES waiting behind the one being answered) are refused
+        before anything is stored: answered once with a polite "please slow down" (then
+        silently until a message gets through), or with `polite=False` by raising
+        `SlowDown` (REST answers 429). `rate_key`: the conversation's key for the limits
+        (default channel:user; REST keeps strangers posting as a sender apart)."""
         text = clean_text(text or "")[: self.settings.max_message_chars]
         if not text.strip():
             return []  # nothing was said (only control characters)
+        key = (channel, channel_user_id)
+        conversation_key = rate_key or f"{channel}:{channel_user_id}"
+        if self._in_flight.get(key, 0) > self.settings.max_pending_messages:
+            wait = 1.0  # the waiting ones are answered first
+        else:
+            wait = await self.limits.admit(conversation_key, client or f"{channel}:{channel_user_id}")
+        if wait > 0:
+            logger.info("%s message refused: too many (retry in %.1f s)", channel, wait)
+            if not polite:
+                raise SlowDown(wait)
+            return self._slow_down(channel, channel_user_id, conversation_key, text)
+        self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        try:
+            return await self._handle(channel, channel_user_id, text, metadata, client, proven)
+        finally:
+            left = self._in_flight[key] - 1
+            if left:
+                self._in_flight[key] = left
+            else:
+                del self._in_flight[key]
+
+    def _slow_down(self, channel: str, channel_user_id: str, conversation_key: str, text: str) -> list[OutboundMessage]:
+        """The polite refusal, once per burst, in the conversation's language."""
+        if not self.limits.first_refusal(conversation_key):
+            return []
+        with self.db.session() as session:
+            conversation = open_conversation(session, channel, channel_user_id)
+            language = conversation.language if conversation is not None else None
+        return [self._system("slow_down", language or customer_language(text, Language.ZH))]
+
+    async def _handle(
+        self,
+        channel: str,
+        channel_user_id: str,
+        text: str,
+        metadata: dict[str, Any] | None,
+        client: str | None,
+        proven: bool,
+    ) -> list[OutboundMessage]:
         # What Rasa gets: the customer's metadata (size-checked), then the gateway's own keys,
         # which the customer cannot set.
         metadata = {

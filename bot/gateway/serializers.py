@@ -1,5 +1,9 @@
 """JSON shapes of the agent API (and of the websocket events), with personal data
-masked for conversations whose customer has not verified."""
+masked for conversations whose customer has not verified.
+
+Agents never see a customer's channel id (a REST sender or socket.io session id is what
+lets a client continue that customer's chat, a WeChat openid identifies the person):
+`sender_id` is a short stable pseudonym of it (`bot.privacy.pseudonym`)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 
 from bot.contract import HandoffStatus
 from bot.gateway.models import Agent, Conversation, Handoff, Message, Note
+from bot.privacy import pseudonym
 
 Mask = Callable[[str | None], str | None]
 
@@ -108,7 +113,7 @@ def queue_item(
     return {
         "handoff_id": handoff.id,
         "conversation_id": handoff.conversation_id,
-        "sender_id": conversation.channel_user_id,
+        "sender_id": pseudonym(conversation.channel, conversation.channel_user_id),
         "channel": conversation.channel,
         "reason": handoff.reason,
         "category": handoff.category,
@@ -129,7 +134,7 @@ def conversation_view(conversation: Conversation) -> dict[str, Any]:
     return {
         "id": conversation.id,
         "channel": conversation.channel,
-        "sender_id": conversation.channel_user_id,
+        "sender_id": pseudonym(conversation.channel, conversation.channel_user_id),
         "state": conversation.state,
         "language": conversation.language,
         "verified": conversation.verified,

@@ -24,6 +24,11 @@ _TEXTS: dict[str, dict[str, str]] = {
         "en": "You are still in the queue: number {position}, about {minutes} min to go. "
         "The agent will see your messages, thank you for waiting.",
     },
+    "slow_down": {  # rate limits (bot/gateway/ratelimit.py): the refused message was not processed
+        "zh": "您发送消息的速度有点快，请稍等几秒钟再发。刚才的消息未能处理，麻烦您稍后重新发送，谢谢理解！",
+        "en": "You're sending messages a little too fast. Please wait a few seconds: your last message "
+        "was not processed, so please send it again in a moment. Thank you!",
+    },
     "busy": {
         "zh": "系统繁忙，正在为您转接人工客服，您发送的内容客服都能看到，请稍候。",
         "en": "Our system is busy at the moment, I'm transferring you to a customer service agent, "

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from bot.privacy import pseudonym
 from tests.browser.conftest import Stack
 
 pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
@@ -62,7 +63,11 @@ def scripted_day(stack: Stack) -> None:
     token = _call(stack, "POST", "/api/login", {"username": stack.agent_username, "password": stack.agent_password})[
         "token"
     ]
-    item = next(i for i in _call(stack, "GET", "/api/queue", token=token)["items"] if i["sender_id"] == "day-3")
+    item = next(
+        i
+        for i in _call(stack, "GET", "/api/queue", token=token)["items"]
+        if i["sender_id"] == pseudonym("rest", "day-3")
+    )
     _call(stack, "POST", f"/api/handoffs/{item['handoff_id']}/claim", {}, token)
     _call(stack, "POST", f"/api/conversations/{item['conversation_id']}/messages", {"text": "您好，我来帮您"}, token)
     _call(stack, "POST", f"/api/conversations/{item['conversation_id']}/resolve", {}, token)

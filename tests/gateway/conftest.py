@@ -18,6 +18,7 @@ from bot.gateway.app import create_app
 from bot.gateway.auth import hash_password
 from bot.gateway.db import Database
 from bot.gateway.models import Agent
+from bot.privacy import pseudonym
 from tests.gateway.fake_rasa import FakeRasa
 
 
@@ -79,6 +80,10 @@ def settings(tmp_path: Any, fake_rasa: FakeRasa, database_url: str) -> Settings:
         monitor_interval_s=3600.0,
         queue_notice_interval_s=60.0,
         agent_max_chats=5,
+        # These tests send messages as fast as they can from one address: no rate limits
+        # (tests/security/test_rate_limits.py tests them).
+        rate_limit_conversation="off",
+        rate_limit_client="off",
     )
 
 
@@ -137,6 +142,15 @@ async def login(client: Any, username: str, password: str = "pw-" + "x" * 8) -> 
     return {"Authorization": f"Bearer {body['token']}"}
 
 
+# The REST senders the tests spoke as, by the pseudonym agents see (bot.privacy.pseudonym).
+_SENDERS: dict[str, str] = {}
+
+
+def sender(item: dict[str, Any]) -> str:
+    """The REST sender behind a queue item's or conversation's `sender_id` pseudonym."""
+    return _SENDERS.get(item["sender_id"], item["sender_id"])
+
+
 # The conversation secret the gateway issued to each REST sender (per test client).
 _SECRETS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
 
@@ -149,16 +163,23 @@ def secret_headers(client: Any, sender: str) -> dict[str, str]:
 
 async def say(client: Any, sender: str, message: str, **extra: Any) -> list[dict[str, Any]]:
     """Post as the REST customer `sender`, with its conversation secret (as a real client does)."""
+    _SENDERS[pseudonym("rest", sender)] = sender
     response = await client.post(
         "/webhooks/rest/webhook",
         json={"sender": sender, "message": message, **extra},
         headers=secret_headers(client, sender),
     )
     assert response.status == 200, await response.text()
+    remember_secret(client, sender, response)
+    return await response.json()
+
+
+def remember_secret(client: Any, sender: str, response: Any) -> None:
+    """Keep the conversation secret a reply to `sender` carried (its first one does)."""
+    _SENDERS[pseudonym("rest", sender)] = sender
     issued = response.headers.get("X-Conversation-Secret")
     if issued:
         _SECRETS.setdefault(client, {})[sender] = issued
-    return await response.json()
 
 
 async def queue_items(client: Any, headers: dict[str, str]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from bot.gateway.db import Database, assigned_count
 from bot.gateway.keys import DB_KEY, SETTINGS_KEY
 from bot.gateway.models import AgentToken, Conversation, CsatAnswer, Handoff, Note
 from bot.gateway.queue import claim_handoff
-from tests.gateway.conftest import add_agent, login, queue_items, say, secret_headers
+from tests.gateway.conftest import add_agent, login, queue_items, say, secret_headers, sender
 
 
 def settings_of(client):
@@ -100,9 +100,9 @@ async def test_queue_order_and_tier_visibility(client, fake_rasa):
     add_agent(settings, "spec", tier=2)
     add_agent(settings, "boss", role="supervisor", tier=3)
     front = await queue_items(client, await login(client, "front"))
-    assert [i["sender_id"] for i in front] == ["u1", "h1", "n1", "n2"]  # priority, then waiting time
+    assert [sender(i) for i in front] == ["u1", "h1", "n1", "n2"]  # priority, then waiting time
     spec = await queue_items(client, await login(client, "spec"))
-    assert [i["sender_id"] for i in spec] == ["u1", "t2", "h1", "n1", "n2"]
+    assert [sender(i) for i in spec] == ["u1", "t2", "h1", "n1", "n2"]
     boss = await queue_items(client, await login(client, "boss"))
     assert len(boss) == 5
     item = front[0]
@@ -124,7 +124,7 @@ async def test_queue_order_and_tier_visibility(client, fake_rasa):
     }
     assert item["preview"] == "转人工"
     # A tier-1 agent may neither see nor claim a tier-2 item.
-    t2 = next(i for i in spec if i["sender_id"] == "t2")
+    t2 = next(i for i in spec if sender(i) == "t2")
     front_headers = await login(client, "front")
     assert (await client.get(f"/api/conversations/{t2['conversation_id']}", headers=front_headers)).status == 403
     assert (await client.post(f"/api/handoffs/{t2['handoff_id']}/claim", headers=front_headers)).status == 403
@@ -210,8 +210,8 @@ def test_cap_holds_when_one_agent_claims_many_at_once(database_url):
 
 
 async def test_cap_on_concurrent_chats(client, fake_rasa):
-    for sender in ("c1", "c2", "c3"):
-        await handoff(client, fake_rasa, sender)
+    for name in ("c1", "c2", "c3"):
+        await handoff(client, fake_rasa, name)
     add_agent(settings_of(client), "capped", max_chats=2)
     headers = await login(client, "capped")
     items = await queue_items(client, headers)
@@ -220,7 +220,7 @@ async def test_cap_on_concurrent_chats(client, fake_rasa):
     third = await client.post(f"/api/handoffs/{items[2]['handoff_id']}/claim", headers=headers)
     assert third.status == 409 and (await third.json())["error"] == "cap_reached"
     mine = await (await client.get("/api/conversations", headers=headers)).json()
-    assert sorted(c["sender_id"] for c in mine["items"]) == ["c1", "c2"]
+    assert sorted(sender(c) for c in mine["items"]) == ["c1", "c2"]
 
 
 async def test_agent_chat_escalate_resolve_csat(client, fake_rasa):
@@ -332,11 +332,11 @@ async def test_sla_breach_flag(client, fake_rasa, clock):
     assert not any(i["sla_breached"] for i in items)
     clock.advance(minutes=16)
     headers = await login(client, "qian")
-    flags = {i["sender_id"]: i["sla_breached"] for i in await queue_items(client, headers)}
+    flags = {sender(i): i["sla_breached"] for i in await queue_items(client, headers)}
     assert flags == {"late": True, "calm": False}
     # Answered late stays breached; a bot-provided sla_minutes wins over the category default.
     await handoff(client, fake_rasa, "vip", category="consultation", sla_minutes=5)
-    vip = next(i for i in await queue_items(client, headers) if i["sender_id"] == "vip")
+    vip = next(i for i in await queue_items(client, headers) if sender(i) == "vip")
     clock.advance(minutes=6)
     assert (await client.post(f"/api/handoffs/{vip['handoff_id']}/claim", headers=headers)).status == 200
     await client.post(f"/api/conversations/{vip['conversation_id']}/messages", headers=headers, json={"text": "在的"})
@@ -351,7 +351,7 @@ async def test_transcript_masks_personal_data_unless_verified(client, fake_rasa)
     await handoff(client, fake_rasa, "ok", verified=True)
     add_agent(settings_of(client), "sup", role="supervisor", tier=3)
     headers = await login(client, "sup")
-    items = {i["sender_id"]: i for i in await queue_items(client, headers)}
+    items = {sender(i): i for i in await queue_items(client, headers)}
     masked = await (await client.get(f"/api/conversations/{items['pii']['conversation_id']}", headers=headers)).json()
     first = masked["messages"][0]["text"]
     assert "13812345678" not in first and "138****5678" in first
@@ -359,7 +359,7 @@ async def test_transcript_masks_personal_data_unless_verified(client, fake_rasa)
     assert "13912345678" in clear["messages"][0]["text"]
     # Supervisors list all open conversations.
     listed = await (await client.get("/api/conversations", headers=headers)).json()
-    assert {c["sender_id"] for c in listed["items"]} == {"pii", "ok"}
+    assert {sender(c) for c in listed["items"]} == {"pii", "ok"}
 
 
 async def test_canned_replies(client):
@@ -405,7 +405,7 @@ async def test_staffed_hours_ticket(make_client, settings, fake_rasa, clock):
     clock.advance(hours=2)
     back = await say(client, "night", "有人吗")
     assert "第 1 位" in back[0]["text"]
-    assert [i["sender_id"] for i in await queue_items(client, await login(client, "morning"))] == ["night"]
+    assert [sender(i) for i in await queue_items(client, await login(client, "morning"))] == ["night"]
 
 
 async def test_rasa_down_outside_hours_leaves_a_ticket(make_client, settings, fake_rasa):

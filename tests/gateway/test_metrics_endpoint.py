@@ -7,7 +7,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.gateway.conftest import add_agent, login, queue_items, say
+from tests.gateway.conftest import add_agent, login, queue_items, say, sender
 
 PHONE, NUMBER = "13812345678", "SF1402345678901"
 
@@ -33,7 +33,7 @@ async def test_counts_turns_queue_and_rasa_errors(client: Any, settings: Any, fa
     fake_rasa.down_status = None
     add_agent(settings, "sam", role="supervisor")
     headers = await login(client, "sam")
-    item = next(i for i in await queue_items(client, headers) if i["sender_id"] == "m2")
+    item = next(i for i in await queue_items(client, headers) if sender(i) == "m2")
     assert (await client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=headers)).status == 200
     url = f"/api/conversations/{item['conversation_id']}/messages"
     assert (await client.post(url, json={"text": "您好"}, headers=headers)).status == 200

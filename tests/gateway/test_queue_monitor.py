@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.gateway.keys import DB_KEY
 from bot.gateway.models import Handoff, Note
-from tests.gateway.conftest import add_agent, login, queue_items, say, secret_headers
+from tests.gateway.conftest import add_agent, login, queue_items, say, secret_headers, sender
 
 
 async def _receive_until(ws: Any, wanted: str, timeout: float = 3.0) -> dict[str, Any]:
@@ -85,10 +85,10 @@ async def test_restart_loses_nothing(make_client, settings):
 
     second = await make_client(settings)  # a new app (new process) on the same database
     remaining = await queue_items(second, headers)  # the token survived too
-    assert [i["sender_id"] for i in remaining] == ["p2"]
+    assert [sender(i) for i in remaining] == ["p2"]
     assert remaining[0]["waiting_since"] == items[1]["waiting_since"]
     mine = await (await second.get("/api/conversations", headers=headers)).json()
-    assert [c["sender_id"] for c in mine["items"]] == ["p1"]
+    assert [sender(c) for c in mine["items"]] == ["p1"]
     assert mine["items"][0]["state"] == "agent" and mine["items"][0]["handoff"]["status"] == "assigned"
     # The chat goes on: the customer's message reaches the agent, not the bot.
     assert await say(second, "p1", "还在吗？") == []

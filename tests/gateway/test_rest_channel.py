@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.gateway.keys import DB_KEY, ROUTER_KEY
 from bot.gateway.models import Conversation, Handoff, Message
-from tests.gateway.conftest import add_agent, login, queue_items, say, secret_headers
+from tests.gateway.conftest import add_agent, login, queue_items, say, secret_headers, sender
 
 
 async def test_replies_use_rasa_rest_format(client, fake_rasa):
@@ -44,7 +44,7 @@ async def test_handoff_payload_is_stripped_and_executed(client, fake_rasa):
     assert {"recipient_id": "u3", "custom": {"note": "keep"}} in replies
     add_agent(_settings(client), "amy")
     items = await queue_items(client, await login(client, "amy"))
-    assert [i["sender_id"] for i in items] == ["u2", "u3"]
+    assert [sender(i) for i in items] == ["u2", "u3"]
     first = items[0]
     assert first["channel"] == "rest" and first["reason"] == "customer_request" and first["category"] == "delay"
     assert first["priority"] == "normal" and first["tracking_numbers"] == ["SF1402345678901"]

@@ -9,6 +9,7 @@ from typing import Any
 
 import socketio
 
+from bot.privacy import pseudonym
 from tests.gateway.conftest import add_agent, login, queue_items
 
 
@@ -92,7 +93,8 @@ async def test_reconnect_with_same_session_gets_agent_messages(client, fake_rasa
     add_agent(settings, "zhou", display_name="小周")
     headers = await login(client, "zhou")
     item = (await queue_items(client, headers))[0]
-    assert item["channel"] == "socketio" and item["sender_id"] == "webchat-session-1"
+    # Agents see a pseudonym: the session id is what lets a client continue the chat.
+    assert item["channel"] == "socketio" and item["sender_id"] == pseudonym("socketio", "webchat-session-1")
     assert (await client.post(f"/api/handoffs/{item['handoff_id']}/claim", headers=headers)).status == 200
 
     widget = WidgetClient()  # ... and comes back with the same session id

@@ -39,6 +39,7 @@ from bot.gateway.channels.wechat.rendering import ButtonMemory, render_text
 from bot.gateway.keys import CHANNELS_KEY, DB_KEY, REGISTRY_KEY
 from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation, Message
+from bot.privacy import pseudonym
 from tests.gateway.conftest import add_agent, login, queue_items
 from tests.gateway.fake_rasa import FakeRasa
 from tests.gateway.fake_wechat_api import FakeWeChatAPI
@@ -485,7 +486,8 @@ async def test_agent_reply_after_handoff_goes_through_the_customer_service_api(
     add_agent(gateway.settings, "li.na", display_name="李娜")
     headers = await login(gateway.client, "li.na")
     items = await queue_items(gateway.client, headers)
-    assert [(i["channel"], i["sender_id"]) for i in items] == [("wechat", OPENID)]
+    # Agents see a pseudonym of the openid, never the openid.
+    assert [(i["channel"], i["sender_id"]) for i in items] == [("wechat", pseudonym("wechat", OPENID))]
     handoff_id, conversation_id = items[0]["handoff_id"], items[0]["conversation_id"]
 
     response = await gateway.client.post(f"/api/handoffs/{handoff_id}/claim", headers=headers)

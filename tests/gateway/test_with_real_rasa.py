@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from tests.gateway.conftest import add_agent, login, queue_items, say
+from tests.gateway.conftest import add_agent, login, queue_items, say, sender
 
 pytestmark = pytest.mark.slow  # the real Rasa and action servers
 
@@ -43,7 +43,7 @@ async def test_handoff_reaches_the_queue(real_client):
     assert any("第 1 位" in r.get("text", "") for r in replies), replies
     add_agent(settings, "realagent", tier=3, role="supervisor")
     items = await queue_items(client, await login(client, "realagent"))
-    item = next(i for i in items if i["sender_id"] == "real-2")
+    item = next(i for i in items if sender(i) == "real-2")
     assert item["channel"] == "rest" and item["reason"] in ("customer_request", "complaint")
     assert item["category"] in ("delay", "damage", "loss", "refused", "address", "customs", "consultation", "complaint")
     assert item["priority"] in ("urgent", "high", "normal") and item["waiting_since"]

@@ -31,6 +31,8 @@ from typing import Any
 import aiohttp
 import yaml
 
+from bot.privacy import pseudonym
+
 HERE = Path(__file__).resolve().parent
 SHIPMENTS = HERE / "shipments.jsonl"
 CONVERSATIONS = HERE / "conversations.yml"
@@ -333,7 +335,8 @@ class GatewayDriver:
             body = await response.json(content_type=None)
             if response.status != 200:
                 raise RuntimeError(f"queue answered {response.status}: {body}")
-        return next((item for item in body.get("items", []) if item.get("sender_id") == sender), None)
+        alias = pseudonym("rest", sender)  # agents see a pseudonym of the sender
+        return next((item for item in body.get("items", []) if item.get("sender_id") == alias), None)
 
 
 def _reply_texts(replies: list[dict[str, Any]]) -> list[str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import math
 from typing import Any
 
 from aiohttp import web
@@ -35,6 +36,7 @@ from bot.gateway.keys import BUS_KEY, DB_KEY, ROUTER_KEY, SETTINGS_KEY
 from bot.gateway.messages import OutboundMessage
 from bot.gateway.models import Conversation, Message
 from bot.gateway.responses import json_error, json_response
+from bot.gateway.router import SlowDown
 
 NAME = ChannelName.REST
 MAX_SENDER_CHARS = 128
@@ -99,6 +101,13 @@ def bearer_matches(request: web.Request, token: str) -> bool:
         return False
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
+
+
+def too_many(retry_after: float) -> web.Response:
+    """429 with Retry-After (whole seconds, at least 1)."""
+    response = json_error(429, "too_many_requests", "too many messages: please wait a moment and send again")
+    response.headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+    return response
 
 
 def _pushed_after(db: Any, sender: str, since: int) -> list[Message]:
@@ -181,14 +190,21 @@ class RestChannel:
         if standing == Standing.WRONG:
             return json_error(403, "forbidden", f"wrong {SECRET_HEADER} for this sender")
         metadata = body.get("metadata")
-        replies = await request.app[ROUTER_KEY].handle_customer_message(
-            NAME,
-            sender,
-            message,
-            metadata if isinstance(metadata, dict) else None,
-            client=request_client(request, settings.trusted_proxies),
-            proven=trusted or standing != Standing.UNPROVEN,
-        )
+        proven = trusted or standing != Standing.UNPROVEN
+        try:
+            replies = await request.app[ROUTER_KEY].handle_customer_message(
+                NAME,
+                sender,
+                message,
+                metadata if isinstance(metadata, dict) else None,
+                client=request_client(request, settings.trusted_proxies),
+                proven=proven,
+                polite=False,
+                # Strangers posting as a sender use their own allowance, not the customer's.
+                rate_key=f"{NAME}:{sender}" if proven else f"{NAME}-unproven:{sender}",
+            )
+        except SlowDown as refused:
+            return too_many(refused.retry_after)
         out: list[dict[str, Any]] = []
         for reply in replies:
             out.extend(to_rest(sender, reply))
@@ -203,8 +219,9 @@ class RestChannel:
         if not is_clean_id(sender, MAX_SENDER_CHARS):
             return json_error(400, "bad_request", "'sender' is required (at most 128 printable characters)")
         db = request.app[DB_KEY]
+        settings = request.app[SETTINGS_KEY]
         presented = request.headers.get(SECRET_HEADER)
-        if not bearer_matches(request, request.app[SETTINGS_KEY].rest_channel_token):
+        if not bearer_matches(request, settings.rest_channel_token):
             if not presented:
                 return json_error(401, "unauthorized", f"send the sender's {SECRET_HEADER} (issued on its first reply)")
             if not customer_sessions.matches(db, NAME, sender, presented):
@@ -221,6 +238,11 @@ class RestChannel:
         if not (wait >= 0):  # also rejects NaN
             return json_error(400, "bad_request", "'wait' must be >= 0")
         wait = min(wait, MAX_WAIT_S)
+        retry_after = await request.app[ROUTER_KEY].limits.admit(
+            f"{NAME}:{sender}", request_client(request, settings.trusted_proxies), kind="poll"
+        )
+        if retry_after > 0:
+            return too_many(retry_after)
         if since is None:
             since = _latest_id(db, sender)  # only what comes from now on
         notifier = self.notifier
