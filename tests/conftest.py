@@ -119,7 +119,8 @@ def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
             proc.env.update(env)
             proc.start()
         for proc in processes:
-            proc.wait_ready(300)
+            # A loaded machine (several test runs at once) may need longer: TEST_RASA_START_S.
+            proc.wait_ready(float(os.environ.get("TEST_RASA_START_S", "300")))
         yield RasaStack(settings=settings, rasa_url=settings.rasa_url)
     finally:
         for proc in reversed(processes):
