@@ -213,3 +213,56 @@ async def test_wechat_retry_on_another_instance_and_options_shared(buses: list[R
     assert (await memories[1].aresolve("openid", "查快递"))["payload"] == "/track"
     await memories[1].aremember("openid", [])
     assert await memories[0].aresolve("openid", "1") is None
+
+
+def test_racing_inserts_on_postgresql_take_the_winners_rows(postgres_url: str, tmp_path: Any) -> None:
+    """Two instances open the same customer's conversation, and queue the same conversation,
+    at the same moment: the loser's insert waits for the winner's transaction, fails on the
+    unique index, and takes the winner's row (no error, no second row)."""
+    import threading
+
+    from bot.config import Settings
+    from bot.contract import HandoffPayload
+    from bot.gateway.app import create_app
+    from bot.gateway.keys import DB_KEY, QUEUE_KEY, ROUTER_KEY
+
+    app = create_app(
+        Settings(data_dir=tmp_path, database_url=postgres_url, rasa_url="http://127.0.0.1:9", redis_url=""),
+        monitor=False,
+    )
+    db, router, queue = app[DB_KEY], app[ROUTER_KEY], app[QUEUE_KEY]
+    db.init()
+    now = utcnow()
+    results: dict[str, Any] = {}
+
+    def loser(name: str, work: Any) -> threading.Thread:
+        def run() -> None:
+            with db.session() as session:
+                results[name] = work(session)
+
+        return threading.Thread(target=run)
+
+    with db.session() as winner:  # not committed until the loser is blocked on the index
+        won = router._open_or_new(winner, "rest", "racer", now)
+        thread = loser("conversation", lambda s: router._open_or_new(s, "rest", "racer", now).id)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive()  # waiting for the winner's transaction
+        won_id = won.id
+    thread.join(10)
+    assert results["conversation"] == won_id
+
+    info = HandoffPayload.parse({"reason": "customer_request"})
+    with db.session() as winner:
+        handoff = queue.enqueue(winner, winner.get(Conversation, won_id), info, now)
+        thread = loser("handoff", lambda s: queue.enqueue(s, s.get(Conversation, won_id), info, now).id)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive()
+        handoff_id = handoff.id
+    thread.join(10)
+    assert results["handoff"] == handoff_id
+    with db.session() as session:
+        assert session.query(Conversation).filter_by(channel_user_id="racer").count() == 1
+        assert session.query(Handoff).filter_by(conversation_id=won_id).count() == 1
+    db.dispose()
