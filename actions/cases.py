@@ -98,18 +98,25 @@ class CaseStatus:
         text = conversation.latest_text(ctx.tracker)
         now = clock.utcnow()
         refs = references.find_references(text)
+        if not refs and not guard.sender_proven(ctx.tracker):  # writing as this customer without their secret
+            ctx.say(ctx.t("case_not_shown_here"))
+            return []
         if not refs and _UPLOAD_WORDS.search(text):  # "the upload link expired, send it again"
             return send_evidence_link(ctx)
         if refs:
             for reference in refs[:MAX_SHOWN]:
                 case = db.case_by_reference(reference)
-                if case is None:
-                    ctx.say(ctx.t("case_not_found", reference=reference))
+                if case is None or not _may_see(ctx, case):
+                    # References are sequential: someone else's (or a guessed one) tells nothing
+                    # about the case, not even whether it exists, and counts as a guess.
+                    ticket = guard.reference_guesses(ctx.settings).begin(guard.reference_subjects(ctx.tracker))
+                    if ticket.locked:
+                        ctx.say(ctx.t("case_lookup_locked"))
+                        break
+                    ctx.say(ctx.t("case_not_shown", reference=reference))
                     continue
-                # Someone else's reference shows its progress, not which parcel it is about.
-                own = ctx.conversation_id in case.conversation_ids
-                ctx.say(wording.status_answer(case, ctx.lang, now, with_parcels=own))
-                if own and _wants_upload(case):
+                ctx.say(wording.status_answer(case, ctx.lang, now))
+                if _wants_upload(case):
                     ctx.announce_case(case, created=False, upload=False)
             return []
         cases = db.cases_for_conversation(ctx.conversation_id)
@@ -133,6 +140,16 @@ class CaseStatus:
         if len(active) > len(shown):
             ctx.say(ctx.t("case_more", count=len(active) - len(shown)))
         return []
+
+
+def _may_see(ctx: Context, case: Case) -> bool:
+    """A case's progress is told to the customer of the conversation that registered it,
+    or to a conversation that proved the recipient's phone of one of its parcels."""
+    if not guard.sender_proven(ctx.tracker):
+        return False
+    if ctx.conversation_id in case.conversation_ids:
+        return True
+    return any(guard.is_verified(ctx.tracker, ctx.settings, parcel.tracking_key) for parcel in case.parcels)
 
 
 def send_evidence_link(ctx: Context) -> list[EventType]:

@@ -548,9 +548,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "customs_note": {"zh": "备注：{note}", "en": "Note: {note}"},
     # ---- cases: following up what was registered
-    "case_not_found": {
-        "zh": "没有查到编号 {reference} 的记录，麻烦您核对一下编号（以 CS 开头，例如 CS20261130-0042）。",
-        "en": "I couldn't find {reference}. Could you check the reference? It starts with CS, e.g. CS20261130-0042.",
+    # A reference this conversation did not open (or one that does not exist: the same answer).
+    "case_not_shown": {
+        "zh": "为保护客户隐私，编号 {reference} 的进度只能在登记它的会话里，或核实过相关包裹收件人手机号后查询。"
+        "请核对编号（以 CS 开头）；如果这是您的事项，回复“人工”，客服核实身份后为您查询。",
+        "en": "To protect our customers' privacy, the progress of {reference} can only be shared in the conversation "
+        "that registered it, or after the recipient's phone number of its parcel has been verified. Please check "
+        'the reference (it starts with CS); if it is yours, reply "agent" and a colleague will verify you and look it up.',
+    },
+    "case_not_shown_here": {
+        "zh": "为保护客户隐私，这里不能告诉您事项的进度。需要帮助的话请回复“人工”，客服核实身份后为您查询。",
+        "en": "To protect our customers' privacy I can't share the progress here. Reply \"agent\" and a colleague "
+        "will verify you and look it up.",
+    },
+    "case_lookup_locked": {
+        "zh": "查询的编号不对的次数较多，为保护客户隐私，暂时不能再按编号查询。需要帮助的话请回复“人工”，客服核实身份后为您处理。",
+        "en": "Too many references could not be shown here, so to protect our customers' privacy I can't look up "
+        'references for now. Reply "agent" and a colleague will verify you and help.',
     },
     "case_none": {
         "zh": "我这边没有查到您登记过的事项。如果您有编号（CS 开头），发给我就能查；也可以告诉我运单号，我帮您看看。",

@@ -15,11 +15,13 @@ from actions.db import StoreError
 from bot import clock
 from bot.config import Settings
 from bot.security import (
+    CASE_REFERENCE,
     PARCEL,
     SENDER_PROVEN,
     Grants,
     Lockout,
     Subject,
+    reference_lockout,
     verification_grants,
     verification_lockout,
 )
@@ -52,6 +54,19 @@ def session_start(tracker: Tracker) -> datetime | None:
 
 def lockout(settings: Settings) -> Lockout:
     return verification_lockout(db.session_factory(), settings, clock=lambda: clock.utcnow())
+
+
+def reference_guesses(settings: Settings) -> Lockout:
+    """Case references asked about that this asker may not see, counted like guesses."""
+    return reference_lockout(db.session_factory(), settings, clock=lambda: clock.utcnow())
+
+
+def reference_subjects(tracker: Tracker) -> list[Subject]:
+    """Who asks about a case reference: the client and the conversation."""
+    return [
+        Subject(CASE_REFERENCE, f"client:{client_key(tracker)}"),
+        Subject(CASE_REFERENCE, f"conversation:{tracker.sender_id}"),
+    ]
 
 
 def grants(settings: Settings) -> Grants:

@@ -46,12 +46,16 @@ CLIENT = "client"  # who tries: the gateway's client key (address or channel ide
 # ... and of the agents' login.
 LOGIN_USER = "login_user"
 LOGIN_CLIENT = "login_client"
+# Who asks about case references that are not theirs (a client, or a conversation):
+# references are sequential, so guessing them is counted like any other guess.
+CASE_REFERENCE = "case_reference"
 # Message metadata the gateway sets (a customer cannot): false when the message comes from
 # someone who could not prove to be the conversation's customer (a REST post as a known
 # sender without its conversation secret). No grant of the conversation serves such a message.
 SENDER_PROVEN = "sender_proven"
 
 __all__ = [
+    "CASE_REFERENCE",
     "CLIENT",
     "LOGIN_CLIENT",
     "LOGIN_USER",
@@ -63,6 +67,7 @@ __all__ = [
     "Policy",
     "Subject",
     "login_lockout",
+    "reference_lockout",
     "verification_grants",
     "verification_lockout",
 ]
@@ -82,6 +87,13 @@ def verification_lockout(factory: sessionmaker, settings: Settings, clock: Calla
 
 def verification_grants(factory: sessionmaker, settings: Settings, clock: Callable[[], datetime] = utcnow) -> Grants:
     return Grants(factory, timedelta(minutes=settings.verify_idle_minutes), clock)
+
+
+def reference_lockout(factory: sessionmaker, settings: Settings, clock: Callable[[], datetime] = utcnow) -> Lockout:
+    """Case references asked about that the asker may not see (or that do not exist), per
+    client and per conversation: VERIFY_MAX_FAILURES_PER_PARCEL within VERIFY_LOCKOUT_MINUTES."""
+    policy = Policy(settings.verify_max_failures_per_parcel, timedelta(minutes=settings.verify_lockout_minutes))
+    return Lockout(factory, {CASE_REFERENCE: policy}, default=policy, clock=clock)
 
 
 def login_lockout(factory: sessionmaker, settings: Settings, clock: Callable[[], datetime] = utcnow) -> Lockout:

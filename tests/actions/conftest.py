@@ -66,13 +66,17 @@ def initial_slots() -> dict[str, Any]:
     return {name: spec.get("initial_value") for name, spec in DOMAIN["slots"].items()}
 
 
-def user_event(text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    parse_data = {
+def user_event(
+    text: str, intent: str, entities: list[dict[str, Any]] | None = None, metadata: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    parse_data: dict[str, Any] = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.95},
         "entities": entities or [],
         "intent_ranking": [{"name": intent, "confidence": 0.95}],
     }
+    if metadata is not None:  # what the gateway adds (client, channel, sender_proven)
+        parse_data["metadata"] = metadata
     return {"event": "user", "text": text, "parse_data": parse_data, "timestamp": NOW.timestamp()}
 
 
@@ -143,9 +147,14 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
 
     def say(
-        self, text: str, intent: str, entities: list[dict[str, Any]] | None = None, action: str | None = None
+        self,
+        text: str,
+        intent: str,
+        entities: list[dict[str, Any]] | None = None,
+        action: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> Turn:
-        latest = user_event(text, intent, entities)
+        latest = user_event(text, intent, entities, metadata)
         self.events.append(latest)
         # the custom slot mapping of `language` runs before the next action
         _, lang_events = run_action(ACTIONS["action_detect_language"], self._tracker(latest))
