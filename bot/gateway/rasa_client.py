@@ -32,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 HEALTH_PATH = "/"  # Rasa binds its port only once the model is loaded: an answer here means ready
 HEALTH_TIMEOUT_S = 2.0
+# A Rasa server runs its models on its event loop, so one busy with turns may answer a
+# health check late: that is a busy instance, not a gone one. It counts as down after
+# this many checks in a row without an answer in time (a refused or reset connection
+# counts at once).
+SLOW_CHECKS_DOWN = 3
 HEALTH_INTERVAL_S = 2.0  # between checks while instances answer
 DOWN_PROBE_INTERVAL_S = 0.5  # between checks of an instance that is down
 
@@ -61,6 +66,7 @@ class RasaClient:
         session: aiohttp.ClientSession | None = None,
         token: str = "",
         hold_s: float = 0.0,
+        health_timeout_s: float = HEALTH_TIMEOUT_S,
     ) -> None:
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         self.urls = [u.rstrip("/") for u in urls if u and u.strip()]
@@ -70,12 +76,14 @@ class RasaClient:
         self.token = token
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self.hold_s = hold_s
+        self.health_timeout = aiohttp.ClientTimeout(total=health_timeout_s)
         # Told the kind of each failed call (timeout, unreachable, refused, server_error, bad_answer).
         self.on_error: Callable[[str], None] | None = None
         self._session = session
         self._own_session = session is None
         # Optimistic until a request or a check says otherwise (no delay at start-up).
         self._healthy: dict[str, bool] = dict.fromkeys(self.urls, True)
+        self._slow_checks: dict[str, int] = dict.fromkeys(self.urls, 0)  # in a row
         self._ready: asyncio.Event | None = None  # created on the running loop (see _ready_event)
         self._monitor: asyncio.Task[None] | None = None
         self._wake_monitor: asyncio.Event | None = None
@@ -123,12 +131,15 @@ class RasaClient:
     async def check(self, url: str) -> bool:
         """One health check of one instance (updates its state)."""
         try:
-            async with self.session.get(
-                f"{url}{HEALTH_PATH}", timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT_S)
-            ) as response:
+            async with self.session.get(f"{url}{HEALTH_PATH}", timeout=self.health_timeout) as response:
                 ok = response.status == 200
                 await response.read()
-        except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
+            self._slow_checks[url] = 0
+        except asyncio.TimeoutError:
+            self._slow_checks[url] += 1
+            ok = self._healthy[url] and self._slow_checks[url] < SLOW_CHECKS_DOWN
+        except (aiohttp.ClientError, OSError):
+            self._slow_checks[url] = 0
             ok = False
         self._mark(url, ok)
         return ok

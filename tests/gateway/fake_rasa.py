@@ -42,6 +42,7 @@ def free_port() -> int:
 class FakeRasa:
     port: int = field(default_factory=free_port)
     delay_s: float = 0.0  # added to every reply
+    health_delay_s: float = 0.0  # before answering the health check (a Rasa busy with turns)
     down_status: int | None = None  # e.g. 500: answer every request with it
     handoff: dict[str, Any] | None = None  # payload override for the next handoffs
     received: list[dict[str, Any]] = field(default_factory=list)
@@ -63,8 +64,9 @@ class FakeRasa:
     async def _status(request: web.Request) -> web.Response:
         return web.json_response({"model_file": "fake"})
 
-    @staticmethod
-    async def _hello(request: web.Request) -> web.Response:
+    async def _hello(self, request: web.Request) -> web.Response:
+        if self.health_delay_s:
+            await asyncio.sleep(self.health_delay_s)
         return web.Response(text="Hello from Rasa: fake")
 
     async def start(self) -> FakeRasa:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.gateway.keys import DB_KEY
 from bot.gateway.models import Conversation, Handoff
-from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.rasa_client import SLOW_CHECKS_DOWN, RasaClient, RasaUnavailable
 from tests.gateway.fake_rasa import FakeRasa
 
 
@@ -85,6 +85,26 @@ async def test_background_checks_bring_an_instance_back(two_rasas):
             await restarted.stop()
     finally:
         await client.close()
+
+
+async def test_a_busy_instance_is_not_taken_for_a_stopped_one():
+    rasa = await FakeRasa(health_delay_s=0.5).start()  # answers its health check late
+    client = RasaClient([rasa.url], timeout_s=5, health_timeout_s=0.1)
+    try:
+        for _ in range(SLOW_CHECKS_DOWN - 1):
+            assert await client.check(rasa.url)
+        assert client.healthy_urls() == [rasa.url]  # busy, still used
+        assert not await client.check(rasa.url)  # no answer in time, check after check: down
+        assert client.healthy_urls() == []
+        rasa.health_delay_s = 0
+        assert await client.check(rasa.url)
+        rasa.health_delay_s = 0.5
+        assert await client.check(rasa.url)  # the count starts again after an answer
+        await rasa.stop()
+        assert not await client.check(rasa.url)  # refused: down at once
+    finally:
+        await client.close()
+        await rasa.stop()
 
 
 async def test_message_is_held_until_an_instance_is_back():
