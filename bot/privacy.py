@@ -7,7 +7,8 @@ conversations untouched for DAYS, everywhere it is kept:
 - gateway tables: message texts and custom payloads, notes, handoff summaries and
   tracking numbers, the saved handoff request; the customer's channel id (REST sender,
   socket.io session, WeChat openid) becomes a pseudonym; an open conversation is closed
-  (the customer's next message starts a new one);
+  (the customer's next message starts a new one); a REST sender's conversation secret is
+  deleted with its last conversation;
 - cases closed before the cutoff: summary, details and the texts of their timeline
   (evidence files stay with the case: bot/cases/storage.py);
 - the Rasa tracker store: every event of those conversations, and of any tracker whose
@@ -82,7 +83,15 @@ def tracker_engine(settings: Settings, main: Engine) -> Engine | None:
 
 def _purge_gateway(session_factory: sessionmaker, cutoff: datetime, report: PurgeReport) -> list[str]:
     from bot.contract import ConversationState
-    from bot.gateway.models import Conversation, ConversationParcel, ConversationStats, Handoff, Message, Note
+    from bot.gateway.models import (
+        Conversation,
+        ConversationParcel,
+        ConversationStats,
+        CustomerSecret,
+        Handoff,
+        Message,
+        Note,
+    )
 
     purged_ids: list[str] = []
     while True:
@@ -132,6 +141,7 @@ def _purge_gateway(session_factory: sessionmaker, cutoff: datetime, report: Purg
                 .values(exception_tracking_key=None)
                 .execution_options(synchronize_session=False)
             )
+            customers = {(c.channel, c.channel_user_id) for c in conversations}
             for conversation in conversations:
                 conversation.channel_user_id = PURGED_PREFIX + pseudonym(
                     conversation.channel, conversation.channel_user_id
@@ -139,6 +149,19 @@ def _purge_gateway(session_factory: sessionmaker, cutoff: datetime, report: Purg
                 conversation.handoff_request = None
                 if conversation.state != ConversationState.CLOSED:
                     conversation.state = ConversationState.CLOSED
+            session.flush()
+            for channel, user_id in customers:  # a customer with nothing left: their REST secret goes too
+                left = session.execute(
+                    select(Conversation.id)
+                    .where(Conversation.channel == channel, Conversation.channel_user_id == user_id)
+                    .limit(1)
+                ).first()
+                if left is None:
+                    session.execute(
+                        delete(CustomerSecret).where(
+                            CustomerSecret.channel == channel, CustomerSecret.channel_user_id == user_id
+                        )
+                    )
             purged_ids += ids
             report.conversations += len(ids)
     return purged_ids

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from bot.clock import utcnow
 from bot.config import ROOT_DIR
 from bot.gateway.db import Database
-from bot.gateway.models import Conversation, Handoff, Message
+from bot.gateway.models import Conversation, CustomerSecret, Handoff, Message
 from tests.gateway.conftest import add_agent, login, queue_items, say
 
 pytestmark = pytest.mark.slow  # the purge command in a subprocess, the gateway on loopback
@@ -104,6 +104,9 @@ async def test_purge_command_removes_old_customer_text(client, settings) -> None
         assert all(
             h.summary is None for h in session.execute(select(Handoff).where(Handoff.conversation_id == old)).scalars()
         )
+        # the old customer's REST conversation secret went with their last conversation
+        secrets = {s.channel_user_id for s in session.execute(select(CustomerSecret)).scalars()}
+        assert secrets == {"new-customer"}
     db.dispose()
     with store.engine.connect() as connection:
         senders = {row[0] for row in connection.exec_driver_sql("SELECT DISTINCT sender_id FROM events")}
