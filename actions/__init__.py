@@ -10,6 +10,7 @@ Importing the package registers every action and every topic/answer handler:
   dialogue     yes / no / not understood
   handoff      handing over to a human agent
   cases        following up cases, evidence links, callbacks
+  feelings     acknowledging feelings and urgency on every turn, offering a person
 """
 
 from actions import (  # noqa: F401
@@ -18,6 +19,7 @@ from actions import (  # noqa: F401
     delivery,
     dialogue,
     exceptions,
+    feelings,
     handoff,
     returns,
     tracking,

@@ -25,6 +25,7 @@ from actions import conversation, db, not_found, texts
 from actions.db import StoreError
 from bot.config import Settings, load_settings
 from bot.pii import mask_text
+from bot.signals import Signals
 from bot.store.models import Shipment
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ class Context:
     settings: Settings = field(default_factory=load_settings)
     # Cases opened or found in this turn, announced to the gateway in one custom message.
     cases: list[dict[str, Any]] = field(default_factory=list)
+    # The feeling and urgency of the customer's latest message (bot/signals.py).
+    feeling: Signals = field(default_factory=Signals)
 
     @property
     def conversation_id(self) -> str:
@@ -84,6 +87,9 @@ class ParcelAction(Action, ABC):
     # Whether a case reference in the message is answered from the case (not for hand-offs,
     # verification or the yes/no answers, whose meaning does not change with it).
     answers_references: bool = True
+    # Whether the turn hooks (actions/feelings.py: acknowledge feelings, offer or make a
+    # handoff) run after the answer (not for the handoff action, which apologises itself).
+    reads_feelings: bool = True
 
     @abstractmethod
     def name(self) -> str: ...
@@ -97,7 +103,7 @@ class ParcelAction(Action, ABC):
 
     def run_sync(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         lang = conversation.language(tracker)
-        ctx = Context(dispatcher, tracker, domain or {}, lang)
+        ctx = Context(dispatcher, tracker, domain or {}, lang, feeling=conversation.latest_signals(tracker))
         already_said = len(dispatcher.messages)
         try:
             # The bot asked for free input (a phone number to call back): a message that holds
@@ -112,6 +118,9 @@ class ParcelAction(Action, ABC):
                         answer = about_case.handle
                         break
             events = answer(ctx)
+            if self.reads_feelings:
+                for hook in TURN_HOOKS:
+                    events = hook(ctx, events, already_said)
             if ctx.cases:
                 dispatcher.utter_message(json_message={CASES_PAYLOAD: ctx.cases})
             return events
@@ -165,6 +174,11 @@ class AwaitedInput:
 AWAITED_INPUT: dict[str, AwaitedInput] = {}
 # Messages about a case (a reference, "进度呢" …) and their answer (actions/cases.py registers it).
 CASE_REFERENCE_HANDLER: list[AwaitedInput] = []
+
+# Run after every answer of a ParcelAction (that reads feelings): (context, the answer's events,
+# the index of the turn's first bot message) -> the turn's events (actions/feelings.py).
+TurnHook = Callable[[Context, list[EventType], int], list[EventType]]
+TURN_HOOKS: list[TurnHook] = []
 
 
 def awaiting_answer(name: str, on_affirm: ReplyHandler, on_deny: ReplyHandler) -> None:

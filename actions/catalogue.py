@@ -653,6 +653,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "了解到包裹里是急需的药品/医疗物资，我们会加急处理。",
         "en": "I understand the parcel contains urgently needed medical supplies, so we're treating this as urgent.",
     },
+    "handoff_lead_urgent_goods": {
+        "zh": "了解到包裹里是急需的物品，我已为您开通绿色通道，优先处理。",
+        "en": "As the parcel holds something you need urgently, I've put it on our priority channel.",
+    },
+    "handoff_lead_customer_upset": {
+        "zh": "为了尽快给您一个满意的处理，我请专员来一对一跟进。",
+        "en": "So that this is sorted out properly and quickly, I'm asking a colleague to take it on personally.",
+    },
+    # ---- feelings and urgency (bot/signals.py): acknowledged first, then the answer
+    "feel_upset": {
+        "zh": "非常理解您现在着急的心情，让您久等了，真的很抱歉 🙏 我马上帮您看。",
+        "en": "I completely understand how frustrating this is, and I'm sorry for the trouble. Let me look into it right away.",
+    },
+    "feel_angry": {
+        "zh": "真的非常抱歉让您这么生气，遇到这样的情况换作是谁都会着急，您的心情我完全理解。",
+        "en": "I'm truly sorry this has made you so upset. Anyone would feel the same in your place, and I completely understand.",
+    },
+    "feel_urgent": {
+        "zh": "明白这件包裹对您很要紧，我先帮您看看具体情况。",
+        "en": "I understand this parcel is urgent for you; let me check exactly where things stand.",
+    },
+    "feel_offer_person": {
+        "zh": "如果您希望由人工客服专门跟进，回复“需要”我马上为您转接。",
+        "en": 'If you\'d like a colleague to follow this up personally, just reply "yes" and I\'ll connect you.',
+    },
+    "feel_offer_person_later": {
+        "zh": "另外，如果您希望由人工客服跟进，随时回复“转人工”即可。",
+        "en": 'And if you\'d like a colleague to take this over, just type "agent" at any time.',
+    },
+    "green_channel_offer": {
+        "zh": "包裹里是急需的物品，如需加急，我可以为您开通绿色通道，由专员优先跟进，回复“需要”即可。",
+        "en": 'As the parcel holds something you need urgently, I can put it on our priority channel with a colleague following it up. Just reply "yes".',
+    },
     "handoff_lead_verification_failed": {
         "zh": "为保护收件人信息安全，验证未通过，无法在线继续办理。",
         "en": "To protect the recipient's information, I can't continue online as the verification didn't succeed.",

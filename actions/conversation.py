@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from bot.nlu.text import guess_language
+from bot import signals
 from bot.pii import mask_text
 from bot.store.tracking_numbers import find_tracking_numbers, normalize
 
@@ -172,3 +173,26 @@ def log_masked(logger: logging.Logger, message: str, *args: object) -> None:
     """Log a line with every phone, name, address and pickup code masked."""
     if logger.isEnabledFor(logging.INFO):
         logger.info(mask_text(message % args if args else message))
+
+
+def _signals_of(event_or_message: dict[str, Any], text: str) -> signals.Signals:
+    """The signals the NLU put in a parse result, else read from the text again."""
+    parse = event_or_message.get("parse_data") or event_or_message
+    found = signals.Signals.from_dict(parse.get("signals")) if isinstance(parse, dict) else None
+    return found if found is not None else signals.read(text)
+
+
+def latest_signals(tracker: Tracker) -> signals.Signals:
+    """Feeling and urgency of the customer's latest message (bot/signals.py)."""
+    return _signals_of(tracker.latest_message or {}, latest_text(tracker))
+
+
+def earlier_upset_messages(tracker: Tracker) -> int:
+    """How many customer messages before the latest one in this conversation were upset or angry."""
+    events = _user_events(tracker)[:-1]
+    return sum(_signals_of(e, str(e.get("text") or "")).upset for e in events)
+
+
+def urgent_need(tracker: Tracker, limit: int = 4) -> str | None:
+    """The most pressing need (medical, perishable, deadline) named in the recent messages."""
+    return signals.urgency_of(recent_user_texts(tracker, limit))

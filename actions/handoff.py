@@ -32,11 +32,16 @@ from bot.contract import (
     Priority,
 )
 from bot.contract import label as case_label
+from bot import signals
 from bot.pii import mask_text
 from bot.store.models import Shipment
 from bot.store.tracking_numbers import find_tracking_numbers
 
 logger = logging.getLogger(__name__)
+
+# The bot offered a person (an upset customer, urgent goods on time): "yes" hands over
+# (actions/feelings.py registers the answers).
+PERSON_OFFER = "person_offer"
 
 # The topic the customer is on says the category, except for general questions
 # (tracking, ETA) where the parcel's exception says more.
@@ -115,7 +120,9 @@ def threatens_escalation(text: str) -> bool:
 
 def mentions_medical(tracker: Tracker) -> bool:
     """Whether the customer's recent messages mention urgently needed medical goods."""
-    return any(_has_cue(text, MEDICAL_CUES) for text in conversation.recent_user_texts(tracker, 4))
+    return any(_has_cue(text, MEDICAL_CUES) for text in conversation.recent_user_texts(tracker, 4)) or (
+        conversation.urgent_need(tracker) == signals.MEDICAL
+    )
 
 
 def category_for(tracker: Tracker, shipments: list[Shipment], reason: HandoffReason) -> HandoffCategory:
@@ -154,13 +161,14 @@ def priority_for(
     minimum: Priority | None = None,
 ) -> Priority:
     levels: list[Priority | None] = [minimum]
-    if reason == HandoffReason.COMPLAINT:
-        levels.append(Priority.URGENT if threatens_escalation(conversation.latest_text(tracker)) else Priority.HIGH)
-    if reason == HandoffReason.URGENT_MEDICAL:
+    if reason in (HandoffReason.COMPLAINT, HandoffReason.CUSTOMER_UPSET):
+        threat = threatens_escalation(conversation.latest_text(tracker)) or conversation.latest_signals(tracker).threatens
+        levels.append(Priority.URGENT if threat else Priority.HIGH)
+    if reason in (HandoffReason.URGENT_MEDICAL, HandoffReason.URGENT_GOODS):
         levels.append(Priority.URGENT)
     if reason in (HandoffReason.HIGH_VALUE_CLAIM, HandoffReason.VIP):
         levels.append(Priority.HIGH)
-    if category in (HandoffCategory.DELAY, HandoffCategory.LOSS) and mentions_medical(tracker):
+    if category in (HandoffCategory.DELAY, HandoffCategory.LOSS) and conversation.urgent_need(tracker):
         levels.append(Priority.URGENT)
     if any(parcels.has_priority_tier(s) and _has_issue(s) for s in shipments):
         levels.append(Priority.HIGH)
@@ -372,11 +380,14 @@ def escalate_if_needed(
     done: list[str] | None = None,
 ) -> list[EventType]:
     """After an answer, the cases a colleague must take over, strongest first:
-    urgent medical goods still on the way, a claim above the value threshold.
+    urgent medical goods still on the way; other urgently needed goods (perishables,
+    documents for a deadline) held up or asked about as a delay: the green channel (on
+    time, it is offered); a claim above the value threshold.
     (A VIP/enterprise customer is not handed off for an answered question: the tier
     raises the priority when a handoff does happen.)"""
     pending = [s for s in shipments.values() if s is not None and not parcels.is_delivered(s)]
-    if pending and mentions_medical(ctx.tracker):
+    need = conversation.urgent_need(ctx.tracker) if pending else None
+    if need == signals.MEDICAL or (pending and mentions_medical(ctx.tracker)):
         return hand_off(
             ctx,
             HandoffReason.URGENT_MEDICAL,
@@ -385,6 +396,19 @@ def escalate_if_needed(
             priority=Priority.URGENT,
             done=done,
         )
+    if need is not None:
+        if exception_topic or any(_has_issue(s) for s in pending):
+            return hand_off(
+                ctx,
+                HandoffReason.URGENT_GOODS,
+                shipments=shipments,
+                category=category,
+                priority=Priority.URGENT,
+                done=done,
+            )
+        if not ctx.slot("handed_off"):
+            ctx.say(ctx.t("green_channel_offer"))
+            return [SlotSet("awaiting", PERSON_OFFER)]
     if high_value:
         return hand_off(
             ctx,
@@ -405,6 +429,7 @@ class ActionHandoff(ParcelAction):
     """The customer asks for a person, or complains."""
 
     answers_references = False  # "CS20261130-0042 转人工" asks for a person
+    reads_feelings = False  # the complaint lead apologises itself
 
     def name(self) -> str:
         return "action_handoff"
@@ -420,5 +445,5 @@ class ActionHandoff(ParcelAction):
         complains = conversation.latest_intent(ctx.tracker) == "complain"
         reason = HandoffReason.COMPLAINT if complains else HandoffReason.CUSTOMER_REQUEST
         numbers = conversation.current_numbers(ctx.tracker)
-        priority = Priority.URGENT if mentions_medical(ctx.tracker) else None
+        priority = Priority.URGENT if conversation.urgent_need(ctx.tracker) or mentions_medical(ctx.tracker) else None
         return hand_off(ctx, reason, shipments=lookup_quietly(ctx, numbers), numbers=numbers, priority=priority)

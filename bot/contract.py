@@ -108,6 +108,10 @@ class HandoffReason(Vocabulary):
     )
     HIGH_VALUE_CLAIM = "high_value_claim", "高价值包裹理赔", "high-value claim"
     URGENT_MEDICAL = "urgent_medical", "急需药品/医疗物资", "urgent medical goods"
+    # The green channel: perishables, documents for a deadline ... held up (bot/signals.py).
+    URGENT_GOODS = "urgent_goods", "急需物品（绿色通道）", "urgently needed goods (priority channel)"
+    # Strong anger, or a customer upset again after the bot acknowledged it (bot/signals.py).
+    CUSTOMER_UPSET = "customer_upset", "客户情绪激动", "the customer is very upset"
     VERIFICATION_FAILED = (
         "verification_failed",
         "收件人手机号验证多次未通过",

@@ -63,11 +63,16 @@ FAMILIES: tuple[CueFamily, ...] = (
         4.0,
         (
             "12305", "12315", "消协", "消费者协会", "差评", "曝光", "律师", "起诉", "法院", "媒体", "记者",
-            "电视台", "邮政局", "邮政管理局", "市场监管", "工商局", "投诉你们", "我要投诉", "我要举报",
-            "去投诉", "要投诉", "lawyer", "sue", "court", "media", "journalist", "regulator",
-            "consumer association", "bad review", "report you", "file a complaint",
+            "电视台", "邮政局", "邮政管理局", "市场监管", "工商局", "lawyer", "sue", "court", "media", "journalist", "regulator",
+            "consumer association", "bad review", "report you",
         ),
         decisive=True,
+    ),
+    CueFamily(
+        "complaint",
+        3.0,
+        3.0,
+        ("投诉你们", "我要投诉", "我要举报", "去投诉", "要投诉", "complain about you", "make a complaint", "file a complaint"),
     ),
     CueFamily(
         "profanity",

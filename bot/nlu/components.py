@@ -7,6 +7,8 @@ SpacyRuleEntityExtractor adds `tracking_number` entities (every carrier format,
 spaces and dashes allowed; the value is the number as written, actions normalise
 it) and `phone_last4` (verification answers, found by the spaCy rules); it
 replaces any overlapping guess of the statistical extractor.
+SignalReader adds the customer's feeling and any urgent need (bot/signals.py) to every
+parse result under `signals`, for the actions and the evaluation.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import signals
 from bot.nlu.spacy_rules import find_personal_data
 from bot.nlu.text import normalize_text
 from bot.store.tracking_numbers import find_tracking_numbers
@@ -122,4 +125,32 @@ class SpacyRuleEntityExtractor(GraphComponent, EntityExtractorMixin):
             kept = [e for e in message.get(ENTITIES, []) if e.get("entity") not in self.RULE_ENTITIES]
             entities = sorted(kept + rule_entities, key=lambda e: (e.get("start", 0), e.get("end", 0)))
             message.set(ENTITIES, entities, add_to_output=True)
+        return messages
+
+
+SIGNALS = "signals"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SignalReader(GraphComponent):
+    """Feeling and urgency of every message (`signals` in the parse result); no features."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SignalReader:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str):
+                message.set(SIGNALS, signals.read(text).to_dict(), add_to_output=True)
         return messages
