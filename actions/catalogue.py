@@ -676,7 +676,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "feel_offer_person": {
         "zh": "如果您希望由人工客服专门跟进，回复“需要”我马上为您转接。",
-        "en": 'If you\'d like a colleague to follow this up personally, just reply "yes" and I\'ll connect you.',
+        "en": "If you'd like a colleague to follow this up personally, just reply \"yes\" and I'll connect you.",
     },
     "feel_offer_person_later": {
         "zh": "另外，如果您希望由人工客服跟进，随时回复“转人工”即可。",

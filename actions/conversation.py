@@ -10,8 +10,8 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from bot.nlu.text import guess_language
 from bot import signals
+from bot.nlu.text import guess_language
 from bot.pii import mask_text
 from bot.store.tracking_numbers import find_tracking_numbers, normalize
 

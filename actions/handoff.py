@@ -21,6 +21,7 @@ from actions import catalogue, conversation, db, guard, parcels, texts
 from actions.base import Context, ParcelAction, Shipments
 from actions.db import StoreError
 from actions.topics import TOPICS, topic_of_action
+from bot import signals
 from bot.config import Settings, load_settings
 from bot.contract import (
     EXCEPTION_CATEGORY,
@@ -32,7 +33,6 @@ from bot.contract import (
     Priority,
 )
 from bot.contract import label as case_label
-from bot import signals
 from bot.pii import mask_text
 from bot.store.models import Shipment
 from bot.store.tracking_numbers import find_tracking_numbers
@@ -162,7 +162,9 @@ def priority_for(
 ) -> Priority:
     levels: list[Priority | None] = [minimum]
     if reason in (HandoffReason.COMPLAINT, HandoffReason.CUSTOMER_UPSET):
-        threat = threatens_escalation(conversation.latest_text(tracker)) or conversation.latest_signals(tracker).threatens
+        threat = (
+            threatens_escalation(conversation.latest_text(tracker)) or conversation.latest_signals(tracker).threatens
+        )
         levels.append(Priority.URGENT if threat else Priority.HIGH)
     if reason in (HandoffReason.URGENT_MEDICAL, HandoffReason.URGENT_GOODS):
         levels.append(Priority.URGENT)

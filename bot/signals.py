@@ -56,15 +56,20 @@ class CueFamily:
 
 # --------------------------------------------------------------------------- emotion lexicon
 
+
+def _cues(joined: str) -> tuple[str, ...]:
+    """Cues written compactly: "a|b|c" (a cue may contain spaces: "fed up")."""
+    return tuple(cue for cue in joined.split("|") if cue)
+
+
 FAMILIES: tuple[CueFamily, ...] = (
     CueFamily(
         "threat",
         4.0,
         4.0,
-        (
-            "12305", "12315", "消协", "消费者协会", "差评", "曝光", "律师", "起诉", "法院", "媒体", "记者",
-            "电视台", "邮政局", "邮政管理局", "市场监管", "工商局", "lawyer", "sue", "court", "media", "journalist", "regulator",
-            "consumer association", "bad review", "report you",
+        _cues(
+            "12305|12315|消协|消费者协会|差评|曝光|律师|起诉|法院|媒体|记者|电视台|邮政局|邮政管理局|市场监管|"
+            "工商局|lawyer|sue|court|media|journalist|regulator|consumer association|bad review|report you"
         ),
         decisive=True,
     ),
@@ -72,16 +77,15 @@ FAMILIES: tuple[CueFamily, ...] = (
         "complaint",
         3.0,
         3.0,
-        ("投诉你们", "我要投诉", "我要举报", "去投诉", "要投诉", "complain about you", "make a complaint", "file a complaint"),
+        _cues("投诉你们|我要投诉|我要举报|去投诉|要投诉|complain about you|make a complaint|file a complaint"),
     ),
     CueFamily(
         "profanity",
         4.0,
         4.0,
-        (
-            "tmd", "tm的", "他妈", "他娘", "妈的", "妈蛋", "卧槽", "操你", "草泥马", "尼玛", "你妹的",
-            "傻逼", "傻b", "sb", "煞笔", "狗日", "滚蛋", "扑街", "顶你个肺", "屌", "fuck", "fucking", "shit",
-            "wtf", "damn", "bullshit", "crap",
+        _cues(
+            "tmd|tm的|他妈|他娘|妈的|妈蛋|卧槽|操你|草泥马|尼玛|你妹的|傻逼|傻b|sb|煞笔|狗日|滚蛋|扑街|"
+            "顶你个肺|屌|fuck|fucking|shit|wtf|damn|bullshit|crap"
         ),
         decisive=True,
     ),
@@ -89,55 +93,51 @@ FAMILIES: tuple[CueFamily, ...] = (
         "outrage",
         4.0,
         4.0,
-        (
-            "怎么做事", "怎么办事", "到底怎么搞", "搞什么", "搞咩", "有冇搞错", "有没有搞错", "什么破",
-            "破快递", "破公司", "垃圾快递", "垃圾公司", "垃圾服务", "真垃圾", "太垃圾", "骗子", "骗鬼",
-            "欺人太甚", "气死", "要疯了", "快疯了", "受够了", "不要脸", "耍我", "敷衍", "给个说法", "给说法",
-            "给我个说法", "给我答复", "凭什么", "ridiculous", "unacceptable", "outrageous", "worst",
-            "furious", "fed up", "sick of", "scam",
+        _cues(
+            "怎么做事|怎么办事|到底怎么搞|搞什么|搞咩|有冇搞错|有没有搞错|什么破|破快递|破公司|垃圾快递|"
+            "垃圾公司|垃圾服务|真垃圾|太垃圾|骗子|骗鬼|欺人太甚|气死|要疯了|快疯了|受够了|不要脸|耍我|敷衍|"
+            "给个说法|给说法|给我个说法|给我答复|凭什么|ridiculous|unacceptable|outrageous|worst|furious|"
+            "fed up|sick of|scam"
         ),
     ),
     CueFamily(
         "reproach",
         3.0,
         6.0,
-        (
-            "骗人", "忽悠", "太过分", "坑人", "坑爹", "没人管", "离谱", "是不是根本", "到底想怎样", "还想不想干",
-            "什么态度", "态度太差", "态度恶劣", "太恶劣", "骂人", "废物", "useless", "pathetic", "disgusting",
-            "incompetent", "joke of a",
+        _cues(
+            "骗人|忽悠|太过分|坑人|坑爹|没人管|离谱|是不是根本|到底想怎样|还想不想干|什么态度|态度太差|"
+            "态度恶劣|太恶劣|骂人|废物|useless|pathetic|disgusting|incompetent|joke of a"
         ),
     ),
     CueFamily(
         "repetition",
         2.0,
         3.0,
-        (
-            "第三次", "第四次", "第五次", "第几次", "第n次", "好几次", "几次了", "多少次", "无数次",
-            "讲咗几次", "问了几次", "问了好几次", "催了好几次", "催了几次", "每次都", "又是这样",
-            "又没送", "又没到", "又延误", "一次又一次", "third time", "fourth time", "many times",
-            "several times", "every time", "yet again", "once again", "how many times", "still nothing",
+        _cues(
+            "第三次|第四次|第五次|第几次|第n次|好几次|几次了|多少次|无数次|讲咗几次|问了几次|问了好几次|"
+            "催了好几次|催了几次|每次都|又是这样|又没送|又没到|又延误|一次又一次|third time|fourth time|"
+            "many times|several times|every time|yet again|once again|how many times|still nothing"
         ),
     ),
     CueFamily(
         "sarcasm",
         2.0,
         2.5,
-        (
-            "呵呵", "真是绝了", "真绝了", "效率真高", "效率真是", "真是好快", "真快啊", "好快哦", "真行",
-            "真厉害", "厉害了", "我服了", "真服了", "服了你们", "佩服", "走路来的", "爬过来", "爬来的", "蜗牛", "乌龟", "这算什么",
-            "算什么次日达", "笑死", "yeah right", "thanks for nothing", "what a joke",
+        _cues(
+            "呵呵|真是绝了|真绝了|效率真高|效率真是|真是好快|真快啊|好快哦|真行|真厉害|厉害了|我服了|真服了|"
+            "服了你们|佩服|走路来的|爬过来|爬来的|蜗牛|乌龟|这算什么|算什么次日达|笑死|yeah right|"
+            "thanks for nothing|what a joke"
         ),
     ),
     CueFamily(
         "distress",
         1.5,
         2.5,
-        (
-            "着急", "急死", "急人", "好急", "等了好久", "等好久", "这么久", "那么久", "这么慢", "太慢",
-            "好慢", "慢死", "等不及", "烦死", "好烦", "真烦", "心疼", "郁闷", "失望", "生气", "气人",
-            "无语", "崩溃", "太差", "不满意", "压根没", "根本没", "咁耐", "好耐", "唔该快啲",
-            "annoyed", "frustrated", "frustrating", "upset", "disappointed", "angry", "terrible",
-            "taking forever", "so slow", "too slow", "worried", "anxious", "急急", "没人通知", "没人联系",
+        _cues(
+            "着急|急死|急人|好急|等了好久|等好久|这么久|那么久|这么慢|太慢|好慢|慢死|等不及|烦死|好烦|真烦|"
+            "心疼|郁闷|失望|生气|气人|无语|崩溃|太差|不满意|压根没|根本没|咁耐|好耐|唔该快啲|annoyed|"
+            "frustrated|frustrating|upset|disappointed|angry|terrible|taking forever|so slow|too slow|worried|"
+            "anxious|急急|没人通知|没人联系"
         ),
         negatable=True,
     ),
@@ -145,9 +145,9 @@ FAMILIES: tuple[CueFamily, ...] = (
         "overdue",
         1.0,
         1.5,
-        (
-            "超时", "都超", "都第", "都过了", "一个礼拜了", "一个星期了", "一周了", "成个礼拜", "到底",
-            "究竟", "还是没", "说好的", "still not", "still hasn't", "still haven't", "where is it",
+        _cues(
+            "超时|都超|都第|都过了|一个礼拜了|一个星期了|一周了|成个礼拜|到底|究竟|还是没|说好的|still not|"
+            "still hasn't|still haven't|where is it"
         ),
         negatable=True,
     ),
@@ -166,28 +166,25 @@ _KNOWN_ACRONYMS = {"EMS", "UPS", "DHL", "ETA", "SMS", "APP", "VIP", "USA", "TNT"
 # --------------------------------------------------------------------------- urgency lexicon
 
 URGENT_GOODS: dict[str, tuple[str, ...]] = {
-    MEDICAL: (
-        "药", "胰岛素", "救命", "医疗", "疫苗", "急救", "处方", "透析", "血糖仪", "制氧机", "呼吸机", "化疗",
-        "试剂", "medicine", "medication", "insulin", "vaccine", "medical", "prescription", "life-saving",
-        "lifesaving", "drug", "drugs", "pharmacy",
+    MEDICAL: _cues(
+        "药|胰岛素|救命|医疗|疫苗|急救|处方|透析|血糖仪|制氧机|呼吸机|化疗|试剂|medicine|medication|insulin|"
+        "vaccine|medical|prescription|life-saving|lifesaving|drug|drugs|pharmacy"
     ),
-    PERISHABLE: (
-        "生鲜", "海鲜", "冷链", "冷冻", "冻品", "是活的", "活蟹", "大闸蟹", "螃蟹", "龙虾", "鲜花", "花束", "水果",
-        "荔枝", "樱桃", "榴莲", "草莓", "蛋糕", "鲜肉", "牛肉", "猪肉", "母乳", "冰淇淋", "会坏", "坏掉",
-        "变质", "融化", "蔫", "会死", "死掉", "保质期", "perishable", "seafood", "fresh flowers", "flowers",
-        "frozen", "live crab", "live lobster", "cake", "spoil", "go bad", "melt", "breast milk",
+    PERISHABLE: _cues(
+        "生鲜|海鲜|冷链|冷冻|冻品|是活的|活蟹|大闸蟹|螃蟹|龙虾|鲜花|花束|水果|荔枝|樱桃|榴莲|草莓|蛋糕|鲜肉|"
+        "牛肉|猪肉|母乳|冰淇淋|会坏|坏掉|变质|融化|蔫|会死|死掉|保质期|perishable|seafood|fresh flowers|"
+        "flowers|frozen|live crab|live lobster|cake|spoil|go bad|melt|breast milk"
     ),
 }
 # A hospital or a patient waiting is urgent; a hospital as an address is not.
-CARE = ("医院", "病人", "患者", "住院", "手术", "hospital", "patient")
-DOCUMENTS = (
-    "面试", "考试", "准考证", "签证", "护照", "合同", "标书", "投标", "录取通知书", "开庭", "登机", "证件",
-    "户口本", "毕业证", "材料", "interview", "exam", "visa", "passport", "contract", "tender", "documents",
-    "boarding",
+CARE = _cues("医院|病人|患者|住院|手术|hospital|patient")
+DOCUMENTS = _cues(
+    "面试|考试|准考证|签证|护照|合同|标书|投标|录取通知书|开庭|登机|证件|户口本|毕业证|材料|interview|exam|"
+    "visa|passport|contract|tender|documents|boarding"
 )
-TIME_PRESSURE = (
-    "今天", "今晚", "今日", "明天", "明早", "马上", "立刻", "截止", "来不及", "赶时间", "急", "下午", "上午", "等着",
-    "today", "tonight", "tomorrow", "deadline", "asap", "urgent", "urgently", "right now", "this afternoon", "waiting", "need it",
+TIME_PRESSURE = _cues(
+    "今天|今晚|今日|明天|明早|马上|立刻|截止|来不及|赶时间|急|下午|上午|等着|today|tonight|tomorrow|deadline|"
+    "asap|urgent|urgently|right now|this afternoon|waiting|need it"
 )
 _NEGATED = re.compile(r"(?:不|没|无|别|并非|不是)$")
 
