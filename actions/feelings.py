@@ -13,6 +13,7 @@ actions/handoff.escalate_if_needed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk.events import EventType, SlotSet
@@ -89,6 +90,22 @@ def after_answer(ctx: Context, events: list[EventType], start: int) -> list[Even
 TURN_HOOKS.append(after_answer)
 
 
+# "要 / 需要 / 麻烦催一下 / yes please" accept the offer; "ok 那就好 / 好的 知道了" only acknowledge
+# the answer (a person is not forced on a customer who is content).
+_ACCEPTS = re.compile(r"要|转|人工|找人|专员|跟进|催|加急|麻烦|可以|\b(?:yes|please|sure|agent|human|person)\b", re.I)
+_ONLY_ACKNOWLEDGES = re.compile(r"那就好|就好|知道了|不用|不要|不需要|算了|没事|\bno\b|\bfine\b", re.I)
+
+
+def accepts_offer(text: str) -> bool:
+    return bool(_ACCEPTS.search(text or "")) and not _ONLY_ACKNOWLEDGES.search(text or "")
+
+
+def _offer_answered(ctx: Context) -> list[EventType]:
+    if not accepts_offer(conversation.latest_text(ctx.tracker)):
+        return _offer_declined(ctx)
+    return _offer_accepted(ctx)
+
+
 def _offer_accepted(ctx: Context) -> list[EventType]:
     need = conversation.urgent_need(ctx.tracker)
     numbers = conversation.current_numbers(ctx.tracker)
@@ -109,4 +126,4 @@ def _offer_declined(ctx: Context) -> list[EventType]:
     return [SlotSet("awaiting", None)]
 
 
-awaiting_answer(PERSON_OFFER, _offer_accepted, _offer_declined)
+awaiting_answer(PERSON_OFFER, _offer_answered, _offer_declined)

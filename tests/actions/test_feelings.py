@@ -44,9 +44,18 @@ def test_an_upset_customer_hears_the_feeling_first_then_the_answer_then_the_offe
     assert texts[-1] == zh("feel_offer_person")
     assert turn.handoff is None
     assert conv.slots["awaiting"] == "person_offer"
-    accepted = conv.say("好的", "affirm")
+    accepted = conv.say("好的 麻烦帮我转人工", "affirm")
     assert accepted.handoff["reason"] == "customer_upset"
     assert accepted.handoff["tracking_numbers"] == [ON_TIME]
+
+
+def test_an_acknowledgement_of_the_answer_is_not_taken_for_a_yes_to_the_offer() -> None:
+    conv = Conversation()
+    conv.say(f"急急急 {ON_TIME} 今天能到吗", "ask_eta")
+    assert conv.slots["awaiting"] == "person_offer"
+    turn = conv.say("ok 那就好", "affirm")
+    assert turn.handoff is None
+    assert conv.slots["awaiting"] is None
 
 
 def test_an_upset_customer_may_decline_the_offer() -> None:
