@@ -153,8 +153,8 @@ def test_the_signals_of_the_parse_result_are_used_when_present(monkeypatch: pyte
     """A calm text whose parse result (the NLU's SignalReader) says upset: the parse result wins."""
     real_user_event = conftest.user_event
 
-    def user_event(text: str, intent: str, entities: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        event = real_user_event(text, intent, entities)
+    def user_event(text: str, intent: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        event = real_user_event(text, intent, *args, **kwargs)
         event["parse_data"]["signals"] = {"emotion": "upset", "score": 2.0, "urgent": False, "cues": []}
         return event
 
