@@ -180,3 +180,16 @@ async def test_redis_limiter_is_shared_between_instances() -> None:
             redis.Redis.from_url(url).delete(*keys)
         await one.close()
         await two.close()
+
+
+async def test_socketio_session_requests_are_limited(make_client: Any, settings: Any, fake_rasa: Any) -> None:
+    client = await make_client(settings, rate_limit_conversation="off", rate_limit_client="2 per minute")
+    widgets = [WidgetClient() for _ in range(3)]
+    session_ids = [await widget.connect(base_url(client)) for widget in widgets[:2]]
+    with pytest.raises(asyncio.TimeoutError):  # a third session from the same address: cut off
+        await widgets[2].connect(base_url(client))
+    # messages have an allowance of their own: an open session still chats
+    await widgets[0].say(session_ids[0], "你好")
+    assert (await widgets[0].next())["text"] == "echo: 你好"
+    for widget in widgets:
+        await widget.close()

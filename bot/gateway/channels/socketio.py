@@ -319,6 +319,13 @@ class SocketIOChannel:
 
         @sio.on("session_request")
         async def session_request(sid: str, data: Any = None) -> None:
+            # Each one costs a replay query: a client opening sessions in a loop is cut off
+            # (the customer rate limits, an allowance of their own; the widget reconnects later).
+            client = (await sio.get_session(sid)).get("client")
+            if await app[ROUTER_KEY].limits.admit(f"{NAME}-connection:{sid}", client, kind="session") > 0:
+                logger.info("socket.io session requests too fast from one client: disconnected")
+                await sio.disconnect(sid)
+                return
             requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = requested if isinstance(requested, str) and _SESSION_ID.match(requested) else None
             if session_id is not None and await held_by_another(sid, session_id, TAKEOVER_GRACE_S):
