@@ -106,7 +106,7 @@ class CaseStatus:
         if refs:
             for reference in refs[:MAX_SHOWN]:
                 case = db.case_by_reference(reference)
-                if case is None or not _may_see(ctx, case):
+                if case is None or not guard.may_see_case(ctx.tracker, ctx.settings, case):
                     # References are sequential: someone else's (or a guessed one) tells nothing
                     # about the case, not even whether it exists, and counts as a guess.
                     ticket = guard.reference_guesses(ctx.settings).begin(guard.reference_subjects(ctx.tracker))
@@ -140,16 +140,6 @@ class CaseStatus:
         if len(active) > len(shown):
             ctx.say(ctx.t("case_more", count=len(active) - len(shown)))
         return []
-
-
-def _may_see(ctx: Context, case: Case) -> bool:
-    """A case's progress is told to the customer of the conversation that registered it,
-    or to a conversation that proved the recipient's phone of one of its parcels."""
-    if not guard.sender_proven(ctx.tracker):
-        return False
-    if ctx.conversation_id in case.conversation_ids:
-        return True
-    return any(guard.is_verified(ctx.tracker, ctx.settings, parcel.tracking_key) for parcel in case.parcels)
 
 
 def send_evidence_link(ctx: Context) -> list[EventType]:

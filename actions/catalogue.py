@@ -342,6 +342,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "好的，已为运单 {number} 发起未收到件调查，编号 {reference}。{next}{policy}",
         "en": "Done — I've opened a non-receipt investigation for {number}, reference {reference}. {next} {policy}",
     },
+    "request_exists_elsewhere": {
+        "zh": "运单 {number} 已经有一个在处理中的{kind}，不用重复提交哦。为保护客户隐私，进度只在登记它的会话里告知；"
+        "如需查询，请回复“人工”，客服核实身份后为您处理。",
+        "en": "There's already an open {kind} for {number}, so there's no need to submit it again. To protect our "
+        'customers\' privacy its progress is only shared in the conversation that registered it; reply "agent" '
+        "and a colleague will verify you and help.",
+    },
     "request_exists": {
         "zh": "运单 {number} 已经有一个在处理中的{kind}（编号 {reference}），不用重复提交哦。{status}",
         "en": "There's already an open {kind} for {number} (reference {reference}), so there's no need to submit it again. {status}",

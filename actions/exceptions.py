@@ -48,7 +48,14 @@ def open_case(
 
 
 def case_exists(ctx: Context, shipment: Shipment, case: Case) -> str:
-    """The reply when the customer asks again for a case that is already open."""
+    """The reply when the customer asks again for a case that is already open (its
+    reference and progress only for whom may see them: actions/guard.may_see_case)."""
+    if not guard.may_see_case(ctx.tracker, ctx.settings, case):
+        return ctx.t(
+            "request_exists_elsewhere",
+            number=shipment.tracking_number,
+            kind=label("case_types", case.type, ctx.lang),
+        )
     return ctx.t(
         "request_exists",
         number=shipment.tracking_number,

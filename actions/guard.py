@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import db
 from actions.db import StoreError
 from bot import clock
+from bot.cases.models import Case
 from bot.config import Settings
 from bot.security import (
     CASE_REFERENCE,
@@ -67,6 +68,16 @@ def reference_subjects(tracker: Tracker) -> list[Subject]:
         Subject(CASE_REFERENCE, f"client:{client_key(tracker)}"),
         Subject(CASE_REFERENCE, f"conversation:{tracker.sender_id}"),
     ]
+
+
+def may_see_case(tracker: Tracker, settings: Settings, case: Case) -> bool:
+    """A case's reference and progress are told to the customer of the conversation that
+    registered it, or to a conversation that proved the recipient's phone of one of its parcels."""
+    if not sender_proven(tracker):
+        return False
+    if str(tracker.sender_id) in case.conversation_ids:
+        return True
+    return any(is_verified(tracker, settings, parcel.tracking_key) for parcel in case.parcels)
 
 
 def grants(settings: Settings) -> Grants:

@@ -95,3 +95,16 @@ def test_a_sender_without_the_conversations_secret_is_told_nothing(
         assert not _shows_progress(turn.text), question
         assert "/upload/" not in str(turn.messages), question
     assert _shows_progress(conv.say("进度呢", "track_parcel").text)  # the customer still is
+
+
+def test_reporting_the_same_problem_elsewhere_does_not_reveal_the_case(
+    conv: Conversation, store: Any, monkeypatch: Any
+) -> None:
+    """Anyone who knows a tracking number can say it arrived damaged: they hear that a claim
+    is open (so it is not filed twice), not its reference or progress."""
+    case = _owner_case(conv, store, monkeypatch)
+    again = conv.say(f"{PARCEL_KEY} 收到的东西摔坏了", "damaged_goods").text
+    assert case.reference in again  # the customer who filed it
+    text = Conversation().say(f"{PARCEL_KEY} 收到的东西摔坏了", "damaged_goods").text
+    assert case.reference not in text and "已受理" not in text and "不用重复提交" in text
+    assert len(cases_in_store(store, type="damage_claim")) == 1
