@@ -207,6 +207,7 @@ class Figures:
     lost: int
     duplicated: int
     out_of_order: int
+    out_of_order_same_gateway: int  # of those, pairs sent to one gateway (the others: across gateways)
     customers_out_of_order: int
     stored_unacknowledged: int
     replies_stored: int
@@ -224,7 +225,7 @@ def count(run: Run, database_url: str) -> Figures:
     by_customer: dict[str, list[Sent]] = {}
     for message in run.sent:
         by_customer.setdefault(message.customer, []).append(message)
-    lost = duplicated = out_of_order = customers_out_of_order = unacknowledged_stored = 0
+    lost = duplicated = out_of_order = same_gateway = customers_out_of_order = unacknowledged_stored = 0
     for name, messages in by_customer.items():
         stored = per_sender.get(name, [])
         counts = Counter(stored)
@@ -235,8 +236,10 @@ def count(run: Run, database_url: str) -> Figures:
         # The order sent, restricted to what was stored (each text once per customer).
         position = {m.text: m.index for m in messages}
         seen = [position[t] for t in dict.fromkeys(stored) if t in position]
-        wrong = sum(1 for a, b in itertools.pairwise(seen) if b < a)
+        swapped = [(a, b) for a, b in itertools.pairwise(seen) if b < a]
+        wrong = len(swapped)
         out_of_order += wrong
+        same_gateway += sum(1 for a, b in swapped if messages[a].gateway == messages[b].gateway)
         customers_out_of_order += bool(wrong)
     ok = [m.latency * 1000 for m in run.sent if m.status == 200 and m.latency is not None]
     failures = Counter(m.error for m in run.sent if m.status != 200)
@@ -247,6 +250,7 @@ def count(run: Run, database_url: str) -> Figures:
         lost=lost,
         duplicated=duplicated,
         out_of_order=out_of_order,
+        out_of_order_same_gateway=same_gateway,
         customers_out_of_order=customers_out_of_order,
         stored_unacknowledged=unacknowledged_stored,
         replies_stored=replies,
@@ -272,7 +276,10 @@ def print_figures(figures: Figures, label: str) -> None:
     print("  counted from the database:")
     print(f"    lost                   {figures.lost}")
     print(f"    duplicated             {figures.duplicated}")
-    print(f"    out of order           {figures.out_of_order}  ({figures.customers_out_of_order} customers)")
+    print(
+        f"    out of order           {figures.out_of_order}  ({figures.customers_out_of_order} customers; "
+        f"{figures.out_of_order_same_gateway} pairs sent to one gateway)"
+    )
     print(f"    stored, not acknowledged {figures.stored_unacknowledged}")
     print(f"    bot/system replies     {figures.replies_stored}")
     print(f"    handoffs by reason     {figures.handoffs or 'none'}")
