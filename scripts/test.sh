@@ -51,7 +51,9 @@ check "mypy" "fix the type errors above" "$PY" -m mypy
 
 if [ "$fast" = 1 ]; then
     echo "==> pytest (fast subset: no training, no Rasa, no browser)"
-    exec "$PY" -m pytest "${args[@]}"
+    # Modules that are slow throughout are not even imported (tests/conftest.py), and the
+    # schemathesis plugin (hypothesis: seconds of imports) serves only the slow API fuzz.
+    exec "$PY" -m pytest -p no:schemathesis "${args[@]}"
 fi
 
 # The browser test drives Debian's chromium (no browser download); a CJK font makes

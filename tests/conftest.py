@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,6 +57,26 @@ SLOW_FIXTURES = frozenset(
         "postgres_url",
     }
 )
+
+
+# A module whose every test is slow says so at its top: the fast subset does not even
+# import it (browsers, Rasa, fuzzers: most of the collection time).
+_SLOW_MODULE = re.compile(r"^pytestmark\s*=\s*pytest\.mark\.slow\b", re.MULTILINE)
+
+
+def excludes_slow(markexpr: str) -> bool:
+    """True for a -m expression that deselects every slow test ("not slow", "not slow
+    and ..."); the same rule as scripts/test.sh."""
+    expr = f" {' '.join(markexpr.split())} "
+    return " not slow " in expr and " or " not in expr
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    if not excludes_slow(config.getoption("markexpr", "") or ""):
+        return None
+    return True if _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")) else None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
