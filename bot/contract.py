@@ -261,6 +261,21 @@ class CaseEventKind(Vocabulary):
     DELIVERY_FAILED = "delivery_failed", "消息未送达", "message not delivered"
 
 
+class CaseDetail(Vocabulary):
+    """The facts a case keeps in its `details` (set by the actions), as the console names them."""
+
+    NEW_ADDRESS = "new_address", "新地址", "new address"
+    PICKUP_POINT = "pickup_point", "自提点", "pickup point"
+    TIME_WINDOW = "time_window", "预约时段", "time window"
+    DOCUMENTS = "documents", "所需材料", "documents needed"
+    PHONE = "phone", "回访电话", "callback number"
+    DECLARED_VALUE = "declared_value", "声明价值", "declared value"
+    CURRENCY = "currency", "币种", "currency"
+    DAYS_WITHOUT_SCAN = "days_without_scan", "无轨迹天数", "days without a scan"
+    LAST_SCAN_LOCATION = "last_scan_location", "最后扫描地点", "last scan location"
+    SIGNED_BY_CATEGORY = "signed_by_category", "签收方式", "signed for by"
+
+
 class EvidenceItem(Vocabulary):
     """What a piece of evidence shows (the damage checklist of the seeds, and others)."""
 
@@ -408,6 +423,7 @@ VOCABULARIES: dict[str, type[Vocabulary] | type[AgentTier]] = {
     "claim_stages": ClaimStage,
     "remedies": Remedy,
     "case_event_kinds": CaseEventKind,
+    "case_details": CaseDetail,
     "evidence_items": EvidenceItem,
     "exception_types": ExceptionType,
     "report_groupings": ReportGrouping,

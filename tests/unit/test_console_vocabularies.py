@@ -42,6 +42,18 @@ def test_every_vocab_name_the_console_uses_is_declared() -> None:
     assert not undeclared, f"VOCAB names used but not declared in core/labels.js: {undeclared}"
 
 
+def test_the_console_keeps_no_label_maps_of_its_own() -> None:
+    """Labels come from /api/labels: no `..._LABELS = {` table in the console's modules."""
+    own = [
+        str(module.relative_to(CONSOLE))
+        for module in CONSOLE.rglob("*.js")
+        if re.search(r"\b[A-Z_]*LABELS\s*=\s*\{", module.read_text(encoding="utf-8"))
+    ]
+    assert not own, own
+    detail = (CONSOLE / "cases" / "detail.js").read_text(encoding="utf-8")
+    assert "label(VOCAB.caseDetails, k)" in detail
+
+
 def test_case_timeline_actors_are_message_roles_with_labels() -> None:
     """A timeline event's actor_type is a MessageRole value; the console labels it with
     VOCAB.messageRoles (there is no separate actor vocabulary to drift)."""

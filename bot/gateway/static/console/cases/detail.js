@@ -20,10 +20,6 @@ const NEXT = {
   resolved: ["in_progress", "closed"],
   closed: ["in_progress"],
 };
-const DETAIL_LABELS = { new_address: "新地址", pickup_point: "自提点", time_window: "预约时段", documents: "所需材料",
-  phone: "回访电话", declared_value: "声明价值", currency: "币种", days_without_scan: "无轨迹天数",
-  last_scan_location: "最后扫描地点", signed_by_category: "签收方式" };
-
 let root = null;
 let current = null; // GET /api/cases/{id}
 
@@ -165,7 +161,7 @@ function render() {
   const mine = state.me && c.owner_id === state.me.id;
   const details = Object.entries(c.details || {})
     .filter(([, v]) => v !== null && v !== "" && (typeof v !== "object" || Array.isArray(v)))
-    .map(([k, v]) => fact(DETAIL_LABELS[k] || k, Array.isArray(v) ? v.join("、") : String(v)));
+    .map(([k, v]) => fact(label(VOCAB.caseDetails, k), Array.isArray(v) ? v.join("、") : String(v)));
   const due = c.status === "resolved" || c.status === "closed" ? h("span", { class: "muted" }, "已完成")
     : c.status === "waiting_customer" ? h("span", { class: "muted" }, "等待客户（计时暂停）")
       : slaNode(c.due_at, c.overdue, "case-detail-due");

@@ -26,6 +26,7 @@ export const VOCAB = Object.freeze({
   remedies: "remedies",
   evidenceItems: "evidence_items",
   caseEventKinds: "case_event_kinds",
+  caseDetails: "case_details",
   reportGroupings: "report_groupings",
   reportMetrics: "report_metrics",
   kpiStatuses: "kpi_statuses",
