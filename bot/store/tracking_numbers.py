@@ -167,7 +167,8 @@ def find_tracking_numbers(text: str) -> list[FoundNumber]:
     seen: set[str] = set()
     i = 0
     while i < len(chunks):
-        best_j, best_carriers = -1, ()  # type: tuple[int, tuple[str, ...]]
+        best_j = -1
+        best_carriers: tuple[str, ...] = ()
         grouped_j = excluded_j = -1
         joined = ""
         for j in range(i, min(i + _MAX_CHUNKS, len(chunks))):
