@@ -67,6 +67,10 @@ async def _run_with_stack(args: argparse.Namespace) -> tuple[dict[str, Any], lis
         "ACTIONS_PORT": str(_free_port()),
         "GATEWAY_PORT": str(_free_port()),
         "BIND_HOST": "127.0.0.1",
+        # Rasa's HTTP API and the action server accept only callers knowing these (bot/serve.py);
+        # the gateway built below reads them from the environment too.
+        "RASA_TOKEN": os.environ.get("RASA_TOKEN") or secrets.token_urlsafe(32),
+        "ACTIONS_TOKEN": os.environ.get("ACTIONS_TOKEN") or secrets.token_urlsafe(32),
     }
     os.environ.update(env)
     os.environ.pop("RASA_URL", None)
