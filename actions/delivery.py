@@ -9,7 +9,7 @@ import re
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import catalogue, conversation, db, guard, parcels, texts, windows
+from actions import catalogue, conversation, db, guard, parcels, state, texts, windows
 from actions.base import Context, ParcelAction, Shipments, say_not_found
 from actions.conversation import log_masked
 from actions.handoff import escalate_if_needed
@@ -24,11 +24,15 @@ logger = logging.getLogger(__name__)
 
 DELIVERY_OPTION = "delivery_option"
 REDELIVERY_WINDOW = "redelivery_window"
-FAILED_DELIVERY_TYPES = ("out_of_area", "address_problem", "held_at_station", "refused")
+FAILED_DELIVERY_TYPES = state.FAILED_DELIVERY_TYPES
 DELIVERY_OPTIONS = ("self_pickup", "redeliver", "forward")
 _OPTION_WORDS: tuple[tuple[str, str], ...] = (
-    ("self_pickup", r"自取|自提|自己取|自己去取|pick (?:it )?up myself|self[- ]?pickup|collect it myself"),
-    ("redeliver", r"再次派送|重新派送|再送|redeliver|deliver (?:it )?again"),
+    (
+        "self_pickup",
+        r"自取|自提|自己.{0,4}(?:拿|取|提)|(?:去|到).{0,6}(?:网点|驿站|投递部|营业部|营业厅|站点|快递点).{0,3}(?:拿|取|提)"
+        r"|pick (?:it )?up myself|self[- ]?pickup|collect it myself",
+    ),
+    ("redeliver", r"再次派送|重新派送|再送|再派|重新送|重新约.{0,4}送|redeliver|deliver (?:it )?again"),
     ("forward", r"改寄|转寄|其他地址|别的地址|改地址|another address|forward"),
 )
 # Statuses in which the delivery address can no longer change.

@@ -11,6 +11,15 @@ from actions.topics import TOPICS, answer_topic
 from bot.contract import HandoffReason
 
 
+def answer_numbers(ctx: Context) -> list[EventType]:
+    """The numbers of the latest message answer the question waiting for a number, else the
+    conversation's current question, else where the parcels are."""
+    numbers = conversation.numbers_in_message(ctx.tracker)
+    pending, current = ctx.slot("pending_topic"), ctx.slot("current_topic")
+    topic_name = pending if pending in TOPICS else current if current in TOPICS else conversation.TRACK
+    return answer_topic(ctx, topic_name, numbers)
+
+
 class ActionAffirm(ParcelAction):
     """ "Yes": does what the pending question (slot `awaiting`) offered."""
 
@@ -18,6 +27,8 @@ class ActionAffirm(ParcelAction):
         return "action_affirm"
 
     def handle(self, ctx: Context) -> list[EventType]:
+        if conversation.numbers_in_message(ctx.tracker):  # "对，是 JT…": the number is the point
+            return answer_numbers(ctx)
         answer = AWAITED_ANSWERS.get(str(ctx.slot("awaiting") or ""))
         if answer is None:
             ctx.say(ctx.t("affirm_no_context"))
@@ -32,6 +43,8 @@ class ActionDeny(ParcelAction):
         return "action_deny"
 
     def handle(self, ctx: Context) -> list[EventType]:
+        if conversation.numbers_in_message(ctx.tracker):  # "不对，是 DPK…": a corrected number
+            return answer_numbers(ctx)
         answer = AWAITED_ANSWERS.get(str(ctx.slot("awaiting") or ""))
         if answer is None:
             ctx.say(ctx.t("deny_no_context"))
@@ -59,10 +72,8 @@ class ActionFallback(ParcelAction):
             return waiting_for.handle(ctx)
         # A message with a number in it is about that parcel: look it up (for the question
         # waiting for a number, else where it is), whatever else the NLU missed in it.
-        numbers = conversation.numbers_in_message(ctx.tracker)
-        if numbers:
-            pending = ctx.slot("pending_topic")
-            return answer_topic(ctx, pending if pending in TOPICS else conversation.TRACK, numbers)
+        if conversation.numbers_in_message(ctx.tracker):
+            return answer_numbers(ctx)
         attempt = not_found.attempted_number(conversation.latest_text(ctx.tracker))
         if attempt is not None:
             ctx.say(not_found.attempt_text(ctx.lang, attempt))

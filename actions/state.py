@@ -33,6 +33,29 @@ def is_going_back(shipment: Shipment) -> bool:
     return shipment.status in ("returning", "returned")
 
 
+# Exceptions of a delivery attempt that failed (the parcel waits for the customer's choice).
+FAILED_DELIVERY_TYPES = ("out_of_area", "address_problem", "held_at_station", "refused")
+# Questions whose answer, for a parcel whose delivery failed, is its reason and the options.
+FAILED_DELIVERY_TOPICS = (conversation.TRACK, conversation.ETA)
+
+
+def is_failed_delivery(shipment: Shipment) -> bool:
+    """A delivery attempt failed and the parcel waits (not delivered, not going back)."""
+    if shipment.status in ("delivered", "returning", "returned", "cancelled"):
+        return False
+    exc = shipment.exception
+    return shipment.status == "delivery_failed" or (exc is not None and exc.type in FAILED_DELIVERY_TYPES)
+
+
+def topic_for(topic_name: str, shipments: dict[str, Shipment | None]) -> str:
+    """The topic that answers `topic_name` for these parcels: "where is it?" / "when does it
+    come?" about parcels whose delivery failed is answered with the reason and the options."""
+    found = [s for s in shipments.values() if s is not None]
+    if topic_name in FAILED_DELIVERY_TOPICS and found and all(is_failed_delivery(s) for s in found):
+        return conversation.DELIVERY_FAILED
+    return topic_name
+
+
 def is_not_collected(shipment: Shipment) -> bool:
     """Created, but no courier has picked it up yet."""
     return shipment.status == "created" and not any(e.status != "created" for e in shipment.events)

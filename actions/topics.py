@@ -147,6 +147,9 @@ def answer_topic(ctx: Context, topic_name: str, numbers: list[str]) -> list[Even
         }
     # When no number was found the corrected number should resume this question.
     still_pending = bool(numbers) and not known
+    # "Where is it?" about a parcel whose delivery failed: its reason and the options.
+    topic_name = state.topic_for(topic_name, shipments)
+    declared = TOPICS[topic_name]
     events += [
         SlotSet("pending_topic", topic_name if still_pending else None),
         SlotSet("current_topic", topic_name),

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from rasa_sdk.events import EventType, SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions import conversation, guard, parcels
+from actions import conversation, guard, not_found, parcels
 from actions.base import AWAITED_INPUT, Context, ParcelAction, Shipments, say_not_found
 from actions.conversation import log_masked
 from actions.db import StoreError
@@ -86,7 +86,8 @@ class ActionVerifyPhone(ParcelAction):
                     if purpose == PURPOSE_ADDRESS_CHANGE
                     else conversation.SIGNED_NOT_RECEIVED,
                 )
-            ctx.say(ctx.t("verify_not_needed"))
+            attempt = not_found.attempted_number(conversation.latest_text(ctx.tracker))
+            ctx.say(not_found.attempt_text(ctx.lang, attempt) if attempt else ctx.t("verify_not_needed"))
             return []
         shipments = ctx.lookup(numbers)
         candidates = parcels.found(shipments)

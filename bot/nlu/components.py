@@ -69,36 +69,7 @@ class LogisticsJiebaTokenizer(JiebaTokenizer):
     spans end in a space."""
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
-        tokens = [token for token in super().tokenize(message, attribute) if token.text.strip()]
-        if attribute != TEXT:
-            return tokens
-        return with_number_placeholders(tokens, message.get(TEXT) or "")
-
-
-# Every candidate tracking number reaches the featurizers as this one token, so the intent
-# model sees "a number" whatever the carrier's format (one it was never trained on, grouped
-# digits, a typo) instead of an unknown word. Offsets stay those of the number in the text,
-# so entities keep their spans.
-NUMBER_PLACEHOLDER = "№"
-
-
-def with_number_placeholders(tokens: list[Token], text: str) -> list[Token]:
-    """`tokens` with the tokens of each tracking number merged into one placeholder token."""
-    spans = [(found.start, found.end) for found in find_tracking_numbers(text)]
-    if not spans:
-        return tokens
-    result: list[Token] = []
-    for token in tokens:
-        span = next((s for s in spans if token.start < s[1] and s[0] < token.end), None)
-        if span is None:
-            result.append(token)
-            continue
-        start, end = min(span[0], token.start), max(span[1], token.end)
-        if result and result[-1].text == NUMBER_PLACEHOLDER and result[-1].end >= span[0] and result[-1].start <= start:
-            result[-1].end = max(result[-1].end, end)
-            continue
-        result.append(Token(NUMBER_PLACEHOLDER, start, end, lemma=NUMBER_PLACEHOLDER))
-    return result
+        return [token for token in super().tokenize(message, attribute) if token.text.strip()]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)

@@ -43,42 +43,12 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text) if _CJK.search(text) else text
 
 
-# Common input-method slips (homophones typed by pinyin) and the pinyin abbreviations
-# customers use in chats, written the usual way. Whole words only: "kd" inside a tracking
-# number or an English word stays.
-_TYPOS: tuple[tuple[str, str], ...] = (
-    ("快第", "快递"),
-    ("块递", "快递"),
-    ("物留", "物流"),
-    ("无流", "物流"),
-    ("单好", "单号"),
-    ("蛋号", "单号"),
-    ("到那了", "到哪了"),
-    ("到那里了", "到哪里了"),
-    ("在那里了", "在哪里了"),
-    ("啥时侯", "啥时候"),
-    ("什么时侯", "什么时候"),
-    ("签受", "签收"),
-)
-_ABBREVIATIONS = {"kd": "快递", "wl": "物流", "dd": "订单", "ydh": "运单号"}
-_ABBREVIATION = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(_ABBREVIATIONS) + r")(?![A-Za-z0-9])", re.IGNORECASE)
-
-
-def fix_typos(text: str) -> str:
-    """Common slips and pinyin abbreviations in a Chinese message, written out."""
-    if not _CJK.search(text):  # "dd" in an English message is no abbreviation
-        return text
-    for wrong, right in _TYPOS:
-        text = text.replace(wrong, right)
-    return _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m.group(1).lower()], text)
-
-
 def normalize_text(text: str) -> str:
     """NFKC (full-width letters/digits/punctuation to half-width), Traditional to
-    Simplified, common typos and pinyin abbreviations written out, collapsed
-    whitespace."""
+    Simplified, collapsed whitespace. Character positions of ASCII content keep
+    their meaning for the customer; length may change only for rare ligatures."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = fix_typos(to_simplified(text))
+    text = to_simplified(text)
     return re.sub(r"\s+", " ", text).strip()
 
 

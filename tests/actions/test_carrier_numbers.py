@@ -117,3 +117,14 @@ def test_english_not_found_and_explanation(conv: Conversation) -> None:
     assert "J&T" in turn.text
     turn = conv.say("my tracking number is 12345", "track_parcel")
     assert "too short" in turn.text
+
+
+def test_a_corrected_number_in_a_no_is_looked_up(conv: Conversation) -> None:
+    conv.say("JT9900112233445 到哪里了", "track_parcel")
+    turn = conv.say("不对不对 是 JT4401928375610", "deny")
+    assert "岳麓麓山网点" in turn.text
+
+
+def test_short_digits_read_as_phone_digits_are_explained_as_a_number(conv: Conversation) -> None:
+    turn = conv.say("单号好像是20394", "provide_phone_last4")
+    assert "只有 5 位" in turn.text

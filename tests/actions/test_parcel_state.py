@@ -80,3 +80,11 @@ def test_failed_delivery_with_a_number_gives_the_reason_and_options(conv: Conver
 def test_tracking_still_shows_the_whole_block(conv: Conversation) -> None:
     turn = conv.say(f"{RETURNING} 到哪了", "track_parcel")
     assert "状态：退回中" in turn.text and "包装破损、茶叶受潮" in turn.text
+
+
+def test_where_is_a_parcel_whose_delivery_failed_gives_the_reason_and_options(conv: Conversation) -> None:
+    turn = conv.say("JDX029384756120 送不到怎么办", "track_parcel")
+    assert "缺少门牌号" in turn.text and turn.buttons
+    assert conv.slots["awaiting"] == "delivery_option"
+    choice = conv.say("那我自己去网点拿吧", "choose_delivery_option")
+    assert "CS" in choice.text  # a self-pickup case with its reference
