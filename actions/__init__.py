@@ -11,6 +11,7 @@ Importing the package registers every action and every topic/answer handler:
   handoff      handing over to a human agent
   cases        following up cases, evidence links, callbacks
   feelings     acknowledging feelings and urgency on every turn, offering a person
+  lookup       finding parcels without a number: recipient phone + last name or order id
 """
 
 from actions import (  # noqa: F401
@@ -21,6 +22,7 @@ from actions import (  # noqa: F401
     exceptions,
     feelings,
     handoff,
+    lookup,
     returns,
     tracking,
     verification,

@@ -103,8 +103,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": 'Sorry, something went wrong on my side. Could you send that again? If it still doesn\'t work, type "agent" and a colleague will help.',
     },
     "ask_number": {
-        "zh": "好的，麻烦您发一下运单号，我马上帮您{purpose}。运单号印在快递面单上，比如 SF1402345678901。",
-        "en": "Sure — could you send me the tracking number? I'll {purpose} right away. It's printed on the label, e.g. SF1402345678901.",
+        "zh": "好的，麻烦您发一下运单号，我马上帮您{purpose}。运单号印在快递面单上，比如 SF1402345678901。"
+        "找不到单号的话，告诉我收件人手机号和姓氏也能帮您查。",
+        "en": "Sure — could you send me the tracking number? I'll {purpose} right away. It's printed on the label, "
+        "e.g. SF1402345678901. No number at hand? Send me the recipient's phone number and last name instead.",
     },
     "number_not_recognised": {
         "zh": "抱歉，我没有识别出有效的运单号。麻烦您核对后再发给我，运单号一般是字母加数字，比如 SF1402345678901。",
@@ -667,6 +669,43 @@ MESSAGES: dict[str, dict[str, str]] = {
     "handoff_lead_customer_upset": {
         "zh": "为了尽快给您一个满意的处理，我请专员来一对一跟进。",
         "en": "So that this is sorted out properly and quickly, I'm asking a colleague to take it on personally.",
+    },
+    # ---- finding parcels without a number (actions/lookup.py): phone + last name or order id
+    "lookup_ask_phone": {
+        "zh": "没有运单号也没关系 😊 请告诉我收件人的手机号，再加上收件人的姓氏（或者订单号）用于核对，我帮您找找包裹。",
+        "en": "No tracking number? No problem. Please send the recipient's phone number plus the recipient's last name (or the order number) as a check, and I'll find the parcels.",
+    },
+    "lookup_ask_check": {
+        "zh": "收到手机号 {phone}。为保护收件人的信息，请再告诉我收件人的姓氏（例如“姓王”）或者订单号，用于核对。",
+        "en": "Got the phone number {phone}. To protect the recipient's information, please also tell me the recipient's last name (e.g. \"surname Wang\") or the order number.",
+    },
+    "lookup_not_found": {
+        "zh": "抱歉，没有找到与手机号 {phone} 和您提供的核对信息相符的包裹。请确认这是收件人的手机号、姓氏或订单号无误（还可以再试 {left} 次）；刚下单的包裹也可能还没有记录。",
+        "en": "Sorry, I found no parcel matching the phone number {phone} and the check you gave. Please make sure it is the recipient's phone and that the last name or order number is right (you can try {left} more time(s)); a parcel ordered very recently may not be on record yet.",
+    },
+    "lookup_found_one": {
+        "zh": "找到 1 个相符的包裹：\n{items}\n回复“1”查看详细物流，也可以直接问我这个包裹的问题。",
+        "en": 'I found 1 matching parcel:\n{items}\nReply "1" for the full tracking, or just ask me about it.',
+    },
+    "lookup_found_many": {
+        "zh": "找到 {count} 个相符的包裹：\n{items}\n请回复序号（例如“1”），我帮您查看详情。",
+        "en": 'I found {count} matching parcels:\n{items}\nReply with its number (e.g. "1") and I\'ll show the details.',
+    },
+    "lookup_item": {
+        "zh": "{index}. {carrier} {number}｜{origin} → {destination}｜状态：{status}",
+        "en": "{index}. {carrier} {number} | {origin} → {destination} | status: {status}",
+    },
+    "lookup_choose_again": {
+        "zh": "请回复列表里的序号（1–{count}），或者运单号的后四位。",
+        "en": "Please reply with the parcel's number in the list (1–{count}) or the last 4 digits of its tracking number.",
+    },
+    "lookup_locked": {
+        "zh": "为保护收件人信息安全，这个手机号的查询多次核对未通过，暂时无法在线继续。",
+        "en": "To protect the recipient's information, this phone number can't be looked up online for now after repeated failed checks.",
+    },
+    "lookup_too_many": {
+        "zh": "为保护收件人信息安全，核对多次未通过，无法在线继续查询。",
+        "en": "To protect the recipient's information, I can't continue the lookup online after several failed checks.",
     },
     # ---- feelings and urgency (bot/signals.py): acknowledged first, then the answer
     "feel_upset": {

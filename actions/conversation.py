@@ -17,6 +17,7 @@ from bot.store.tracking_numbers import find_tracking_numbers, normalize
 
 MAX_REMEMBERED_NUMBERS = 5
 NLU_FALLBACK = "nlu_fallback"
+FIND_BY_PHONE = "find_by_phone"
 FALLBACK_ACTION = "action_fallback"
 
 # Topics: the questions that are about one or more parcels.
@@ -85,12 +86,16 @@ def current_numbers(tracker: Tracker) -> list[str]:
     """The parcels the customer is talking about now: the numbers of the latest
     message, else those of the most recent message that had any, else the last
     remembered one."""
-    found = numbers_in_message(tracker)
+    phone = re.sub(r"\D", "", str(tracker.get_slot("lookup_phone") or ""))
+    found = [key for key in numbers_in_message(tracker) if not phone or key != phone]
     if found:
         return found
     for event in reversed(_user_events(tracker)):
         parse = event.get("parse_data") or {}
+        if ((parse.get("intent") or {}).get("name")) == FIND_BY_PHONE:
+            continue  # a phone number or an order id, not a parcel (actions/lookup.py)
         found = _numbers_in(str(event.get("text") or ""), parse.get("entities") or [])
+        found = [key for key in found if not phone or key != phone]
         if found:
             return found
     remembered = remembered_numbers(tracker)

@@ -103,6 +103,14 @@ def get_shipments(keys: Iterable[str]) -> dict[str, Shipment | None]:
     return result
 
 
+def shipments_for_recipient_phone(digits: str) -> list[Shipment]:
+    """Shipments sent to this recipient phone, newest first (check the recipient before showing any)."""
+    with transaction() as session:
+        found = repository.shipments_for_recipient_phone(session, digits)
+        session.expunge_all()
+    return found
+
+
 def get_shipment(key: str) -> Shipment | None:
     return get_shipments([key]).get(key)
 

@@ -43,6 +43,7 @@ from bot.security.lockout import AttemptTicket, Lockout, Policy, Subject
 # Subject kinds of the customer-side checks.
 PARCEL = "parcel"  # a tracking key
 CLIENT = "client"  # who tries: the gateway's client key (address or channel identity)
+PHONE = "phone"  # a recipient phone number (finding parcels by phone + last name or order id)
 # ... and of the agents' login.
 LOGIN_USER = "login_user"
 LOGIN_CLIENT = "login_client"
@@ -60,6 +61,7 @@ __all__ = [
     "LOGIN_CLIENT",
     "LOGIN_USER",
     "PARCEL",
+    "PHONE",
     "SENDER_PROVEN",
     "AttemptTicket",
     "Grants",

@@ -59,7 +59,7 @@ class Shipment(Base):
     sender_phone = Column(String(32))
     sender_address = Column(Text)
     recipient_name = Column(String(64))
-    recipient_phone = Column(String(32))
+    recipient_phone = Column(String(32), index=True)  # finding parcels without a number (phone + check)
     recipient_address = Column(Text)
     customer_tier = Column(String(16), nullable=False, default="regular")
     declared_value = Column(Float)

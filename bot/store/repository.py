@@ -6,6 +6,7 @@ do not matter (see tracking_numbers.normalize).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -76,3 +77,42 @@ def get_shipments_by_order(session: Session, order_ids: Iterable[str]) -> dict[s
         for shipment in session.execute(stmt).scalars():
             result.setdefault(str(shipment.order_id), []).append(shipment)
     return result
+
+
+MAX_PHONE_MATCHES = 20
+
+
+def phone_forms(digits: str) -> list[str]:
+    """The ways a phone number is written in import records (docs/shipment.schema.json
+    leaves the format free): a mainland mobile as 11 digits, spaced, dashed, with +86 /
+    0086; another number as digits with and without "+"."""
+    digits = re.sub(r"\D", "", digits or "")
+    if re.fullmatch(r"1[3-9]\d{9}", digits):
+        spaced = f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+        dashed = f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
+        national = [digits, spaced, dashed]
+        return national + [f"{prefix}{form}" for prefix in ("+86", "+86 ", "+86-", "86", "0086") for form in national]
+    return [digits, f"+{digits}"] if digits else []
+
+
+def shipments_for_recipient_phone(session: Session, digits: str) -> list[Shipment]:
+    """Shipments whose recipient phone is `digits` (any of its usual written forms), newest
+    first, at most MAX_PHONE_MATCHES. Callers must check the recipient (name or order id)
+    before showing anything: the phone alone proves nothing."""
+    forms = phone_forms(digits)
+    if not forms:
+        return []
+    digits = forms[0]
+    condition = Shipment.recipient_phone.in_(forms)
+    if not re.fullmatch(r"1[3-9]\d{9}", digits):
+        # Another country's number is written with free spacing: "+44 7700 900412".
+        condition = condition | Shipment.recipient_phone.like(f"+{digits[:2]}%{digits[-4:]}")
+    stmt = (
+        select(Shipment)
+        .where(condition)
+        .options(*_BATCH)
+        .order_by(Shipment.shipped_at.desc(), Shipment.id.desc())
+        .limit(MAX_PHONE_MATCHES)
+    )
+    found = session.execute(stmt).scalars()
+    return [s for s in found if re.sub(r"\D", "", s.recipient_phone or "").endswith(digits[-11:])]
