@@ -117,6 +117,12 @@ class ParcelAction(Action, ABC):
                     if about_case.accepts(ctx):
                         answer = about_case.handle
                         break
+            # No tracking number, a phone offered instead: find the parcels by phone + check.
+            if answer == self.handle and self.reads_feelings:
+                for lookup in LOOKUP_REQUEST_HANDLER:
+                    if lookup.accepts(ctx):
+                        answer = lookup.handle
+                        break
             events = answer(ctx)
             if self.reads_feelings:
                 for hook in TURN_HOOKS:
@@ -174,6 +180,8 @@ class AwaitedInput:
 AWAITED_INPUT: dict[str, AwaitedInput] = {}
 # Messages about a case (a reference, "进度呢" …) and their answer (actions/cases.py registers it).
 CASE_REFERENCE_HANDLER: list[AwaitedInput] = []
+# Messages asking to find parcels without a number (phone + check; actions/lookup.py registers it).
+LOOKUP_REQUEST_HANDLER: list[AwaitedInput] = []
 
 # Run after every answer of a ParcelAction (that reads feelings): (context, the answer's events,
 # the index of the turn's first bot message) -> the turn's events (actions/feelings.py).

@@ -24,7 +24,7 @@ from rasa_sdk.events import EventType, SlotSet
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import conversation, db, guard, texts
-from actions.base import AWAITED_INPUT, AwaitedInput, Context, ParcelAction
+from actions.base import AWAITED_INPUT, LOOKUP_REQUEST_HANDLER, AwaitedInput, Context, ParcelAction
 from actions.db import StoreError
 from actions.handoff import hand_off
 from actions.topics import TOPICS, answer_topic
@@ -318,7 +318,34 @@ def _accepts_details(ctx: Context) -> bool:
     )
 
 
+# "我没有单号 能用手机号查吗", "单号找不着了 电话159…", "lost my tracking number … phone": the
+# customer has no number and offers the phone: whatever the NLU understood, the lookup starts.
+_NO_NUMBER = re.compile(
+    r"(?:没有|没|冇|無|无|忘了|忘记|找不到|找不着|不知道|丢了|弄丢)[^,，。.!?？]{0,6}(?:运单|快递单|单号|單號|运单号)"
+    r"|(?:运单号|快递单号|单号|單號)[^,，。.!?？]{0,4}(?:没有|没了|找不到|找不着|不知道|丢了|忘了|搵唔到)"
+    r"|(?:lost|don'?t have|do not have|no|without)\s+(?:my\s+|the\s+|a\s+)?tracking",
+    re.I,
+)
+_BY_PHONE = re.compile(
+    r"(?:用|按|通过|拿)?(?:手机号|手机|电话号码|电话|手機|電話)(?:码)?(?:能|可以|可不可以)?查|by (?:my )?phone", re.I
+)
+
+
+def wants_lookup(ctx: Context) -> bool:
+    """The message asks to find parcels by phone: it says there is no tracking number and
+    offers a phone (or asks for a phone lookup), or gives a phone together with a check."""
+    text = conversation.latest_text(ctx.tracker)
+    request = request_in(text, None)
+    mentions_phone = request.phone is not None or bool(re.search(r"手机|电话|手機|電話|phone", text, re.I))
+    if _NO_NUMBER.search(text) and mentions_phone:
+        return True
+    if _BY_PHONE.search(text) and not conversation.numbers_in_message(ctx.tracker):
+        return True
+    return request.phone is not None and request.surname is not None
+
+
 AWAITED_INPUT[LOOKUP_DETAILS] = AwaitedInput(_accepts_details, find_by_phone)
+LOOKUP_REQUEST_HANDLER.append(AwaitedInput(wants_lookup, find_by_phone))
 AWAITED_INPUT[LOOKUP_CHOICE] = AwaitedInput(_accepts_choice, _answer_choice)
 
 

@@ -63,11 +63,11 @@ def household(store: Any, tmp_path: Path) -> None:
 
 def test_no_number_asks_for_the_phone_and_a_check_then_lists_only_the_named_recipients_parcels() -> None:
     conv = Conversation()
-    first = conv.say("我没有运单号 能用手机号查吗", "find_by_phone")
+    first = conv.say("我没有运单号 能用手机号查吗", "track_parcel")
     assert first.text == zh("lookup_ask_phone")
-    second = conv.say(f"收件手机 {PHONE}", "find_by_phone")
+    second = conv.say(f"收件手机 {PHONE}", "track_parcel")
     assert "159****1111" in second.text and PHONE not in second.text
-    listed = conv.say("收件人姓何", "find_by_phone")
+    listed = conv.say("收件人姓何", "track_parcel")
     assert "SF15*******0011" in listed.text  # masked: first 4 and last 4 only
     assert "JT50*******0022" in listed.text  # the +86 spaced form of the same phone
     assert "SF1500000000011" not in listed.text
@@ -81,22 +81,22 @@ def test_no_number_asks_for_the_phone_and_a_check_then_lists_only_the_named_reci
 
 
 def test_a_wrong_last_name_and_an_unknown_phone_get_the_same_answer() -> None:
-    wrong = Conversation().say(f"手机号{PHONE} 姓张", "find_by_phone")
-    unknown = Conversation().say("手机号13000009999 姓张", "find_by_phone")
+    wrong = Conversation().say(f"手机号{PHONE} 姓张", "track_parcel")
+    unknown = Conversation().say("手机号13000009999 姓张", "track_parcel")
     assert wrong.text.replace("159****1111", "X") == unknown.text.replace("130****9999", "X")
     assert "0011" not in wrong.text and "0022" not in wrong.text
 
 
 def test_the_right_name_after_a_wrong_one_keeps_the_phone() -> None:
     conv = Conversation()
-    conv.say(f"{PHONE} 姓李", "find_by_phone")
-    turn = conv.say("哦 收件人是我老婆 她姓何", "find_by_phone")
+    conv.say(f"{PHONE} 姓李", "track_parcel")
+    turn = conv.say("哦 收件人是我老婆 她姓何", "track_parcel")
     assert "SF15*******0011" in turn.text
 
 
 def test_the_order_id_is_a_check_of_its_own_and_one_match_becomes_the_parcel_talked_about() -> None:
     conv = Conversation()
-    turn = conv.say(f"没单号 手机号{PHONE} 订单号DD20261120000099", "find_by_phone")
+    turn = conv.say(f"没单号 手机号{PHONE} 订单号DD20261120000099", "track_parcel")
     assert "YT23*******0033" in turn.text
     assert "0011" not in turn.text and "0022" not in turn.text
     eta = conv.say("那它什么时候到", "ask_eta")
@@ -104,19 +104,19 @@ def test_the_order_id_is_a_check_of_its_own_and_one_match_becomes_the_parcel_tal
 
 
 def test_compound_surnames_latin_names_and_english_requests() -> None:
-    turn = Conversation().say("帮我用手机号查下件 18800002222 欧阳", "find_by_phone")
+    turn = Conversation().say("帮我用手机号查下件 18800002222 欧阳", "track_parcel")
     assert "SF15*******0044" in turn.text
     english = Conversation()
-    english.say("I lost my tracking number, can you find my parcel with my phone?", "find_by_phone")
-    found = english.say("+44 7700 900412, surname Turner", "find_by_phone")
+    english.say("I lost my tracking number, can you find my parcel with my phone?", "track_parcel")
+    found = english.say("+44 7700 900412, surname Turner", "track_parcel")
     assert "SF15*******0055" in found.text and "Edinburgh" in found.text
-    pinyin = Conversation().say(f"phone {PHONE}, surname He", "find_by_phone")
+    pinyin = Conversation().say(f"phone {PHONE}, surname He", "track_parcel")
     assert "SF15*******0011" in pinyin.text
 
 
 def test_repeated_wrong_checks_go_to_a_person_and_never_reveal_anything() -> None:
     conv = Conversation()
-    turns = [conv.say(f"{PHONE} 姓{name}", "find_by_phone") for name in ("李", "赵", "陈")]
+    turns = [conv.say(f"{PHONE} 姓{name}", "track_parcel") for name in ("李", "赵", "陈")]
     assert all("0011" not in t.text and "0022" not in t.text for t in turns)
     assert turns[0].handoff is None and turns[1].handoff is None
     assert turns[2].handoff["reason"] == "verification_failed"
@@ -125,9 +125,9 @@ def test_repeated_wrong_checks_go_to_a_person_and_never_reveal_anything() -> Non
 def test_failures_are_counted_per_phone_across_conversations(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VERIFY_MAX_FAILURES_PER_PARCEL", "2")
     for name in ("李", "赵"):
-        Conversation().say(f"{PHONE} 姓{name}", "find_by_phone")
+        Conversation().say(f"{PHONE} 姓{name}", "track_parcel")
     # A third conversation (another client) with the right name: the phone is locked.
-    locked = Conversation().say(f"{PHONE} 姓何", "find_by_phone")
+    locked = Conversation().say(f"{PHONE} 姓何", "track_parcel")
     assert "0011" not in locked.text
     assert locked.handoff["reason"] == "verification_failed"
 
@@ -135,19 +135,19 @@ def test_failures_are_counted_per_phone_across_conversations(monkeypatch: pytest
 def test_failures_are_counted_per_client(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VERIFY_MAX_FAILURES_PER_CLIENT", "2")
     conv = Conversation()
-    conv.say("13000000001 姓李", "find_by_phone")
-    conv.say("13000000002 姓李", "find_by_phone")
+    conv.say("13000000001 姓李", "track_parcel")
+    conv.say("13000000002 姓李", "track_parcel")
     # Farming other phones from the same client is stopped even with a right check.
     other = Conversation(sender_id=conv.sender_id)
-    turn = other.say(f"{PHONE} 姓何", "find_by_phone")
+    turn = other.say(f"{PHONE} 姓何", "track_parcel")
     assert "0011" not in turn.text and turn.handoff is not None
 
 
 def test_the_phone_number_is_masked_in_the_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     conv = Conversation()
-    conv.say(f"{PHONE} 姓何", "find_by_phone")
-    conv.say(f"{PHONE} 姓李", "find_by_phone")
+    conv.say(f"{PHONE} 姓何", "track_parcel")
+    conv.say(f"{PHONE} 姓李", "track_parcel")
     assert PHONE not in caplog.text
     assert "159****1111" in caplog.text
 
@@ -177,3 +177,27 @@ def test_choices_by_position_ordinal_or_last_digits() -> None:
     assert lookup.chosen_key("尾号0022的那个", keys) == keys[1]
     assert lookup.chosen_key("3", keys) is None
     assert lookup.chosen_key("好的谢谢", keys) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("我没有运单号 能用手机号查吗", "track_parcel"),
+        ("单号找不着了 只知道收件人电话", "lost_parcel"),
+        ("I lost my tracking number, can you find my parcel by phone?", "nlu_fallback"),
+    ],
+)
+def test_no_number_and_a_phone_offered_start_the_lookup_whatever_the_intent(text: str, intent: str) -> None:
+    turn = Conversation().say(text, intent)
+    assert turn.slot_sets().get("awaiting") == lookup.LOOKUP_DETAILS
+
+
+def test_a_phone_with_a_last_name_is_a_lookup_whatever_the_intent() -> None:
+    turn = Conversation().say(f"{PHONE} 姓何", "provide_tracking_number")
+    assert "SF15*******0011" in turn.text
+
+
+def test_a_tracking_question_is_not_taken_for_a_lookup() -> None:
+    turn = Conversation().say("SF1402345678901 到哪了 我的电话是13812345678", "track_parcel")
+    assert turn.slot_sets().get("awaiting") != lookup.LOOKUP_DETAILS
+    assert "SF1402345678901" in turn.text
