@@ -36,7 +36,7 @@ def is_going_back(shipment: Shipment) -> bool:
 # Exceptions of a delivery attempt that failed (the parcel waits for the customer's choice).
 FAILED_DELIVERY_TYPES = ("out_of_area", "address_problem", "held_at_station", "refused")
 # Questions whose answer, for a parcel whose delivery failed, is its reason and the options.
-FAILED_DELIVERY_TOPICS = (conversation.TRACK, conversation.ETA)
+FAILED_DELIVERY_TOPICS = (conversation.TRACK, conversation.ETA, conversation.LOST)
 
 
 def is_failed_delivery(shipment: Shipment) -> bool:
@@ -48,8 +48,9 @@ def is_failed_delivery(shipment: Shipment) -> bool:
 
 
 def topic_for(topic_name: str, shipments: dict[str, Shipment | None]) -> str:
-    """The topic that answers `topic_name` for these parcels: "where is it?" / "when does it
-    come?" about parcels whose delivery failed is answered with the reason and the options."""
+    """The topic that answers `topic_name` for these parcels: "where is it?", "when does it
+    come?" or "is it lost?" about parcels whose delivery failed is answered with the reason
+    and the options."""
     found = [s for s in shipments.values() if s is not None]
     if topic_name in FAILED_DELIVERY_TOPICS and found and all(is_failed_delivery(s) for s in found):
         return conversation.DELIVERY_FAILED

@@ -88,3 +88,9 @@ def test_where_is_a_parcel_whose_delivery_failed_gives_the_reason_and_options(co
     assert conv.slots["awaiting"] == "delivery_option"
     choice = conv.say("那我自己去网点拿吧", "choose_delivery_option")
     assert "CS" in choice.text  # a self-pickup case with its reference
+
+
+def test_is_it_lost_about_a_failed_delivery_gives_the_reason_not_a_loss_answer(conv: Conversation) -> None:
+    turn = conv.say("JDX029384756120 送不到了是不是丢了", "lost_parcel")
+    assert "缺少门牌号" in turn.text and turn.buttons
+    assert "丢失" not in turn.text

@@ -10,6 +10,8 @@ import pytest
 
 from bot.training import model_path
 
+pytestmark = pytest.mark.slow  # loads the trained model
+
 
 @pytest.fixture(scope="module")
 def agent() -> Any:
