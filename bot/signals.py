@@ -267,6 +267,28 @@ def _found(cue: str, lowered: str, negatable: bool = True) -> bool:
     return False
 
 
+def _spans(cue: str, lowered: str, negatable: bool) -> list[tuple[int, int]]:
+    pattern = _PATTERNS.get(cue)
+    if pattern is None:
+        pattern = _PATTERNS[cue] = _cue_pattern(cue)
+    return [
+        m.span()
+        for m in pattern.finditer(lowered)
+        if not negatable or not _NEGATED.search(lowered[max(0, m.start() - 2) : m.start()])
+    ]
+
+
+def _distinct(spans: list[tuple[int, int]]) -> int:
+    """How many separate places of the text the spans cover (overlapping ones count once:
+    "真是绝了" and "效率真是" in "效率真是绝了" are one remark)."""
+    count, end = 0, -1
+    for start, stop in sorted(spans):
+        if start >= end:
+            count += 1
+        end = max(end, stop)
+    return count
+
+
 def _any(cues: Iterable[str], lowered: str) -> str | None:
     return next((cue for cue in cues if _found(cue, lowered)), None)
 
@@ -275,15 +297,19 @@ def _emotion(original: str, lowered: str) -> tuple[str, float, list[str]]:
     score = 0.0
     fired: list[str] = []
     decisive = False
+    counted_days = [m.span() for m in _COUNTED_DAYS.finditer(lowered)]
     for family in FAMILIES:
-        hits = [cue for cue in family.cues if _found(cue, lowered, family.negatable)]
-        # A cue inside a longer cue of the same family counts once ("气死" in "气死我了").
-        hits = [cue for cue in hits if not any(cue != other and cue in other for other in hits)]
+        spans = {cue: _spans(cue, lowered, family.negatable) for cue in family.cues}
+        hits = [cue for cue, found in spans.items() if found]
+        # Cues overlapping in the text are one remark ("气死" in "气死我了", "这算什么次日达").
+        places = [span for cue in hits for span in spans[cue]]
+        if family.name == "overdue":  # "都第五天了" is one count of days, not two cues
+            places = [p for p in places if not any(p[0] < e and s < p[1] for s, e in counted_days)]
         if hits:
-            score += min(family.cap, family.weight * len(hits))
+            score += min(family.cap, family.weight * _distinct(places)) if places else 0.0
             fired += [f"{family.name}:{cue}" for cue in hits]
             decisive = decisive or family.decisive
-    if _COUNTED_DAYS.search(lowered):
+    if counted_days:
         score += 1.0
         fired.append("counted_days")
     if _BANGS.search(original):
