@@ -9,8 +9,9 @@ only its SHA-256 digest. Afterwards a request as that sender is:
 - `OWNER`: it carries the secret (compared in constant time);
 - `WRONG`: it carries another secret (refused);
 - `UNPROVEN`: it carries none (Rasa-compatible clients that ignore the header). Such a
-  message is still answered, but as a stranger: the bot is told (metadata
-  `SENDER_PROVEN_KEY` false) and no verification of the conversation serves it.
+  message is still answered, but as a stranger's, in a conversation of its own
+  (`stranger_id`): it never sees the customer's transcript, context or verifications;
+  the bot is told too (metadata `SENDER_PROVEN_KEY` false).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from enum import Enum
 
 from sqlalchemy import select
@@ -31,11 +33,26 @@ SECRET_HEADER = "X-Conversation-Secret"
 MAX_SECRET_CHARS = 128
 
 
+# A customer who types again before the reply carrying their secret arrives cannot send
+# it yet: messages without it in this long after the secret was issued are theirs.
+FIRST_REPLY_GRACE = timedelta(seconds=30)
+
+
 class Standing(str, Enum):
     NEW = "new"  # no secret yet: one was issued with this request
+    AWAITING = "awaiting"  # no secret sent, but the first reply (with it) may not have arrived yet
     OWNER = "owner"
     WRONG = "wrong"
     UNPROVEN = "unproven"
+
+
+STRANGER_SUFFIX = "#unproven"
+
+
+def stranger_id(sender: str) -> str:
+    """The channel user id under which messages posting as `sender` without its secret
+    are kept: a conversation apart from the customer's (own transcript, own Rasa tracker)."""
+    return sender + STRANGER_SUFFIX
 
 
 def _digest(secret: str) -> str:
@@ -49,6 +66,20 @@ def _stored(db: Database, channel: str, user_id: str) -> str | None:
                 CustomerSecret.channel == channel, CustomerSecret.channel_user_id == user_id
             )
         ).scalar_one_or_none()
+
+
+def _issued_recently(db: Database, channel: str, user_id: str) -> bool:
+    with db.session() as session:
+        issued = session.execute(
+            select(CustomerSecret.created_at).where(
+                CustomerSecret.channel == channel, CustomerSecret.channel_user_id == user_id
+            )
+        ).scalar_one_or_none()
+    if issued is None:
+        return False
+    if issued.tzinfo is None:
+        issued = issued.replace(tzinfo=utcnow().tzinfo)
+    return utcnow() - issued < FIRST_REPLY_GRACE
 
 
 def matches(db: Database, channel: str, user_id: str, presented: str | None) -> bool:
@@ -77,6 +108,8 @@ def standing(db: Database, channel: str, user_id: str, presented: str | None) ->
             if stored is None:
                 return Standing.UNPROVEN, None
     if not presented:
+        if _issued_recently(db, channel, user_id):
+            return Standing.AWAITING, None
         return Standing.UNPROVEN, None
     if len(presented) <= MAX_SECRET_CHARS and hmac.compare_digest(stored, _digest(presented)):
         return Standing.OWNER, None

@@ -21,6 +21,35 @@ def _settings(client: Any) -> Any:
     return client.app[SETTINGS_KEY]
 
 
+def _age_secret(client: Any, sender: str) -> None:
+    """Move the issue of `sender`'s secret back past the first reply's grace period."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from bot.gateway.customer_sessions import FIRST_REPLY_GRACE
+    from bot.gateway.keys import DB_KEY
+    from bot.gateway.models import CustomerSecret
+
+    with client.app[DB_KEY].session() as session:
+        row = session.execute(select(CustomerSecret).where(CustomerSecret.channel_user_id == sender)).scalar_one()
+        row.created_at = row.created_at - FIRST_REPLY_GRACE - timedelta(seconds=1)
+
+
+async def test_a_quick_follow_up_before_the_first_reply_is_the_customers(client: Any, fake_rasa: Any) -> None:
+    # The customer cannot hold the secret before the first reply arrives: a follow-up sent
+    # meanwhile (without it) stays in their conversation; later ones without it do not.
+    first = await client.post("/webhooks/rest/webhook", json={"sender": "quick-1", "message": "你好"})
+    assert first.status == 200 and first.headers.get("X-Conversation-Secret")
+    owner = fake_rasa.received[-1]["sender"]
+    await client.post("/webhooks/rest/webhook", json={"sender": "quick-1", "message": "在吗"})
+    assert fake_rasa.received[-1]["sender"] == owner
+    _age_secret(client, "quick-1")
+    await client.post("/webhooks/rest/webhook", json={"sender": "quick-1", "message": "在吗"})
+    assert fake_rasa.received[-1]["sender"] != owner
+    assert fake_rasa.received[-1]["metadata"]["sender_proven"] is False
+
+
 async def _poll(client: Any, sender: str, headers: dict[str, str]) -> Any:
     return await client.get("/webhooks/rest/messages", params={"sender": sender, "since": 0}, headers=headers)
 
@@ -61,6 +90,7 @@ async def test_posting_as_a_known_sender_without_the_secret_is_a_stranger(client
     assert first.status == 200 and first.headers.get(SECRET)
     secret = first.headers[SECRET]
     assert "sender_proven" not in fake_rasa.received[-1]["metadata"]  # the owner's own message
+    _age_secret(client, "victim-2")  # the customer has had their first reply (and secret) for a while
     # The attacker posts as the sender: answered (Rasa's wire format), but the bot is told
     # the sender is not proven, so no verification of the conversation serves the message;
     # and no secret is handed out.
@@ -70,6 +100,11 @@ async def test_posting_as_a_known_sender_without_the_secret_is_a_stranger(client
     )
     assert forged.status == 200 and SECRET not in forged.headers
     assert fake_rasa.received[-1]["metadata"]["sender_proven"] is False
+    # ...in a conversation of its own: the bot's context (numbers the customer gave,
+    # what it said) and the customer's transcript stay out of the stranger's reach.
+    owner_conversation = fake_rasa.received[0]["sender"]
+    assert fake_rasa.received[-1]["sender"] != owner_conversation
+    assert [m.get("recipient_id") for m in await forged.json()] == ["victim-2"]
     wrong = await client.post(
         "/webhooks/rest/webhook", json={"sender": "victim-2", "message": "取件码"}, headers={SECRET: "guess"}
     )
@@ -80,6 +115,7 @@ async def test_posting_as_a_known_sender_without_the_secret_is_a_stranger(client
     )
     assert again.status == 200 and SECRET not in again.headers
     assert "sender_proven" not in fake_rasa.received[-1]["metadata"]
+    assert fake_rasa.received[-1]["sender"] == owner_conversation
 
 
 async def test_rest_channel_token_restricts_the_endpoint(make_client: Any, settings: Any, fake_rasa: Any) -> None:

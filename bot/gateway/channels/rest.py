@@ -194,7 +194,9 @@ class RestChannel:
         try:
             replies = await request.app[ROUTER_KEY].handle_customer_message(
                 NAME,
-                sender,
+                # A stranger posting as a known sender talks in a conversation of its own:
+                # nothing the customer said (numbers, context) or proved reaches it.
+                sender if proven else customer_sessions.stranger_id(sender),
                 message,
                 metadata if isinstance(metadata, dict) else None,
                 client=request_client(request, settings.trusted_proxies),
