@@ -54,6 +54,22 @@ SCRIPTS = [
 BUSY_MARKERS = ("系统繁忙", "system is busy")
 
 
+# Like a real client, each customer sends back the conversation secret its first reply
+# carried (docs/gateway-contract.md); without it later messages would be a stranger's.
+SECRETS: dict[str, str] = {}
+
+
+def secret_header(sender: str) -> dict[str, str]:
+    secret = SECRETS.get(sender)
+    return {"X-Conversation-Secret": secret} if secret else {}
+
+
+def keep_secret(sender: str, response: aiohttp.ClientResponse) -> None:
+    secret = response.headers.get("X-Conversation-Secret")
+    if secret:
+        SECRETS[sender] = secret
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -249,9 +265,11 @@ async def one_message(
         async with http.post(
             f"{url}/webhooks/rest/webhook",
             json={"sender": sender, "message": text},
+            headers=secret_header(sender),
             timeout=aiohttp.ClientTimeout(total=timeout_s),
         ) as response:
             body = await response.json(content_type=None)
+            keep_secret(sender, response)
             ok = response.status == 200 and isinstance(body, list) and bool(body)
             texts = " ".join(str(r.get("text", "")) for r in body) if isinstance(body, list) else ""
             if ok and any(marker in texts for marker in BUSY_MARKERS):

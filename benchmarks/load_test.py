@@ -92,6 +92,22 @@ class Run:
     elapsed: float = 0.0
 
 
+# Like a real client, each customer sends back the conversation secret its first reply
+# carried (docs/gateway-contract.md); without it later messages would be a stranger's.
+SECRETS: dict[str, str] = {}
+
+
+def secret_header(sender: str) -> dict[str, str]:
+    secret = SECRETS.get(sender)
+    return {"X-Conversation-Secret": secret} if secret else {}
+
+
+def keep_secret(sender: str, response: aiohttp.ClientResponse) -> None:
+    secret = response.headers.get("X-Conversation-Secret")
+    if secret:
+        SECRETS[sender] = secret
+
+
 def customer_messages(i: int, count: int) -> list[str]:
     if count > len(MESSAGES):
         raise SystemExit(f"at most {len(MESSAGES)} distinct messages per customer")
@@ -109,10 +125,11 @@ async def send(http: aiohttp.ClientSession, url: str, message: Sent, address: st
         async with http.post(
             f"{url}/webhooks/rest/webhook",
             json={"sender": message.customer, "message": message.text},
-            headers={"X-Forwarded-For": address},
+            headers={"X-Forwarded-For": address, **secret_header(message.customer)},
             timeout=aiohttp.ClientTimeout(total=timeout_s),
         ) as response:
             await response.read()
+            keep_secret(message.customer, response)
             message.status = response.status
             if response.status != 200:
                 message.error = f"HTTP {response.status}"
