@@ -22,11 +22,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.contract import ConversationState, HandoffStatus, MessageRole
+from bot.contract import ChannelName, ConversationState, HandoffStatus, MessageRole
 from bot.gateway.app import create_app
 from bot.gateway.customer_sessions import SECRET_HEADER
 from bot.gateway.db import Database
 from bot.gateway.models import Conversation, Handoff, Message
+from bot.privacy import pseudonym
 from tests.gateway.conftest import add_agent, login
 from tests.gateway.test_socketio_channel import WidgetClient
 
@@ -196,7 +197,8 @@ async def test_agent_on_one_instance_answers_a_widget_on_the_other(instances: In
             texts.append((await widget.next(60)).get("text", ""))
         status, body = await instances.api(0, "GET", "/api/queue", headers)
         assert status == 200
-        item = next(i for i in body["items"] if i["sender_id"] == session_id)
+        # Agents see the customer's pseudonym, never the raw session id (issue 6).
+        item = next(i for i in body["items"] if i["sender_id"] == pseudonym(ChannelName.SOCKETIO.value, session_id))
         status, body = await instances.api(0, "POST", f"/api/handoffs/{item['handoff_id']}/claim", headers)
         assert status == 200, body
         joined = await widget.next(10)  # "agent joined", pushed by instance 0 to a socket on instance 1
