@@ -44,7 +44,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scale import ROOT, Stack, create_database, drop_database, percentile
+from bench_scale import ROOT, Stack, create_database, drop_database, keep_secret, percentile, secret_header
 
 # Twenty distinct things a customer asks about the demo parcels (every demo store has
 # them: bot/store/demo_data.py SHOWCASE); each customer starts at another point of the list.
@@ -90,22 +90,6 @@ class Run:
     sent: list[Sent] = field(default_factory=list)
     started: float = 0.0
     elapsed: float = 0.0
-
-
-# Like a real client, each customer sends back the conversation secret its first reply
-# carried (docs/gateway-contract.md); without it later messages would be a stranger's.
-SECRETS: dict[str, str] = {}
-
-
-def secret_header(sender: str) -> dict[str, str]:
-    secret = SECRETS.get(sender)
-    return {"X-Conversation-Secret": secret} if secret else {}
-
-
-def keep_secret(sender: str, response: aiohttp.ClientResponse) -> None:
-    secret = response.headers.get("X-Conversation-Secret")
-    if secret:
-        SECRETS[sender] = secret
 
 
 def customer_messages(i: int, count: int) -> list[str]:
