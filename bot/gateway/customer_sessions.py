@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import select
@@ -68,18 +68,16 @@ def _stored(db: Database, channel: str, user_id: str) -> str | None:
         ).scalar_one_or_none()
 
 
-def _issued_recently(db: Database, channel: str, user_id: str) -> bool:
+def _issued_since(db: Database, channel: str, user_id: str, since: datetime) -> bool:
     with db.session() as session:
         issued = session.execute(
-            select(CustomerSecret.created_at).where(
-                CustomerSecret.channel == channel, CustomerSecret.channel_user_id == user_id
+            select(CustomerSecret.id).where(
+                CustomerSecret.channel == channel,
+                CustomerSecret.channel_user_id == user_id,
+                CustomerSecret.created_at >= since,
             )
-        ).scalar_one_or_none()
-    if issued is None:
-        return False
-    if issued.tzinfo is None:
-        issued = issued.replace(tzinfo=utcnow().tzinfo)
-    return utcnow() - issued < FIRST_REPLY_GRACE
+        ).first()
+    return issued is not None
 
 
 def matches(db: Database, channel: str, user_id: str, presented: str | None) -> bool:
@@ -108,9 +106,11 @@ def standing(db: Database, channel: str, user_id: str, presented: str | None) ->
             if stored is None:
                 return Standing.UNPROVEN, None
     if not presented:
-        if _issued_recently(db, channel, user_id):
-            return Standing.AWAITING, None
-        return Standing.UNPROVEN, None
+        return (
+            Standing.AWAITING
+            if _issued_since(db, channel, user_id, utcnow() - FIRST_REPLY_GRACE)
+            else Standing.UNPROVEN
+        ), None
     if len(presented) <= MAX_SECRET_CHARS and hmac.compare_digest(stored, _digest(presented)):
         return Standing.OWNER, None
     return Standing.WRONG, None
